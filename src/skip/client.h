@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The SKIP HTTPS client (libcurl over OpenSSL). One skip_client is one KP
+ * identity with one kept-alive connection; it is used by one thread at a
+ * time (callers pool clients for concurrency). */
+#ifndef SKIP_CLIENT_H
+#define SKIP_CLIENT_H
+
+#include "json.h"
+#include "rc.h"
+#include "secbuf.h"
+#include "tls.h"
+
+typedef struct skip_client_opts {
+    char *url;              /* https://host:port */
+    skip_tls_mode tls;
+    skip_tls_version tls_version;
+    char *psk_identity;     /* PSK mode */
+    skip_secbuf *psk;       /* PSK mode, owned */
+    char *ca_file;          /* certificate mode: trust anchors */
+    char *cert_file;        /* optional client certificate */
+    char *key_file;
+    char *ciphers;          /* optional TLS 1.2 cipher list override */
+    long connect_timeout_ms;
+    long timeout_ms;
+} skip_client_opts;
+
+#define SKIP_CLIENT_CONNECT_TIMEOUT_MS 3000
+#define SKIP_CLIENT_TIMEOUT_MS 10000
+
+/* Defaults: PSK mode, any version, the timeouts above. */
+void skip_client_opts_init(skip_client_opts *opts);
+void skip_client_opts_clear(skip_client_opts *opts);
+
+/* Sets one option from its config name ("url", "tls", "tls_version",
+ * "psk_identity", "psk_file", "ca_file", "cert_file", "key_file",
+ * "ciphers", "timeout_ms", "connect_timeout_ms"). SKIP_E_NOT_FOUND for an
+ * unknown name, SKIP_E_CONFIG for a bad value (detail says why). */
+skip_rc skip_client_opts_set(skip_client_opts *opts, const char *name,
+                             const char *value, skip_err *err);
+
+/* Checks that the options form a usable client (url, and the PSK or CA the
+ * mode needs). */
+skip_rc skip_client_opts_check(const skip_client_opts *opts, skip_err *err);
+
+typedef struct skip_client skip_client;
+
+/* A client for opts (copied); NULL with err set on failure. */
+skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err);
+void skip_client_free(skip_client *client);
+
+skip_rc skip_client_caps(skip_client *client, skip_caps *caps, skip_err *err);
+
+/* GET /key; size_bits 0 asks for the KP default (256 bits). */
+skip_rc skip_client_key(skip_client *client, const char *remote,
+                        unsigned size_bits, skip_key *key, skip_err *err);
+
+/* GET /key/{keyId}. */
+skip_rc skip_client_key_by_id(skip_client *client, const unsigned char *key_id,
+                              size_t key_id_len, const char *remote,
+                              skip_key *key, skip_err *err);
+
+/* GET /entropy; bits 0 asks for the KP default (256 bits). */
+skip_rc skip_client_entropy(skip_client *client, unsigned bits,
+                            skip_secbuf **out, skip_err *err);
+
+/* Any method on any path, for diagnostics: the status, the Allow header
+ * (new string or NULL) and the body (new secbuf, possibly empty). */
+skip_rc skip_client_raw(skip_client *client, const char *method,
+                        const char *path, long *status, char **allow,
+                        skip_secbuf **body, skip_err *err);
+
+#endif

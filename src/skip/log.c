@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Line-oriented logging to stderr or syslog. */
+#include "config.h"
+#include "log.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+static const char *log_prog = "skip";
+static const char *log_debug_env = "SKIP_DEBUG";
+static bool log_syslog;
+static skip_log_level log_level = SKIP_LOG_INFO;
+static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+void skip_log_init(const char *prog, const char *debug_env, bool use_syslog)
+{
+    log_prog = prog;
+    log_debug_env = debug_env;
+    log_syslog = use_syslog;
+    if (use_syslog)
+        openlog(prog, LOG_PID, LOG_DAEMON);
+}
+
+void skip_log_set_level(skip_log_level level)
+{
+    log_level = level;
+}
+
+static void emit(skip_log_level level, const char *area, const char *fmt,
+                 va_list ap)
+{
+    static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
+    static const char *const tag[] = {"error", "warning", "info", "debug"};
+    char line[1024];
+
+    vsnprintf(line, sizeof(line), fmt, ap);
+    if (log_syslog) {
+        syslog(prio[level], "%s%s%s", area ? area : "", area ? ": " : "",
+               line);
+        return;
+    }
+    /* One fprintf per line under a lock keeps lines from threads whole. */
+    pthread_mutex_lock(&log_mutex);
+    fprintf(stderr, "%s: %s: %s%s%s\n", log_prog, tag[level],
+            area ? area : "", area ? ": " : "", line);
+    pthread_mutex_unlock(&log_mutex);
+}
+
+void skip_log(skip_log_level level, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (level > log_level)
+        return;
+    va_start(ap, fmt);
+    emit(level, NULL, fmt, ap);
+    va_end(ap);
+}
+
+bool skip_debug_enabled(const char *area)
+{
+    const char *list = getenv(log_debug_env);
+    size_t n = strlen(area);
+
+    if (list == NULL || *list == '\0')
+        return false;
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if ((len == 3 && strncmp(p, "all", 3) == 0) ||
+            (len == n && strncmp(p, area, n) == 0))
+            return true;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return false;
+}
+
+void skip_debug_area(const char *area, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    emit(SKIP_LOG_DEBUG, area, fmt, ap);
+    va_end(ap);
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Memory for key bytes and anything that held them (hex, HTTP bodies):
+ * page-aligned, mlock()ed so it is never swapped, MADV_DONTDUMP so it never
+ * reaches a core file, and cleansed before it is unmapped. */
+#ifndef SKIP_SECBUF_H
+#define SKIP_SECBUF_H
+
+#include <stddef.h>
+
+typedef struct skip_secbuf {
+    unsigned char *data; /* cap bytes, zero-filled at creation */
+    size_t len;          /* bytes in use */
+    size_t cap;
+} skip_secbuf;
+
+/* A zero-filled buffer of cap bytes (cap > 0), or NULL when out of memory. */
+skip_secbuf *skip_secbuf_new(size_t cap);
+
+/* A new buffer holding a copy of len bytes. */
+skip_secbuf *skip_secbuf_dup(const void *data, size_t len);
+
+/* Cleanses the whole capacity and sets len to 0; the buffer stays usable. */
+void skip_secbuf_clear(skip_secbuf *buf);
+
+/* Cleanses and releases; NULL is a no-op. */
+void skip_secbuf_free(skip_secbuf *buf);
+
+#endif

@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The TLS profile SKIP asks for, shared by the client and skip-kpd: which
+ * versions and suites each mode allows, and the TLS 1.3 external-PSK session
+ * bound to TLS_AES_256_GCM_SHA384. */
+#ifndef SKIP_TLS_H
+#define SKIP_TLS_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "rc.h"
+
+#define SKIP_TLS13_SUITES "TLS_AES_256_GCM_SHA384"
+/* The draft's PSK suites plus the GCM ones deployed encryptors use. */
+#define SKIP_TLS12_PSK_CIPHERS                                                 \
+    "PSK-AES256-GCM-SHA384:DHE-PSK-AES256-GCM-SHA384:"                        \
+    "DHE-PSK-AES256-CBC-SHA384:DHE-PSK-AES256-CBC-SHA"
+#define SKIP_TLS12_CERT_CIPHERS "ECDHE-ECDSA-AES256-GCM-SHA384:AES256-SHA256"
+
+typedef enum { SKIP_TLS_PSK, SKIP_TLS_CERT } skip_tls_mode;
+
+typedef enum {
+    SKIP_TLS_ANY = 0, /* 1.2 or 1.3 */
+    SKIP_TLS_12,
+    SKIP_TLS_13,
+} skip_tls_version;
+
+/* "psk" / "cert" and "1.2" / "1.3" / "any"; false for anything else. */
+bool skip_tls_mode_parse(const char *s, skip_tls_mode *out);
+bool skip_tls_version_parse(const char *s, skip_tls_version *out);
+
+/* Restricts ctx to the versions and suites of mode; ciphers12, when not
+ * NULL, narrows the TLS 1.2 list further (tests pin one suite with it). */
+skip_rc skip_tls_ctx_profile(SSL_CTX *ctx, skip_tls_mode mode,
+                             skip_tls_version version, const char *ciphers12,
+                             skip_err *err);
+
+/* A TLS 1.3 session that carries an external PSK for TLS_AES_256_GCM_SHA384,
+ * as both psk_use_session and psk_find_session callbacks must return. */
+SSL_SESSION *skip_tls13_psk_session(SSL *ssl, const unsigned char *psk,
+                                    size_t psk_len);
+
+/* The first OpenSSL error on this thread's queue as text, queue cleared. */
+void skip_tls_last_error(char *buf, size_t len);
+
+#endif

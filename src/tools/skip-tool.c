@@ -1,0 +1,388 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* skip-tool: a command-line SKIP client for operators and tests. It prints
+ * JSON on stdout, one error line on stderr, and an exit code per failure
+ * class so scripts can tell a TLS problem from a missing key. */
+#include "config.h"
+
+#include <getopt.h>
+#include <ini.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skip/client.h"
+#include "skip/hex.h"
+#include "skip/log.h"
+#include "skip/url.h"
+
+enum exit_code {
+    EXIT_OK = 0,
+    EXIT_USAGE = 1,
+    EXIT_CONFIG = 2,
+    EXIT_TRANSPORT = 3,
+    EXIT_TLS = 4,
+    EXIT_TIMEOUT = 5,
+    EXIT_HTTP_400 = 6,
+    EXIT_HTTP_404 = 7,
+    EXIT_HTTP_405 = 8,
+    EXIT_HTTP_5XX = 9,
+    EXIT_HTTP_503 = 10,
+    EXIT_HTTP_OTHER = 11,
+    EXIT_MALFORMED = 12,
+    EXIT_INTERNAL = 13,
+};
+
+static const int exit_of_rc[SKIP_RC_COUNT] = {
+    [SKIP_OK] = EXIT_OK,
+    [SKIP_E_ARGS] = EXIT_USAGE,
+    [SKIP_E_NOMEM] = EXIT_INTERNAL,
+    [SKIP_E_CONFIG] = EXIT_CONFIG,
+    [SKIP_E_TRANSPORT] = EXIT_TRANSPORT,
+    [SKIP_E_TLS] = EXIT_TLS,
+    [SKIP_E_TIMEOUT] = EXIT_TIMEOUT,
+    [SKIP_E_HTTP_400] = EXIT_HTTP_400,
+    [SKIP_E_HTTP_404] = EXIT_HTTP_404,
+    [SKIP_E_HTTP_405] = EXIT_HTTP_405,
+    [SKIP_E_HTTP_5XX] = EXIT_HTTP_5XX,
+    [SKIP_E_HTTP_503] = EXIT_HTTP_503,
+    [SKIP_E_HTTP_OTHER] = EXIT_HTTP_OTHER,
+    [SKIP_E_MALFORMED] = EXIT_MALFORMED,
+    [SKIP_E_TOO_LARGE] = EXIT_MALFORMED,
+    [SKIP_E_NOT_FOUND] = EXIT_INTERNAL,
+    [SKIP_E_ENTROPY] = EXIT_INTERNAL,
+    [SKIP_E_INTERNAL] = EXIT_INTERNAL,
+};
+
+struct tool {
+    skip_client_opts opts;
+    char *remote; /* default remote from the config file */
+    bool reveal_key;
+    skip_err err;
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: skip-tool [options] COMMAND [ARGS]\n"
+          "\n"
+          "commands:\n"
+          "  capabilities              GET /capabilities\n"
+          "  key [REMOTE] [--size BITS] GET /key (REMOTE defaults to the "
+          "config's remote)\n"
+          "  key-by-id KEYID [REMOTE]  GET /key/{KEYID}\n"
+          "  entropy [BITS]            GET /entropy\n"
+          "  raw METHOD PATH           any request; prints status, Allow and "
+          "body\n"
+          "\n"
+          "options:\n"
+          "  -c, --config FILE     read [kp] options from FILE (INI)\n"
+          "      --url URL         Key Provider, https://host:port\n"
+          "      --tls MODE        psk or cert\n"
+          "      --tls-version V   1.2, 1.3 or any\n"
+          "      --psk-identity ID --psk-file FILE (\"0x<hex>\" or ASCII)\n"
+          "      --ca-file FILE    --cert-file FILE --key-file FILE\n"
+          "      --ciphers LIST    TLS 1.2 cipher list\n"
+          "      --timeout-ms N    --connect-timeout-ms N\n"
+          "      --reveal-key      print the key itself, not its SHA-256\n"
+          "\n"
+          "exit codes: 0 ok, 1 usage, 2 config, 3 transport, 4 TLS, "
+          "5 timeout,\n"
+          "  6 HTTP 400, 7 HTTP 404, 8 HTTP 405, 9 HTTP 5xx, 10 HTTP 503,\n"
+          "  11 other HTTP status, 12 malformed answer, 13 internal error\n",
+          out);
+}
+
+static int fail(struct tool *t, skip_rc rc)
+{
+    fprintf(stderr, "skip-tool: %s: %s\n", skip_rc_name(rc), t->err.detail);
+    return exit_of_rc[rc];
+}
+
+static int config_entry(void *user, const char *section, const char *name,
+                        const char *value)
+{
+    struct tool *t = user;
+
+    if (strcmp(section, "kp") != 0) {
+        skip_err_set(&t->err, SKIP_E_CONFIG, "unknown section [%s]", section);
+        return 0;
+    }
+    if (strcmp(name, "remote") == 0) {
+        free(t->remote);
+        t->remote = strdup(value);
+        return t->remote != NULL;
+    }
+    return skip_client_opts_set(&t->opts, name, value, &t->err) == SKIP_OK;
+}
+
+static int load_config(struct tool *t, const char *path)
+{
+    int line = ini_parse(path, config_entry, t);
+
+    if (line < 0) {
+        fprintf(stderr, "skip-tool: %s: cannot read the file\n", path);
+        return EXIT_CONFIG;
+    }
+    if (line > 0) {
+        fprintf(stderr, "skip-tool: %s:%d: %s\n", path, line, t->err.detail);
+        return EXIT_CONFIG;
+    }
+    return EXIT_OK;
+}
+
+static void fingerprint(const unsigned char *data, size_t len, char *hex)
+{
+    unsigned char md[32];
+
+    EVP_Digest(data, len, md, NULL, EVP_sha256(), NULL);
+    skip_hex_encode(md, sizeof(md), hex);
+}
+
+static void print_key(const struct tool *t, const skip_key *key)
+{
+    char id[2 * SKIP_KEYID_MAX + 1], fp[65];
+
+    skip_hex_encode(key->key_id, key->key_id_len, id);
+    if (t->reveal_key) {
+        /* The user asked for it; written straight from locked memory. */
+        printf("{\"keyId\":\"%s\",\"key\":\"", id);
+        for (size_t i = 0; i < key->key->len; i++)
+            printf("%02x", key->key->data[i]);
+        printf("\",\"bits\":%zu}\n", key->key->len * 8);
+    } else {
+        fingerprint(key->key->data, key->key->len, fp);
+        printf("{\"keyId\":\"%s\",\"keySha256\":\"%s\",\"bits\":%zu}\n", id,
+               fp, key->key->len * 8);
+    }
+}
+
+static int cmd_capabilities(struct tool *t, skip_client *c)
+{
+    skip_caps caps;
+    skip_rc rc = skip_client_caps(c, &caps, &t->err);
+    char *text;
+
+    if (rc != SKIP_OK)
+        return fail(t, rc);
+    text = skip_json_emit_caps(&caps);
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    skip_caps_clear(&caps);
+    return EXIT_OK;
+}
+
+static int cmd_key(struct tool *t, skip_client *c, const char *remote,
+                   unsigned size)
+{
+    skip_key key;
+    skip_rc rc = skip_client_key(c, remote, size, &key, &t->err);
+
+    if (rc != SKIP_OK)
+        return fail(t, rc);
+    print_key(t, &key);
+    skip_key_clear(&key);
+    return EXIT_OK;
+}
+
+static int cmd_key_by_id(struct tool *t, skip_client *c, const char *hex,
+                         const char *remote)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t id_len;
+    skip_key key;
+    skip_rc rc;
+
+    if (!skip_hex_decode(hex, strlen(hex), id, sizeof(id), &id_len) ||
+        id_len == 0) {
+        fprintf(stderr, "skip-tool: KEYID must be 2..%d hex digits\n",
+                2 * SKIP_KEYID_MAX);
+        return EXIT_USAGE;
+    }
+    rc = skip_client_key_by_id(c, id, id_len, remote, &key, &t->err);
+    if (rc != SKIP_OK)
+        return fail(t, rc);
+    print_key(t, &key);
+    skip_key_clear(&key);
+    return EXIT_OK;
+}
+
+static int cmd_entropy(struct tool *t, skip_client *c, unsigned bits)
+{
+    skip_secbuf *random;
+    skip_rc rc = skip_client_entropy(c, bits, &random, &t->err);
+    char *hex;
+
+    if (rc != SKIP_OK)
+        return fail(t, rc);
+    hex = malloc(2 * random->len + 1);
+    if (hex) {
+        skip_hex_encode(random->data, random->len, hex);
+        printf("{\"randomStr\":\"%s\",\"minentropy\":%zu}\n", hex,
+               random->len * 8);
+        free(hex);
+    }
+    skip_secbuf_free(random);
+    return hex ? EXIT_OK : EXIT_INTERNAL;
+}
+
+static int cmd_raw(struct tool *t, skip_client *c, const char *method,
+                   const char *path)
+{
+    skip_secbuf *body;
+    char *allow;
+    long status;
+    skip_rc rc = skip_client_raw(c, method, path, &status, &allow, &body,
+                                 &t->err);
+
+    if (rc != SKIP_OK)
+        return fail(t, rc);
+    printf("status: %ld\n", status);
+    if (allow)
+        printf("allow: %s\n", allow);
+    printf("body: %.*s\n", (int)body->len, (const char *)body->data);
+    free(allow);
+    skip_secbuf_free(body);
+    return EXIT_OK;
+}
+
+static unsigned parse_bits(const char *s, const char *what)
+{
+    unsigned v;
+
+    if (skip_parse_uint(s, 8, 1u << 20, &v) != SKIP_OK || v % 8 != 0) {
+        fprintf(stderr, "skip-tool: %s must be a multiple of 8\n", what);
+        return 0;
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_URL = 256, OPT_TLS, OPT_TLS_VERSION, OPT_PSK_IDENTITY,
+           OPT_PSK_FILE, OPT_CA_FILE, OPT_CERT_FILE, OPT_KEY_FILE,
+           OPT_CIPHERS, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_REVEAL,
+           OPT_SIZE };
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"url", required_argument, NULL, OPT_URL},
+        {"tls", required_argument, NULL, OPT_TLS},
+        {"tls-version", required_argument, NULL, OPT_TLS_VERSION},
+        {"psk-identity", required_argument, NULL, OPT_PSK_IDENTITY},
+        {"psk-file", required_argument, NULL, OPT_PSK_FILE},
+        {"ca-file", required_argument, NULL, OPT_CA_FILE},
+        {"cert-file", required_argument, NULL, OPT_CERT_FILE},
+        {"key-file", required_argument, NULL, OPT_KEY_FILE},
+        {"ciphers", required_argument, NULL, OPT_CIPHERS},
+        {"timeout-ms", required_argument, NULL, OPT_TIMEOUT},
+        {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+        {"reveal-key", no_argument, NULL, OPT_REVEAL},
+        {"size", required_argument, NULL, OPT_SIZE},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    /* Flags map onto config names, so both paths share one validator. */
+    static const char *const opt_names[] = {
+        [OPT_URL - OPT_URL] = "url",
+        [OPT_TLS - OPT_URL] = "tls",
+        [OPT_TLS_VERSION - OPT_URL] = "tls_version",
+        [OPT_PSK_IDENTITY - OPT_URL] = "psk_identity",
+        [OPT_PSK_FILE - OPT_URL] = "psk_file",
+        [OPT_CA_FILE - OPT_URL] = "ca_file",
+        [OPT_CERT_FILE - OPT_URL] = "cert_file",
+        [OPT_KEY_FILE - OPT_URL] = "key_file",
+        [OPT_CIPHERS - OPT_URL] = "ciphers",
+        [OPT_TIMEOUT - OPT_URL] = "timeout_ms",
+        [OPT_CONNECT_TIMEOUT - OPT_URL] = "connect_timeout_ms",
+    };
+    struct tool t = {0};
+    const char *cmd, *remote;
+    skip_client *client = NULL;
+    unsigned size = 0;
+    int opt, code = EXIT_USAGE;
+
+    skip_log_init("skip-tool", "SKIP_DEBUG", false);
+    skip_client_opts_init(&t.opts);
+    /* The config file is read first so flags override it. */
+    for (int i = 1; i + 1 < argc; i++)
+        if (strcmp(argv[i], "-c") == 0 || strcmp(argv[i], "--config") == 0)
+            if ((code = load_config(&t, argv[i + 1])) != EXIT_OK)
+                goto out;
+    code = EXIT_USAGE;
+    while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
+        if (opt == 'c')
+            continue;
+        if (opt == 'h') {
+            usage(stdout);
+            code = EXIT_OK;
+            goto out;
+        }
+        if (opt == OPT_REVEAL) {
+            t.reveal_key = true;
+        } else if (opt == OPT_SIZE) {
+            if ((size = parse_bits(optarg, "--size")) == 0)
+                goto out;
+        } else if (opt >= OPT_URL && opt <= OPT_CONNECT_TIMEOUT) {
+            skip_rc rc = skip_client_opts_set(&t.opts, opt_names[opt - OPT_URL],
+                                              optarg, &t.err);
+            if (rc != SKIP_OK) {
+                fprintf(stderr, "skip-tool: %s\n", t.err.detail);
+                code = EXIT_CONFIG;
+                goto out;
+            }
+        } else {
+            usage(stderr);
+            goto out;
+        }
+    }
+    if (optind >= argc) {
+        usage(stderr);
+        goto out;
+    }
+    cmd = argv[optind++];
+    /* Allow --size after the command too: `key Bob --size 128`. */
+    for (int i = optind; i < argc; i++) {
+        if (strcmp(argv[i], "--size") == 0 && i + 1 < argc) {
+            if ((size = parse_bits(argv[i + 1], "--size")) == 0)
+                goto out;
+            memmove(&argv[i], &argv[i + 2], (size_t)(argc - i - 2) * sizeof(char *));
+            argc -= 2;
+            i--;
+        } else if (strcmp(argv[i], "--reveal-key") == 0) {
+            t.reveal_key = true;
+            memmove(&argv[i], &argv[i + 1], (size_t)(argc - i - 1) * sizeof(char *));
+            argc--;
+            i--;
+        }
+    }
+    client = skip_client_new(&t.opts, &t.err);
+    if (client == NULL) {
+        fprintf(stderr, "skip-tool: %s\n", t.err.detail);
+        code = EXIT_CONFIG;
+        goto out;
+    }
+    remote = optind + (strcmp(cmd, "key-by-id") == 0) < argc
+                 ? argv[optind + (strcmp(cmd, "key-by-id") == 0)]
+                 : t.remote;
+    if (strcmp(cmd, "capabilities") == 0 && optind == argc) {
+        code = cmd_capabilities(&t, client);
+    } else if (strcmp(cmd, "key") == 0 && optind + 1 >= argc && remote) {
+        code = cmd_key(&t, client, remote, size);
+    } else if (strcmp(cmd, "key-by-id") == 0 && optind < argc &&
+               optind + 2 >= argc && remote) {
+        code = cmd_key_by_id(&t, client, argv[optind], remote);
+    } else if (strcmp(cmd, "entropy") == 0 && optind + 1 >= argc) {
+        unsigned bits = 0;
+        if (optind < argc && (bits = parse_bits(argv[optind], "BITS")) == 0)
+            goto out;
+        code = cmd_entropy(&t, client, bits);
+    } else if (strcmp(cmd, "raw") == 0 && optind + 2 == argc) {
+        code = cmd_raw(&t, client, argv[optind], argv[optind + 1]);
+    } else {
+        usage(stderr);
+    }
+out:
+    skip_client_free(client);
+    skip_client_opts_clear(&t.opts);
+    free(t.remote);
+    return code;
+}
