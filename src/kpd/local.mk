@@ -1,0 +1,24 @@
+# skip-kpd: the companion Key Provider. Everything but main.c is in a
+# convenience library so unit tests and fuzz targets link the real code.
+noinst_LTLIBRARIES += libkpd.la
+libkpd_la_SOURCES = \
+	src/kpd/api-capabilities.c \
+	src/kpd/api-entropy.c \
+	src/kpd/api-key.c \
+	src/kpd/config.c src/kpd/kpd-config.h \
+	src/kpd/entropy.c src/kpd/entropy.h \
+	src/kpd/http.c src/kpd/http.h \
+	src/kpd/kpd.h \
+	src/kpd/ledger.c src/kpd/ledger.h \
+	src/kpd/routes.c src/kpd/routes.h \
+	src/kpd/statefile.c src/kpd/statefile.h \
+	src/kpd/sync.h src/kpd/sync-prf.c \
+	src/kpd/tls.c src/kpd/tls.h \
+	$(NULL)
+libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS)
+libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(INIH_LIBS)
+
+sbin_PROGRAMS += skip-kpd
+skip_kpd_SOURCES = src/kpd/main.c
+skip_kpd_CFLAGS = $(libkpd_la_CFLAGS)
+skip_kpd_LDADD = libkpd.la

@@ -3,3 +3,11 @@ bin_PROGRAMS += skip-tool
 skip_tool_SOURCES = src/tools/skip-tool.c
 skip_tool_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(INIH_CFLAGS)
 skip_tool_LDADD = libskip.la $(OPENSSL_LIBS) $(INIH_LIBS)
+
+# skip-testbed is a shell script; the installed copy finds skip-kpd in sbindir.
+bin_SCRIPTS += skip-testbed
+CLEANFILES += skip-testbed
+EXTRA_DIST += src/tools/skip-testbed.in
+skip-testbed: src/tools/skip-testbed.in Makefile
+	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/src/tools/skip-testbed.in > $@.tmp && \
+	chmod +x $@.tmp && mv $@.tmp $@

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* skip-kpd's HTTPS listener on libevent's evhttp. */
+#ifndef KPD_HTTP_H
+#define KPD_HTTP_H
+
+#include "kpd.h"
+
+/* Binds the configured address (port 0: a free one, written to port_file),
+ * with every limit set, and starts serving the routes. */
+skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err);
+
+/* Stops accepting new connections (open ones are still answered). */
+void kpd_http_stop_accepting(kpd_ctx *ctx);
+
+void kpd_http_free(kpd_ctx *ctx);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* skip-kpd configuration: an INI file with one [kpd] section and one
+ * [peer NAME] section per Key Provider we share keys with. */
+#ifndef KPD_KPD_CONFIG_H
+#define KPD_KPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "skip/log.h"
+#include "skip/rc.h"
+#include "skip/secbuf.h"
+#include "skip/tls.h"
+
+#define KPD_DEFAULT_LISTEN "127.0.0.1:8443"
+#define KPD_PEERS_MAX 256
+#define KPD_PSK_IDENTITIES_MAX 1024
+
+typedef struct kpd_psk {
+    char *identity;
+    skip_secbuf *key;
+} kpd_psk;
+
+typedef struct kpd_peer {
+    char *name;        /* the peer's localSystemID */
+    char *secret_file; /* "EPOCH HEX" lines, rewritten as the secret ratchets */
+} kpd_peer;
+
+typedef struct kpd_config {
+    char *path;
+    char *local_id;
+    char *listen_host;
+    unsigned listen_port;   /* 0: any free port, see port_file */
+    char *port_file;        /* where the bound port is written */
+    skip_tls_mode tls;
+    skip_tls_version tls_version;
+    char *psk_file;
+    kpd_psk *psks;
+    size_t psk_count;
+    char *cert_file, *key_file;
+    char *client_ca_file;   /* set: client certificates are required */
+    char *state_dir;
+    unsigned key_id_bits;   /* 128, 192 or 256 */
+    unsigned key_lifetime_s;
+    unsigned ratchet_interval_s;
+    unsigned max_connections;
+    unsigned idle_timeout_s;
+    char *entropy_file;     /* NULL: OpenSSL's DRBG */
+    bool use_syslog;
+    skip_log_level log_level;
+    kpd_peer *peers;
+    size_t peer_count;
+} kpd_config;
+
+/* Reads and validates path. On failure returns SKIP_E_CONFIG with
+ * err->detail "FILE:LINE: problem" (LINE 0 for whole-file problems). */
+skip_rc kpd_config_load(const char *path, kpd_config *cfg, skip_err *err);
+
+/* Parses config text from memory (for the fuzz target and unit tests);
+ * name stands for the file in messages. PSK files are still read. */
+skip_rc kpd_config_parse_string(const char *text, const char *name,
+                                kpd_config *cfg, skip_err *err);
+
+/* Reads an "identity:key" file (keys "0x<hex>" or ASCII) into cfg. */
+skip_rc kpd_config_load_psks(kpd_config *cfg, skip_err *err);
+
+const kpd_peer *kpd_config_peer(const kpd_config *cfg, const char *name);
+
+void kpd_config_clear(kpd_config *cfg);
+
+#endif

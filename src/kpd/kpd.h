@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The state one skip-kpd process serves from, shared by the HTTP layer,
+ * the routes and main. Only the event loop thread touches it. */
+#ifndef KPD_KPD_H
+#define KPD_KPD_H
+
+#include <openssl/ssl.h>
+#include <stdbool.h>
+
+#include "kpd-config.h"
+#include "sync.h"
+
+struct event_base;
+struct evhttp;
+struct evhttp_bound_socket;
+
+typedef struct kpd_ctx {
+    kpd_config cfg;
+    kpd_sync *sync;
+    SSL_CTX *ssl_ctx;
+    struct event_base *base;
+    struct evhttp *http;
+    struct evhttp_bound_socket *listener;
+    unsigned connections; /* open TLS connections */
+    bool draining;        /* SIGTERM: new requests get 503 */
+} kpd_ctx;
+
+#endif

@@ -1,0 +1,253 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* skip-kpd: a SKIP Key Provider. main() reads the configuration, opens the
+ * key synchronisation backend, serves HTTPS until SIGTERM (drained) and
+ * reloads PSKs and peers on SIGHUP. */
+#include "config.h"
+
+#include <event2/event.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "http.h"
+#include "kpd.h"
+#include "skip/log.h"
+#include "tls.h"
+
+#define DRAIN_MAX_MS 5000
+
+struct kpd_options {
+    const char *config;
+    bool foreground;
+    bool check_config;
+};
+
+struct kpd_events {
+    struct event *sigterm, *sigint, *sighup, *tick;
+};
+
+static void usage(FILE *out)
+{
+    fputs("usage: skip-kpd [-c FILE] [-f] [--check-config]\n"
+          "  -c, --config FILE  configuration (default " SYSCONFDIR
+          "/skip-kpd.conf)\n"
+          "  -f, --foreground   do not detach; log to stderr unless "
+          "log = syslog\n"
+          "      --check-config read the configuration, report, exit\n",
+          out);
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+
+    ctx->sync->ops->tick(ctx->sync, kpd_clock_ms());
+}
+
+static void on_sigterm(evutil_socket_t sig, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    struct timeval limit = {.tv_sec = DRAIN_MAX_MS / 1000};
+
+    if (ctx->draining)
+        return;
+    skip_log_info("signal %d: draining %u connections", (int)sig,
+                  ctx->connections);
+    ctx->draining = true;
+    kpd_http_stop_accepting(ctx);
+    /* Open keep-alive connections get 503 on their next request; wait for
+     * them to close, but never longer than DRAIN_MAX_MS. */
+    event_base_loopexit(ctx->base, &limit);
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    kpd_config fresh;
+    skip_err err = {0};
+
+    if (kpd_config_load(ctx->cfg.path, &fresh, &err) != SKIP_OK) {
+        skip_log_error("SIGHUP: keeping the running configuration: %s",
+                       err.detail);
+        return;
+    }
+    if (ctx->sync->ops->reload_peers(ctx->sync, &fresh, &err) != SKIP_OK) {
+        skip_log_error("SIGHUP: keeping the running configuration: %s",
+                       err.detail);
+        kpd_config_clear(&fresh);
+        return;
+    }
+    /* Swap in the new PSKs and peers; listener settings need a restart. */
+    {
+        kpd_psk *psks = ctx->cfg.psks;
+        size_t psk_count = ctx->cfg.psk_count;
+        kpd_peer *peers = ctx->cfg.peers;
+        size_t peer_count = ctx->cfg.peer_count;
+
+        ctx->cfg.psks = fresh.psks;
+        ctx->cfg.psk_count = fresh.psk_count;
+        ctx->cfg.peers = fresh.peers;
+        ctx->cfg.peer_count = fresh.peer_count;
+        fresh.psks = psks;
+        fresh.psk_count = psk_count;
+        fresh.peers = peers;
+        fresh.peer_count = peer_count;
+    }
+    kpd_config_clear(&fresh);
+    skip_log_info("SIGHUP: reloaded %zu PSK identities and %zu peers",
+                  ctx->cfg.psk_count, ctx->cfg.peer_count);
+}
+
+static int daemonize(void)
+{
+    pid_t pid = fork();
+    int fd;
+
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (setsid() < 0)
+        return -1;
+    pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") != 0)
+        return -1;
+    umask(077);
+    fd = open("/dev/null", O_RDWR);
+    if (fd < 0)
+        return -1;
+    dup2(fd, STDIN_FILENO);
+    dup2(fd, STDOUT_FILENO);
+    dup2(fd, STDERR_FILENO);
+    if (fd > STDERR_FILENO)
+        close(fd);
+    return 0;
+}
+
+/* Keys live in this process's memory: never let them reach a core file. */
+static void no_core_dumps(void)
+{
+    struct rlimit none = {0, 0};
+
+    setrlimit(RLIMIT_CORE, &none);
+}
+
+static int parse_args(int argc, char **argv, struct kpd_options *opts)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"foreground", no_argument, NULL, 'f'},
+        {"check-config", no_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    int opt;
+
+    opts->config = SYSCONFDIR "/skip-kpd.conf";
+    while ((opt = getopt_long(argc, argv, "c:fh", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'c': opts->config = optarg; break;
+        case 'f': opts->foreground = true; break;
+        case 'C': opts->check_config = true; break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return -1;
+        }
+    }
+    if (optind != argc) {
+        usage(stderr);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct kpd_options opts = {0};
+    struct kpd_events ev = {0};
+    struct timeval one_second = {.tv_sec = 1};
+    kpd_ctx ctx = {0};
+    skip_err err = {0};
+    int status = 1;
+
+    if (parse_args(argc, argv, &opts) != 0)
+        return 2;
+    skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", false);
+    if (kpd_config_load(opts.config, &ctx.cfg, &err) != SKIP_OK) {
+        skip_log_error("%s", err.detail);
+        return 1;
+    }
+    if (opts.check_config) {
+        printf("%s: OK (%s, %zu peers)\n", opts.config, ctx.cfg.local_id,
+               ctx.cfg.peer_count);
+        kpd_config_clear(&ctx.cfg);
+        return 0;
+    }
+    skip_log_set_level(ctx.cfg.log_level);
+    if (ctx.cfg.use_syslog || !opts.foreground)
+        skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", true);
+    no_core_dumps();
+    signal(SIGPIPE, SIG_IGN);
+    if (!opts.foreground && daemonize() != 0) {
+        skip_log_error("cannot detach from the terminal");
+        goto out;
+    }
+    if (mkdir(ctx.cfg.state_dir, 0700) != 0 && access(ctx.cfg.state_dir, W_OK)) {
+        skip_log_error("state_dir %s is not a writable directory",
+                       ctx.cfg.state_dir);
+        goto out;
+    }
+    if (kpd_sync_prf_new(&ctx.cfg, &ctx.sync, &err) != SKIP_OK ||
+        kpd_tls_init(&ctx, &err) != SKIP_OK) {
+        skip_log_error("%s", err.detail);
+        goto out;
+    }
+    ctx.base = event_base_new();
+    if (ctx.base == NULL || kpd_http_start(&ctx, &err) != SKIP_OK) {
+        skip_log_error("%s", ctx.base ? err.detail : "event_base_new failed");
+        goto out;
+    }
+    ev.sigterm = evsignal_new(ctx.base, SIGTERM, on_sigterm, &ctx);
+    ev.sigint = evsignal_new(ctx.base, SIGINT, on_sigterm, &ctx);
+    ev.sighup = evsignal_new(ctx.base, SIGHUP, on_sighup, &ctx);
+    ev.tick = event_new(ctx.base, -1, EV_PERSIST, on_tick, &ctx);
+    if (!ev.sigterm || !ev.sigint || !ev.sighup || !ev.tick ||
+        evsignal_add(ev.sigterm, NULL) || evsignal_add(ev.sigint, NULL) ||
+        evsignal_add(ev.sighup, NULL) || evtimer_add(ev.tick, &one_second)) {
+        skip_log_error("cannot install signal handlers");
+        goto out;
+    }
+    skip_log_info("Key Provider %s ready: %zu peers, backend %s",
+                  ctx.cfg.local_id, ctx.cfg.peer_count, ctx.sync->ops->name);
+    event_base_dispatch(ctx.base);
+    skip_log_info("stopped");
+    status = 0;
+out:
+    /* Reverse order of creation; connections (and their SSLs) go first
+     * because freeing them updates ctx. */
+    kpd_http_free(&ctx);
+    if (ev.tick)
+        event_free(ev.tick);
+    if (ev.sighup)
+        event_free(ev.sighup);
+    if (ev.sigint)
+        event_free(ev.sigint);
+    if (ev.sigterm)
+        event_free(ev.sigterm);
+    if (ctx.base)
+        event_base_free(ctx.base);
+    SSL_CTX_free(ctx.ssl_ctx);
+    if (ctx.sync)
+        ctx.sync->ops->free(ctx.sync);
+    kpd_config_clear(&ctx.cfg);
+    return status;
+}

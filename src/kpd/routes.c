@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Dispatch of SKIP requests: a static table of paths, 404 for the rest,
+ * 405 (Allow: GET) for any method other than GET on a known path. */
+#include "config.h"
+#include "routes.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "skip/log.h"
+#include "skip/sysid.h"
+#include "skip/url.h"
+
+enum match { EXACT, PREFIX };
+
+struct route {
+    const char *path;
+    enum match match;
+    void (*handler)(kpd_ctx *ctx, const char *rest, const char *query,
+                    kpd_reply *reply);
+};
+
+static void capabilities(kpd_ctx *ctx, const char *rest, const char *query,
+                         kpd_reply *reply)
+{
+    kpd_api_capabilities(ctx, query, reply);
+}
+
+static void key(kpd_ctx *ctx, const char *rest, const char *query,
+                kpd_reply *reply)
+{
+    kpd_api_key(ctx, query, reply);
+}
+
+static void key_by_id(kpd_ctx *ctx, const char *rest, const char *query,
+                      kpd_reply *reply)
+{
+    kpd_api_key_by_id(ctx, rest, query, reply);
+}
+
+static void entropy(kpd_ctx *ctx, const char *rest, const char *query,
+                    kpd_reply *reply)
+{
+    kpd_api_entropy(ctx, query, reply);
+}
+
+static const struct route routes[] = {
+    {"/capabilities", EXACT, capabilities},
+    {"/key", EXACT, key},
+    {"/key/", PREFIX, key_by_id},
+    {"/entropy", EXACT, entropy},
+};
+
+void kpd_reply_error(kpd_reply *reply, int status, const char *msg)
+{
+    char body[256];
+    int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}", msg);
+
+    skip_secbuf_free(reply->body);
+    reply->status = status;
+    reply->body = skip_secbuf_dup(body, n > 0 && (size_t)n < sizeof(body)
+                                            ? (size_t)n : 0);
+}
+
+void kpd_reply_clear(kpd_reply *reply)
+{
+    skip_secbuf_free(reply->body);
+    reply->body = NULL;
+}
+
+bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
+                    kpd_reply *reply)
+{
+    skip_rc rc = skip_query_get(query, "remoteSystemID", out, cap);
+
+    if (rc == SKIP_E_NOT_FOUND) {
+        kpd_reply_error(reply, 400, "remoteSystemID missing");
+        return false;
+    }
+    if (rc != SKIP_OK || !skip_system_id_valid(out, strlen(out))) {
+        kpd_reply_error(reply, 400, "remoteSystemID invalid");
+        return false;
+    }
+    if (kpd_config_peer(&ctx->cfg, out) == NULL) {
+        kpd_reply_error(reply, 400, "remoteSystemID unknown");
+        return false;
+    }
+    return true;
+}
+
+void kpd_route(kpd_ctx *ctx, const char *method, const char *uri,
+               kpd_reply *reply)
+{
+    char path[SKIP_URL_MAX + 1];
+    const char *query = NULL;
+    size_t path_len;
+
+    memset(reply, 0, sizeof(*reply));
+    if (strlen(uri) > SKIP_URL_MAX) {
+        kpd_reply_error(reply, 400, "request target too long");
+        return;
+    }
+    path_len = strcspn(uri, "?#");
+    memcpy(path, uri, path_len);
+    path[path_len] = '\0';
+    if (uri[path_len] == '?')
+        query = uri + path_len + 1;
+
+    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+        const struct route *r = &routes[i];
+        size_t n = strlen(r->path);
+
+        if (r->match == EXACT ? strcmp(path, r->path) != 0
+                              : strncmp(path, r->path, n) != 0)
+            continue;
+        if (strcmp(method, "GET") != 0) {
+            kpd_reply_error(reply, 405, "only GET is allowed");
+            reply->allow_get = true;
+        } else if (ctx->draining) {
+            kpd_reply_error(reply, 503, "shutting down");
+        } else {
+            r->handler(ctx, path + (r->match == PREFIX ? n : 0), query, reply);
+        }
+        return;
+    }
+    kpd_reply_error(reply, 404, "unknown path");
+}

@@ -1,0 +1,620 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The prf synchronisation backend. Two KPs share a 32-byte secret per epoch
+ * and never talk to each other: the initiator's KP derives the key from the
+ * secret and a keyId it mints; the responder's KP checks the keyId's MAC and
+ * age and derives the same key. docs/kpd-prf.md gives the construction
+ * byte by byte; tests/integration/prf-recompute.sh recomputes a key from it. */
+#include "config.h"
+#include "ledger.h"
+#include "statefile.h"
+#include "sync.h"
+
+#include <inttypes.h>
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "skip/hex.h"
+#include "skip/log.h"
+#include "skip/psk.h"
+
+#define ID_TIME_BASE_MS 1704067200000ull /* 2024-01-01T00:00:00Z */
+#define ID_TIME_MAX ((1ull << 40) - 1)   /* 40-bit field: until 2058 */
+#define ID_HEADER 10  /* time 5, size 1, sequence 2, random 2; then the MAC */
+#define SKEW_MS 60000ull   /* clock difference tolerated between two KPs */
+#define HWM_STEP_MS 10000ull
+#define SECRET_LEN 32
+
+static const char LABEL_RATCHET[] = "skip-kpd ratchet";
+static const char LABEL_MAC[] = "skip-kpd keyid mac";
+static const char LABEL_KEY[] = "skip-kpd key";
+
+struct prf_peer {
+    char *name;
+    char *secret_file;
+    uint64_t epoch;       /* the epoch `secret` belongs to */
+    skip_secbuf *secret;  /* S_epoch */
+    skip_secbuf *prev;    /* S_(epoch-1) while its keyIds may be unexpired */
+};
+
+struct prf {
+    kpd_sync base;
+    char *local_id;
+    size_t id_len;
+    uint64_t lifetime_ms;
+    uint64_t interval_ms;
+    struct prf_peer *peers;
+    size_t peer_count;
+    kpd_ledger *ledger;
+    char *hwm_path;
+    uint64_t hwm_ms;  /* keyIds are minted only with times below this */
+    uint64_t last_ms; /* time of the last keyId minted */
+    unsigned seq;     /* its sequence number within that millisecond */
+    EVP_KDF *hkdf;
+};
+
+static uint64_t wall_clock_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+uint64_t (*kpd_clock_ms)(void) = wall_clock_ms;
+
+/* --- primitives ------------------------------------------------------ */
+
+/* HKDF-SHA256; salt NULL means expand-only with key as the PRK. */
+static bool hkdf(struct prf *p, const unsigned char *key, size_t key_len,
+                 const unsigned char *salt, size_t salt_len,
+                 const void *info, size_t info_len, unsigned char *out,
+                 size_t out_len)
+{
+    int mode = salt ? EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND
+                    : EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(p->hkdf);
+    OSSL_PARAM params[6], *q = params;
+    bool ok;
+
+    if (ctx == NULL)
+        return false;
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
+    *q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
+                                             key_len);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                             info_len);
+    if (salt)
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                 (void *)salt, salt_len);
+    *q = OSSL_PARAM_construct_end();
+    ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
+    EVP_KDF_CTX_free(ctx);
+    return ok;
+}
+
+/* S_(e+1) = HKDF-Expand(S_e, "skip-kpd ratchet", 32). */
+static skip_secbuf *ratchet(struct prf *p, const skip_secbuf *secret)
+{
+    skip_secbuf *next = skip_secbuf_new(SECRET_LEN);
+
+    if (next && !hkdf(p, secret->data, secret->len, NULL, 0, LABEL_RATCHET,
+                      strlen(LABEL_RATCHET), next->data, SECRET_LEN)) {
+        skip_secbuf_free(next);
+        return NULL;
+    }
+    if (next)
+        next->len = SECRET_LEN;
+    return next;
+}
+
+/* "issuer" 0x00 "receiver": system ids never hold a NUL, so the split is
+ * unambiguous. Returns the length written after prefix. */
+static size_t direction(unsigned char *buf, size_t cap, const char *prefix,
+                        size_t prefix_len, const char *issuer,
+                        const char *receiver)
+{
+    size_t a = strlen(issuer), b = strlen(receiver), n = 0;
+
+    if (prefix_len + 1 + a + 1 + b > cap)
+        return 0;
+    memcpy(buf, prefix, prefix_len), n += prefix_len;
+    if (prefix_len)
+        buf[n++] = 0;
+    memcpy(buf + n, issuer, a), n += a;
+    buf[n++] = 0;
+    memcpy(buf + n, receiver, b), n += b;
+    return n;
+}
+
+/* MAC = HMAC-SHA256(K_mac, id[0..10) || issuer || 0x00 || receiver),
+ * K_mac = HKDF-Expand(S_e, "skip-kpd keyid mac", 32); truncated to fill
+ * the keyId. */
+static bool keyid_mac(struct prf *p, const skip_secbuf *secret,
+                      const unsigned char *id, size_t id_len,
+                      const char *issuer, const char *receiver,
+                      unsigned char *mac)
+{
+    unsigned char k_mac[32], msg[ID_HEADER + 2 * 256 + 2], full[32];
+    unsigned int full_len = 0;
+    size_t n;
+    bool ok;
+
+    memcpy(msg, id, ID_HEADER);
+    n = direction(msg + ID_HEADER, sizeof(msg) - ID_HEADER, "", 0, issuer,
+                  receiver);
+    ok = n > 0 &&
+         hkdf(p, secret->data, secret->len, NULL, 0, LABEL_MAC,
+              strlen(LABEL_MAC), k_mac, sizeof(k_mac)) &&
+         HMAC(EVP_sha256(), k_mac, sizeof(k_mac), msg, ID_HEADER + n, full,
+              &full_len) != NULL;
+    if (ok)
+        memcpy(mac, full, id_len - ID_HEADER);
+    OPENSSL_cleanse(k_mac, sizeof(k_mac));
+    OPENSSL_cleanse(full, sizeof(full));
+    return ok;
+}
+
+/* key = HKDF-SHA256(salt = keyId, IKM = S_e,
+ *                   info = "skip-kpd key" 0x00 issuer 0x00 receiver). */
+static skip_secbuf *derive_key(struct prf *p, const skip_secbuf *secret,
+                               const unsigned char *id, size_t id_len,
+                               const char *issuer, const char *receiver,
+                               size_t key_len)
+{
+    unsigned char info[sizeof(LABEL_KEY) + 2 * 256 + 2];
+    size_t n = direction(info, sizeof(info), LABEL_KEY, strlen(LABEL_KEY),
+                         issuer, receiver);
+    skip_secbuf *key = skip_secbuf_new(key_len);
+
+    if (key == NULL || n == 0 ||
+        !hkdf(p, secret->data, secret->len, id, id_len, info, n, key->data,
+              key_len)) {
+        skip_secbuf_free(key);
+        return NULL;
+    }
+    key->len = key_len;
+    return key;
+}
+
+/* --- peers and their secrets ----------------------------------------- */
+
+static void peer_clear(struct prf_peer *peer)
+{
+    free(peer->name);
+    free(peer->secret_file);
+    skip_secbuf_free(peer->secret);
+    skip_secbuf_free(peer->prev);
+    memset(peer, 0, sizeof(*peer));
+}
+
+/* Parses "EPOCH HEX" lines; keeps the newest and the one just before it. */
+static skip_rc peer_load(struct prf_peer *peer, skip_err *err)
+{
+    skip_secbuf *file;
+    skip_rc rc = skip_secret_file_read(peer->secret_file, 4096, &file, err);
+    unsigned lineno = 0;
+    size_t pos = 0;
+    bool have = false;
+
+    if (rc != SKIP_OK)
+        return rc;
+    while (rc == SKIP_OK && pos < file->len) {
+        char *line = (char *)file->data + pos, *end;
+        char *nl = memchr(line, '\n', file->len - pos);
+        size_t len = nl ? (size_t)(nl - line) : file->len - pos;
+        unsigned long long epoch;
+        skip_secbuf *s;
+
+        pos += len + 1;
+        lineno++;
+        if (len == 0 || line[0] == '#')
+            continue;
+        epoch = strtoull(line, &end, 10);
+        if (end == line || *end != ' ' ||
+            (size_t)(line + len - (end + 1)) != 2 * SECRET_LEN ||
+            (s = skip_secbuf_new(SECRET_LEN)) == NULL) {
+            rc = skip_err_set(err, SKIP_E_CONFIG, "%s:%u: expected \"EPOCH "
+                              "HEX\" with 64 hex digits", peer->secret_file,
+                              lineno);
+            break;
+        }
+        if (!skip_hex_decode(end + 1, 2 * SECRET_LEN, s->data, s->cap, &s->len)) {
+            skip_secbuf_free(s);
+            rc = skip_err_set(err, SKIP_E_CONFIG, "%s:%u: secret is not hex",
+                              peer->secret_file, lineno);
+            break;
+        }
+        if (!have || epoch > peer->epoch) {
+            skip_secbuf_free(peer->prev);
+            peer->prev = have && epoch == peer->epoch + 1 ? peer->secret : NULL;
+            if (peer->prev == NULL)
+                skip_secbuf_free(peer->secret);
+            peer->secret = s;
+            peer->epoch = epoch;
+            have = true;
+        } else if (epoch + 1 == peer->epoch && peer->prev == NULL) {
+            peer->prev = s;
+        } else {
+            skip_secbuf_free(s);
+        }
+    }
+    skip_secbuf_free(file);
+    if (rc == SKIP_OK && !have)
+        rc = skip_err_set(err, SKIP_E_CONFIG, "%s:0: no \"EPOCH HEX\" line",
+                          peer->secret_file);
+    return rc;
+}
+
+static skip_rc peer_save(struct prf_peer *peer, skip_err *err)
+{
+    skip_secbuf *text = skip_secbuf_new(2 * (2 * SECRET_LEN + 32));
+    char hex[2 * SECRET_LEN + 1];
+    int n = 0;
+    skip_rc rc;
+
+    if (text == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    if (peer->prev) {
+        skip_hex_encode(peer->prev->data, peer->prev->len, hex);
+        n = snprintf((char *)text->data, text->cap, "%" PRIu64 " %s\n",
+                     peer->epoch - 1, hex);
+    }
+    skip_hex_encode(peer->secret->data, peer->secret->len, hex);
+    n += snprintf((char *)text->data + n, text->cap - (size_t)n,
+                  "%" PRIu64 " %s\n", peer->epoch, hex);
+    OPENSSL_cleanse(hex, sizeof(hex));
+    rc = kpd_statefile_write(peer->secret_file, text->data, (size_t)n, err);
+    skip_secbuf_free(text);
+    return rc;
+}
+
+/* Ratchets peer up to the epoch of now and forgets the previous secret
+ * once no keyId of its epoch can still be valid. Old secrets are cleansed
+ * in memory and replaced on disk. */
+static void peer_advance(struct prf *p, struct prf_peer *peer, uint64_t now_ms)
+{
+    uint64_t cur = now_ms / p->interval_ms;
+    bool changed = false;
+    skip_err err;
+
+    while (peer->epoch < cur) {
+        skip_secbuf *next = ratchet(p, peer->secret);
+        if (next == NULL) {
+            skip_log_error("peer %s: ratchet failed", peer->name);
+            return;
+        }
+        skip_secbuf_free(peer->prev);
+        peer->prev = peer->secret;
+        peer->secret = next;
+        peer->epoch++;
+        changed = true;
+    }
+    if (peer->prev && now_ms >= cur * p->interval_ms + p->lifetime_ms + SKEW_MS) {
+        skip_secbuf_free(peer->prev);
+        peer->prev = NULL;
+        changed = true;
+    }
+    if (changed) {
+        if (peer_save(peer, &err) != SKIP_OK)
+            skip_log_error("peer %s: %s", peer->name, err.detail);
+        else
+            skip_log_info("peer %s: secret ratcheted to epoch %" PRIu64,
+                          peer->name, peer->epoch);
+    }
+}
+
+/* The secret of epoch e, if we hold it. A peer whose clock runs ahead may
+ * mint a keyId in the next epoch: that secret is computed, not stored. */
+static const skip_secbuf *secret_for(struct prf *p, struct prf_peer *peer,
+                                     uint64_t e, skip_secbuf **scratch)
+{
+    *scratch = NULL;
+    if (e == peer->epoch)
+        return peer->secret;
+    if (e + 1 == peer->epoch)
+        return peer->prev;
+    if (e == peer->epoch + 1)
+        return *scratch = ratchet(p, peer->secret);
+    return NULL;
+}
+
+static struct prf_peer *peer_find(struct prf *p, const char *name)
+{
+    for (size_t i = 0; i < p->peer_count; i++)
+        if (strcmp(p->peers[i].name, name) == 0)
+            return &p->peers[i];
+    return NULL;
+}
+
+/* --- keyIds -------------------------------------------------------- */
+
+static void put_be(unsigned char *out, uint64_t v, int bytes)
+{
+    for (int i = bytes - 1; i >= 0; i--, v >>= 8)
+        out[i] = (unsigned char)v;
+}
+
+static uint64_t get_be(const unsigned char *in, int bytes)
+{
+    uint64_t v = 0;
+
+    for (int i = 0; i < bytes; i++)
+        v = v << 8 | in[i];
+    return v;
+}
+
+/* Reserves issue times durably ahead of use, so that after a restart (even
+ * with the clock set back) no (time, sequence) pair is minted twice. */
+static skip_rc reserve_time(struct prf *p, uint64_t t, skip_err *err)
+{
+    char text[32];
+    uint64_t hwm = t + HWM_STEP_MS;
+    int n;
+
+    if (t < p->hwm_ms)
+        return SKIP_OK;
+    n = snprintf(text, sizeof(text), "%" PRIu64 "\n", hwm);
+    if (kpd_statefile_write(p->hwm_path, text, (size_t)n, err) != SKIP_OK)
+        return SKIP_E_INTERNAL;
+    p->hwm_ms = hwm;
+    return SKIP_OK;
+}
+
+static skip_rc prf_issue(kpd_sync *sync, const char *peer_name,
+                         unsigned size_bits, unsigned char id[SKIP_KEYID_MAX],
+                         size_t *id_len, skip_secbuf **key, skip_err *err)
+{
+    struct prf *p = (struct prf *)sync;
+    struct prf_peer *peer = peer_find(p, peer_name);
+    uint64_t now = kpd_clock_ms(), t;
+    const skip_secbuf *secret;
+    skip_secbuf *scratch;
+
+    *key = NULL;
+    if (peer == NULL)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "unknown remoteSystemID");
+    peer_advance(p, peer, now);
+    /* Unique (time, sequence): time never goes back, and the sequence
+     * counts keyIds within one millisecond (65536 of them). */
+    t = now > p->last_ms ? now : p->last_ms;
+    if (t == p->last_ms && ++p->seq > 0xffff) {
+        t++;
+        p->seq = 0;
+    } else if (t != p->last_ms) {
+        p->seq = 0;
+    }
+    if (t < ID_TIME_BASE_MS || t - ID_TIME_BASE_MS > ID_TIME_MAX)
+        return skip_err_set(err, SKIP_E_INTERNAL, "clock outside 2024..2058");
+    if (reserve_time(p, t, err) != SKIP_OK)
+        return SKIP_E_INTERNAL;
+    p->last_ms = t;
+
+    secret = secret_for(p, peer, t / p->interval_ms, &scratch);
+    if (secret == NULL)
+        return skip_err_set(err, SKIP_E_INTERNAL, "no secret for epoch %" PRIu64
+                            " of peer %s", t / p->interval_ms, peer_name);
+    *id_len = p->id_len;
+    put_be(id, t - ID_TIME_BASE_MS, 5);
+    id[5] = (unsigned char)(size_bits / 8 - 1);
+    put_be(id + 6, p->seq, 2);
+    if (RAND_bytes(id + 8, 2) != 1 ||
+        !keyid_mac(p, secret, id, p->id_len, p->local_id, peer_name,
+                   id + ID_HEADER) ||
+        (*key = derive_key(p, secret, id, p->id_len, p->local_id, peer_name,
+                           size_bits / 8)) == NULL) {
+        skip_secbuf_free(scratch);
+        return skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
+    }
+    skip_secbuf_free(scratch);
+    return SKIP_OK;
+}
+
+static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
+                         const unsigned char *id, size_t id_len,
+                         skip_secbuf **key, skip_err *err)
+{
+    struct prf *p = (struct prf *)sync;
+    struct prf_peer *peer = peer_find(p, peer_name);
+    uint64_t now = kpd_clock_ms(), t, expiry;
+    unsigned char mac[32 - ID_HEADER];
+    const skip_secbuf *secret;
+    skip_secbuf *scratch = NULL;
+    unsigned size_bits;
+    skip_rc rc;
+
+    *key = NULL;
+    if (peer == NULL)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "unknown remoteSystemID");
+    if (id_len != 16 && id_len != 24 && id_len != 32)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId of %zu bytes", id_len);
+    peer_advance(p, peer, now);
+    t = get_be(id, 5) + ID_TIME_BASE_MS;
+    size_bits = (id[5] + 1u) * 8;
+    expiry = t + p->lifetime_ms;
+    if (t > now + SKEW_MS)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId from the future");
+    if (now > expiry)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId expired");
+    if (size_bits < KPD_KEY_BITS_MIN)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId size field invalid");
+    secret = secret_for(p, peer, t / p->interval_ms, &scratch);
+    if (secret == NULL)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
+                            "epoch");
+    if (!keyid_mac(p, secret, id, id_len, peer_name, p->local_id, mac)) {
+        rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
+        goto out;
+    }
+    if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0) {
+        rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId MAC does not verify");
+        goto out;
+    }
+    if (kpd_ledger_contains(p->ledger, peer_name, id, id_len)) {
+        rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId already delivered");
+        goto out;
+    }
+    *key = derive_key(p, secret, id, id_len, peer_name, p->local_id,
+                      size_bits / 8);
+    if (*key == NULL) {
+        rc = skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
+        goto out;
+    }
+    /* On disk before the key leaves: a crash after this point loses one
+     * delivery at worst, never repeats one. */
+    rc = kpd_ledger_record(p->ledger, peer_name, id, id_len, expiry + SKEW_MS,
+                           err);
+    if (rc != SKIP_OK) {
+        skip_secbuf_free(*key);
+        *key = NULL;
+        rc = SKIP_E_INTERNAL;
+    }
+out:
+    skip_secbuf_free(scratch);
+    OPENSSL_cleanse(mac, sizeof(mac));
+    return rc;
+}
+
+static void prf_tick(kpd_sync *sync, uint64_t now_ms)
+{
+    struct prf *p = (struct prf *)sync;
+
+    for (size_t i = 0; i < p->peer_count; i++)
+        peer_advance(p, &p->peers[i], now_ms);
+    kpd_ledger_prune(p->ledger, now_ms);
+}
+
+/* Copies a peer's ratcheted state, so a reload keeps it without touching
+ * the live table until the new one is complete. */
+static skip_rc peer_copy(struct prf_peer *dst, const struct prf_peer *src)
+{
+    dst->epoch = src->epoch;
+    dst->secret = skip_secbuf_dup(src->secret->data, src->secret->len);
+    if (src->prev)
+        dst->prev = skip_secbuf_dup(src->prev->data, src->prev->len);
+    return dst->secret && (dst->prev || !src->prev) ? SKIP_OK : SKIP_E_NOMEM;
+}
+
+static skip_rc prf_reload_peers(kpd_sync *sync, const kpd_config *cfg,
+                                skip_err *err)
+{
+    struct prf *p = (struct prf *)sync;
+    struct prf_peer *peers = calloc(cfg->peer_count, sizeof(*peers));
+    skip_rc rc = SKIP_OK;
+
+    if (peers == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    for (size_t i = 0; rc == SKIP_OK && i < cfg->peer_count; i++) {
+        const struct prf_peer *old = peer_find(p, cfg->peers[i].name);
+
+        peers[i].name = strdup(cfg->peers[i].name);
+        peers[i].secret_file = strdup(cfg->peers[i].secret_file);
+        if (peers[i].name == NULL || peers[i].secret_file == NULL)
+            rc = skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+        else if (old && strcmp(old->secret_file, peers[i].secret_file) == 0)
+            rc = peer_copy(&peers[i], old);
+        else if ((rc = peer_load(&peers[i], err)) == SKIP_OK)
+            peer_advance(p, &peers[i], kpd_clock_ms());
+    }
+    if (rc != SKIP_OK) {
+        /* The old peers stay in service. */
+        for (size_t i = 0; i < cfg->peer_count; i++)
+            peer_clear(&peers[i]);
+        free(peers);
+        return rc;
+    }
+    for (size_t i = 0; i < p->peer_count; i++)
+        peer_clear(&p->peers[i]);
+    free(p->peers);
+    p->peers = peers;
+    p->peer_count = cfg->peer_count;
+    return SKIP_OK;
+}
+
+static void prf_free(kpd_sync *sync)
+{
+    struct prf *p = (struct prf *)sync;
+
+    if (p == NULL)
+        return;
+    for (size_t i = 0; i < p->peer_count; i++)
+        peer_clear(&p->peers[i]);
+    free(p->peers);
+    kpd_ledger_free(p->ledger);
+    EVP_KDF_free(p->hkdf);
+    free(p->hwm_path);
+    free(p->local_id);
+    free(p);
+}
+
+static const kpd_sync_ops prf_ops = {
+    .name = "PRF-HKDF-SHA256",
+    .issue = prf_issue,
+    .fetch = prf_fetch,
+    .tick = prf_tick,
+    .reload_peers = prf_reload_peers,
+    .free = prf_free,
+};
+
+static skip_rc read_hwm(struct prf *p, skip_err *err)
+{
+    FILE *f = fopen(p->hwm_path, "re");
+    unsigned long long v = 0;
+
+    if (f == NULL)
+        return SKIP_OK; /* first start */
+    if (fscanf(f, "%llu", &v) != 1) {
+        fclose(f);
+        return skip_err_set(err, SKIP_E_CONFIG, "%s: not a number", p->hwm_path);
+    }
+    fclose(f);
+    p->hwm_ms = v;
+    /* Times below the old mark may have been used before the restart. */
+    p->last_ms = v;
+    p->seq = 0xffff;
+    return SKIP_OK;
+}
+
+skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
+{
+    struct prf *p = calloc(1, sizeof(*p));
+    char path[4096];
+    skip_rc rc;
+
+    *out = NULL;
+    if (p == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    p->base.ops = &prf_ops;
+    p->id_len = cfg->key_id_bits / 8;
+    p->lifetime_ms = (uint64_t)cfg->key_lifetime_s * 1000u;
+    p->interval_ms = (uint64_t)cfg->ratchet_interval_s * 1000u;
+    p->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    p->local_id = strdup(cfg->local_id);
+    snprintf(path, sizeof(path), "%s/issue.hwm", cfg->state_dir);
+    p->hwm_path = strdup(path);
+    if (p->hkdf == NULL || p->local_id == NULL || p->hwm_path == NULL) {
+        prf_free(&p->base);
+        return skip_err_set(err, SKIP_E_INTERNAL, "HKDF unavailable or out of "
+                            "memory");
+    }
+    snprintf(path, sizeof(path), "%s/delivered.log", cfg->state_dir);
+    rc = read_hwm(p, err);
+    if (rc == SKIP_OK)
+        rc = kpd_ledger_open(path, kpd_clock_ms(), &p->ledger, err);
+    if (rc == SKIP_OK)
+        rc = prf_reload_peers(&p->base, cfg, err);
+    if (rc != SKIP_OK) {
+        prf_free(&p->base);
+        return rc;
+    }
+    *out = &p->base;
+    return SKIP_OK;
+}

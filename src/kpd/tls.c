@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Server-side TLS for skip-kpd. */
+#include "config.h"
+#include "tls.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "skip/log.h"
+#include "skip/psk.h"
+#include "skip/tls.h"
+
+static int ctx_index = -1;     /* SSL_CTX -> kpd_ctx */
+static int counted_index = -1; /* SSL -> kpd_ctx, while it counts */
+static int refused_index = -1; /* SSL -> non-NULL when over the limit */
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
+
+/* The connection count drops exactly when OpenSSL frees the SSL, which
+ * libevent does when the connection closes (BEV_OPT_CLOSE_ON_FREE): libevent
+ * 2.1 has no per-connection close hook for server connections. */
+static void uncount(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+                    long argl, void *argp)
+{
+    kpd_ctx *ctx = ptr;
+
+    if (ctx != NULL && ctx->connections > 0)
+        ctx->connections--;
+}
+
+static void make_indexes(void)
+{
+    ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    counted_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, uncount);
+    refused_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+static kpd_ctx *ctx_of(SSL *ssl)
+{
+    return SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), ctx_index);
+}
+
+/* Identities come from the network: log them only when printable. */
+static const char *loggable(const char *s, size_t len)
+{
+    if (len > 128)
+        return "(too long)";
+    for (size_t i = 0; i < len; i++)
+        if (!isprint((unsigned char)s[i]))
+            return "(not printable)";
+    return s;
+}
+
+static const kpd_psk *find_psk(kpd_ctx *ctx, const char *identity,
+                               size_t len)
+{
+    for (size_t i = 0; i < ctx->cfg.psk_count; i++)
+        if (strlen(ctx->cfg.psks[i].identity) == len &&
+            memcmp(ctx->cfg.psks[i].identity, identity, len) == 0)
+            return &ctx->cfg.psks[i];
+    return NULL;
+}
+
+/* TLS 1.2 PSK suites. */
+static unsigned int psk_server_cb(SSL *ssl, const char *identity,
+                                  unsigned char *psk, unsigned int max_psk_len)
+{
+    const kpd_psk *entry = identity ? find_psk(ctx_of(ssl), identity,
+                                               strlen(identity)) : NULL;
+
+    if (entry == NULL || entry->key->len > max_psk_len) {
+        skip_log_warning("TLS 1.2: unknown PSK identity %s",
+                         identity ? loggable(identity, strlen(identity)) : "");
+        return 0;
+    }
+    memcpy(psk, entry->key->data, entry->key->len);
+    return (unsigned int)entry->key->len;
+}
+
+/* TLS 1.3 external PSK. Without a match the handshake goes on without a
+ * PSK and then fails, since a PSK listener has no certificate to offer. */
+static int psk_find_session_cb(SSL *ssl, const unsigned char *identity,
+                               size_t identity_len, SSL_SESSION **sess)
+{
+    const kpd_psk *entry = find_psk(ctx_of(ssl), (const char *)identity,
+                                    identity_len);
+    char shown[129];
+
+    *sess = NULL;
+    if (entry == NULL) {
+        size_t n = identity_len < 128 ? identity_len : 128;
+        memcpy(shown, identity, n);
+        shown[n] = '\0';
+        skip_log_warning("TLS 1.3: unknown PSK identity %s",
+                         loggable(shown, identity_len));
+        return 1;
+    }
+    *sess = skip_tls13_psk_session(ssl, entry->key->data, entry->key->len);
+    return *sess != NULL;
+}
+
+static int client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    if (SSL_get_ex_data(ssl, refused_index) != NULL) {
+        *alert = SSL_AD_HANDSHAKE_FAILURE;
+        return SSL_CLIENT_HELLO_ERROR;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+static skip_rc load_certificate(SSL_CTX *ssl_ctx, const kpd_config *cfg,
+                                skip_err *err)
+{
+    char why[256];
+
+    if (SSL_CTX_use_certificate_chain_file(ssl_ctx, cfg->cert_file) != 1 ||
+        SSL_CTX_use_PrivateKey_file(ssl_ctx, cfg->key_file,
+                                    SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(ssl_ctx) != 1) {
+        skip_tls_last_error(why, sizeof(why));
+        return skip_err_set(err, SKIP_E_CONFIG, "%s / %s: %s", cfg->cert_file,
+                            cfg->key_file, why);
+    }
+    if (cfg->client_ca_file == NULL)
+        return SKIP_OK;
+    if (SSL_CTX_load_verify_locations(ssl_ctx, cfg->client_ca_file, NULL) != 1) {
+        skip_tls_last_error(why, sizeof(why));
+        return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", cfg->client_ca_file,
+                            why);
+    }
+    SSL_CTX_set_client_CA_list(ssl_ctx,
+                               SSL_load_client_CA_file(cfg->client_ca_file));
+    SSL_CTX_set_verify(ssl_ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                       NULL);
+    return SKIP_OK;
+}
+
+skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
+{
+    SSL_CTX *ssl_ctx;
+    skip_rc rc;
+
+    pthread_once(&index_once, make_indexes);
+    if (ctx_index < 0 || counted_index < 0 || refused_index < 0)
+        return skip_err_set(err, SKIP_E_INTERNAL, "no OpenSSL ex_data index");
+    ssl_ctx = SSL_CTX_new(TLS_server_method());
+    if (ssl_ctx == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "SSL_CTX_new failed");
+    SSL_CTX_set_ex_data(ssl_ctx, ctx_index, ctx);
+    rc = skip_tls_ctx_profile(ssl_ctx, ctx->cfg.tls, ctx->cfg.tls_version, NULL,
+                              err);
+    if (rc == SKIP_OK && ctx->cfg.tls == SKIP_TLS_PSK) {
+        SSL_CTX_set_psk_server_callback(ssl_ctx, psk_server_cb);
+        SSL_CTX_set_psk_find_session_callback(ssl_ctx, psk_find_session_cb);
+    } else if (rc == SKIP_OK) {
+        rc = load_certificate(ssl_ctx, &ctx->cfg, err);
+    }
+    if (rc != SKIP_OK) {
+        SSL_CTX_free(ssl_ctx);
+        return rc;
+    }
+    SSL_CTX_set_client_hello_cb(ssl_ctx, client_hello_cb, NULL);
+    ctx->ssl_ctx = ssl_ctx;
+    return SKIP_OK;
+}
+
+SSL *kpd_tls_new_ssl(kpd_ctx *ctx)
+{
+    SSL *ssl = SSL_new(ctx->ssl_ctx);
+
+    if (ssl == NULL)
+        return NULL;
+    if (ctx->connections >= ctx->cfg.max_connections) {
+        SSL_set_ex_data(ssl, refused_index, ctx);
+        skip_log_warning("connection refused: %u connections open (limit)",
+                         ctx->connections);
+    } else {
+        SSL_set_ex_data(ssl, counted_index, ctx);
+        ctx->connections++;
+    }
+    return ssl;
+}
