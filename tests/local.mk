@@ -1,0 +1,49 @@
+# Tests: cmocka unit tests (TAP), integration scripts against real daemons,
+# and replays of the fuzz targets' seed corpora.
+TEST_EXTENSIONS = .sh
+LOG_DRIVER = env AM_TAP_AWK='$(AWK)' $(SHELL) $(top_srcdir)/build-aux/tap-driver.sh
+LOG_COMPILER = env CMOCKA_MESSAGE_OUTPUT=TAP
+SH_LOG_COMPILER = env top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) $(SHELL)
+AM_TESTS_ENVIRONMENT = SKIP_PKCS11_STRICT=1; export SKIP_PKCS11_STRICT;
+
+UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS)
+UNIT_LDADD = libkpd.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+FIXTURE = tests/unit/kpd-fixture.c tests/unit/kpd-fixture.h tests/unit/unit.h
+
+unit_tests = \
+	test-hex \
+	test-json \
+	test-url \
+	test-glob \
+	test-psk \
+	test-kpd-config \
+	test-prf \
+	test-routes \
+	$(NULL)
+check_PROGRAMS += $(unit_tests)
+TESTS += $(unit_tests)
+
+test_hex_SOURCES = tests/unit/test-hex.c tests/unit/unit.h
+test_json_SOURCES = tests/unit/test-json.c tests/unit/unit.h
+test_url_SOURCES = tests/unit/test-url.c tests/unit/unit.h
+test_glob_SOURCES = tests/unit/test-glob.c tests/unit/unit.h
+test_psk_SOURCES = tests/unit/test-psk.c tests/unit/unit.h
+test_kpd_config_SOURCES = tests/unit/test-kpd-config.c $(FIXTURE)
+test_prf_SOURCES = tests/unit/test-prf.c $(FIXTURE)
+test_routes_SOURCES = tests/unit/test-routes.c $(FIXTURE)
+test_hex_CFLAGS = $(UNIT_CFLAGS)
+test_json_CFLAGS = $(UNIT_CFLAGS)
+test_url_CFLAGS = $(UNIT_CFLAGS)
+test_glob_CFLAGS = $(UNIT_CFLAGS)
+test_psk_CFLAGS = $(UNIT_CFLAGS)
+test_kpd_config_CFLAGS = $(UNIT_CFLAGS)
+test_prf_CFLAGS = $(UNIT_CFLAGS)
+test_routes_CFLAGS = $(UNIT_CFLAGS)
+test_hex_LDADD = $(UNIT_LDADD)
+test_json_LDADD = $(UNIT_LDADD)
+test_url_LDADD = $(UNIT_LDADD)
+test_glob_LDADD = $(UNIT_LDADD)
+test_psk_LDADD = $(UNIT_LDADD)
+test_kpd_config_LDADD = $(UNIT_LDADD)
+test_prf_LDADD = $(UNIT_LDADD)
+test_routes_LDADD = $(UNIT_LDADD)

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* skip-kpd.conf: a good file, and every kind of bad line reported with
+ * its line number. */
+#include "config.h"
+#include "unit.h"
+#include "kpd-fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+static char dir[64];
+
+static int setup(void **state)
+{
+    strcpy(dir, "/tmp/skip-unit-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    fixture_write(dir, "psks", "# encryptors\nenc-a:0x000102030405060708090a0b0c0d0e0f\n"
+                               "enc-b:an ASCII key: long enough\n");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+static skip_rc parse(const char *body, kpd_config *cfg, skip_err *err)
+{
+    char text[2048];
+    const char *at = strstr(body, "@DIR@");
+
+    /* Config texts name the temp dir as @DIR@. */
+    if (at)
+        snprintf(text, sizeof(text), "%.*s%s%s", (int)(at - body), body, dir,
+                 at + 5);
+    else
+        snprintf(text, sizeof(text), "%s", body);
+    return kpd_config_parse_string(text, "kpd.conf", cfg, err);
+}
+
+#define GOOD "[kpd]\nlocal_system_id = Alice\nstate_dir = /tmp/x\npsk_file = @DIR@/psks\n" \
+             "[peer Bob]\nsecret_file = /tmp/bob\n"
+
+static void good_file(void **state)
+{
+    kpd_config cfg;
+    skip_err err = {0};
+
+    assert_int_equal(parse(GOOD "[peer KP_2]\nsecret_file = /tmp/kp2\n", &cfg,
+                           &err), SKIP_OK);
+    assert_string_equal(cfg.local_id, "Alice");
+    assert_string_equal(cfg.listen_host, "127.0.0.1");
+    assert_int_equal(cfg.listen_port, 8443);
+    assert_int_equal(cfg.peer_count, 2);
+    assert_non_null(kpd_config_peer(&cfg, "KP_2"));
+    assert_null(kpd_config_peer(&cfg, "Eve"));
+    assert_int_equal(cfg.psk_count, 2);
+    assert_string_equal(cfg.psks[1].identity, "enc-b");
+    assert_memory_equal(cfg.psks[1].key->data, "an ASCII key: long enough", 25);
+    assert_int_equal(cfg.psks[0].key->len, 16);
+    assert_int_equal(cfg.key_id_bits, 128);
+    kpd_config_clear(&cfg);
+}
+
+static void listen_forms(void **state)
+{
+    kpd_config cfg;
+    skip_err err = {0};
+
+    assert_int_equal(parse(GOOD "[kpd]\nlisten = [::1]:0\n", &cfg, &err), SKIP_OK);
+    assert_string_equal(cfg.listen_host, "::1");
+    assert_int_equal(cfg.listen_port, 0);
+    kpd_config_clear(&cfg);
+}
+
+static void bad_lines_named(void **state)
+{
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {GOOD "[kpd]\nbogus = 1\n", "kpd.conf:8: unknown option bogus in [kpd]"},
+        {GOOD "[other]\nx = 1\n", "kpd.conf:8: unknown section [other]"},
+        {GOOD "[kpd]\ntls = tls\n", "kpd.conf:8: tls must be psk or cert"},
+        {GOOD "[kpd]\ntls_version = 1.1\n", "kpd.conf:8: tls_version must be"},
+        {GOOD "[kpd]\nlisten = 8443\n", "kpd.conf:8: listen must be HOST:PORT"},
+        {GOOD "[kpd]\nlisten = h:65536\n", "kpd.conf:8: listen port"},
+        {GOOD "[kpd]\nkey_id_bits = 100\n", "kpd.conf:8: key_id_bits must be"},
+        {GOOD "[kpd]\nmax_connections = 0\n", "kpd.conf:8: max_connections must be"},
+        {GOOD "[kpd]\nkey_lifetime_s = -1\n", "kpd.conf:8: key_lifetime_s must be"},
+        {GOOD "[kpd]\nlog = file\n", "kpd.conf:8: log must be stderr or syslog"},
+        {GOOD "[kpd]\nlog_level = loud\n", "kpd.conf:8: log_level must be"},
+        {GOOD "[kpd]\nlocal_system_id = \n", "kpd.conf:8: local_system_id is empty"},
+        {GOOD "[peer Bob]\nsecret = x\n", "kpd.conf:8: unknown option secret in [peer Bob]"},
+        {GOOD "no equals sign\n", "kpd.conf:7: syntax error"},
+        {"[kpd]\nstate_dir = /x\npsk_file = @DIR@/psks\n[peer B]\nsecret_file = /s\n",
+         "kpd.conf:0: local_system_id is not set"},
+        {"[kpd]\nlocal_system_id = A\nstate_dir = /x\npsk_file = @DIR@/psks\n",
+         "kpd.conf:0: no [peer NAME] section"},
+        {"[kpd]\nlocal_system_id = A\nstate_dir = /x\n[peer B]\nsecret_file = /s\n",
+         "kpd.conf:0: tls = psk needs psk_file"},
+        {GOOD "[kpd]\ntls = cert\n", "kpd.conf:0: tls = cert needs cert_file"},
+        {GOOD "[kpd]\nkey_lifetime_s = 100\nratchet_interval_s = 50\n",
+         "kpd.conf:0: key_lifetime_s must not exceed ratchet_interval_s"},
+        {GOOD "[kpd]\npsk_file = /nonexistent/psks\n", "/nonexistent/psks: No such file"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kpd_config cfg;
+        skip_err err = {0};
+        skip_rc rc = parse(cases[i].body, &cfg, &err);
+        CHECK_CASE(cases[i].want, rc == SKIP_E_CONFIG);
+        if (strstr(err.detail, cases[i].want) == NULL)
+            fail_msg("want \"%s\", got \"%s\"", cases[i].want, err.detail);
+        CHECK_CASE(cases[i].want, cfg.peers == NULL && cfg.psks == NULL);
+    }
+}
+
+static void bad_psk_files_named(void **state)
+{
+    static const struct {
+        const char *file, *want;
+    } cases[] = {
+        {"enc:0x0001\n", "psks:1: PSK of 2 bytes is shorter than 16"},
+        {"# c\n\nnocolon\n", "psks:3: expected identity:key"},
+        {":0x000102030405060708090a0b0c0d0e0f\n", "psks:1: expected identity:key"},
+        {"enc:0xzz0102030405060708090a0b0c0d0e0f\n", "psks:1: hex PSK is not"},
+        {"enc:with\ttab and more text\n", "psks:1: ASCII PSK has a non-printable"},
+        {"a:0x000102030405060708090a0b0c0d0e0f\na:0x000102030405060708090a0b0c0d0e0f\n",
+         "psks:2: identity given twice"},
+        {"# only a comment\n", "psks:0: no identity:key line"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        kpd_config cfg;
+        skip_err err = {0};
+        fixture_write(dir, "psks", cases[i].file);
+        CHECK_CASE(cases[i].want, parse(GOOD, &cfg, &err) == SKIP_E_CONFIG);
+        if (strstr(err.detail, cases[i].want) == NULL)
+            fail_msg("want \"%s\", got \"%s\"", cases[i].want, err.detail);
+        /* The key bytes never appear in the message. */
+        CHECK_CASE(cases[i].want, strstr(err.detail, "0102030405") == NULL);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(good_file),
+        cmocka_unit_test(listen_forms),
+        cmocka_unit_test(bad_lines_named),
+        cmocka_unit_test(bad_psk_files_named),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

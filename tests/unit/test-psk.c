@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* PSK parsing and the client's option validation. */
+#include "config.h"
+#include "unit.h"
+
+#include "skip/client.h"
+#include "skip/psk.h"
+
+static void hex_and_ascii(void **state)
+{
+    skip_secbuf *key;
+    skip_err err = {0};
+
+    assert_int_equal(skip_psk_parse("0x000102030405060708090A0B0C0D0E0F", 34,
+                                    &key, &err), SKIP_OK);
+    assert_int_equal(key->len, 16);
+    assert_int_equal(key->data[15], 0x0f);
+    skip_secbuf_free(key);
+    assert_int_equal(skip_psk_parse("correct horse battery", 21, &key, &err),
+                     SKIP_OK);
+    assert_int_equal(key->len, 21);
+    assert_memory_equal(key->data, "correct horse battery", 21);
+    skip_secbuf_free(key);
+}
+
+static void refused(void **state)
+{
+    static const char *const bad[] = {
+        "0x00010203", "short", "0x0g0102030405060708090a0b0c0d0e0f",
+        "0x000102030405060708090a0b0c0d0e0", "sixteen chars\n!!", "",
+    };
+    skip_secbuf *key;
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        skip_err err = {0};
+        CHECK_CASE(bad[i], skip_psk_parse(bad[i], strlen(bad[i]), &key, &err) ==
+                               SKIP_E_CONFIG);
+        CHECK_CASE(bad[i], key == NULL);
+    }
+}
+
+static void client_options(void **state)
+{
+    skip_client_opts o;
+    skip_err err = {0};
+
+    skip_client_opts_init(&o);
+    assert_int_equal(skip_client_opts_set(&o, "url", "http://kp", &err),
+                     SKIP_E_CONFIG);
+    assert_int_equal(skip_client_opts_set(&o, "tls", "none", &err), SKIP_E_CONFIG);
+    assert_int_equal(skip_client_opts_set(&o, "tls_version", "1.0", &err),
+                     SKIP_E_CONFIG);
+    assert_int_equal(skip_client_opts_set(&o, "timeout_ms", "0", &err),
+                     SKIP_E_CONFIG);
+    assert_int_equal(skip_client_opts_set(&o, "psk_file", "/nonexistent", &err),
+                     SKIP_E_CONFIG);
+    assert_non_null(strstr(err.detail, "/nonexistent"));
+    assert_int_equal(skip_client_opts_set(&o, "colour", "red", &err),
+                     SKIP_E_NOT_FOUND);
+    assert_int_equal(skip_client_opts_check(&o, &err), SKIP_E_CONFIG);
+    assert_int_equal(skip_client_opts_set(&o, "url", "https://127.0.0.1:1", &err),
+                     SKIP_OK);
+    assert_int_equal(skip_client_opts_check(&o, &err), SKIP_E_CONFIG);
+    assert_non_null(strstr(err.detail, "psk_identity"));
+    assert_int_equal(skip_client_opts_set(&o, "tls", "cert", &err), SKIP_OK);
+    assert_int_equal(skip_client_opts_check(&o, &err), SKIP_E_CONFIG);
+    assert_non_null(strstr(err.detail, "ca_file"));
+    assert_int_equal(skip_client_opts_set(&o, "ca_file", "/ca.pem", &err), SKIP_OK);
+    assert_int_equal(skip_client_opts_check(&o, &err), SKIP_OK);
+    skip_client_opts_clear(&o);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hex_and_ascii),
+        cmocka_unit_test(refused),
+        cmocka_unit_test(client_options),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

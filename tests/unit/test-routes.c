@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The SKIP API's status codes, straight through the router. The integration
+ * tests send the same requests over TLS; this is the exhaustive table. */
+#include "config.h"
+#include "unit.h"
+#include "kpd-fixture.h"
+
+#include <stdio.h>
+
+#include "kpd/routes.h"
+
+static struct fixture f;
+static kpd_ctx alice;
+
+static int setup(void **state)
+{
+    fixture_setup(&f, NULL);
+    memset(&alice, 0, sizeof(alice));
+    alice.cfg = f.alice_cfg;
+    alice.sync = f.alice;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture_teardown(&f);
+    return 0;
+}
+
+static int route(const char *method, const char *uri, kpd_reply *reply)
+{
+    kpd_route(&alice, method, uri, reply);
+    assert_non_null(reply->body);
+    return reply->status;
+}
+
+static void status_table(void **state)
+{
+    static const struct {
+        const char *method, *uri;
+        int status;
+    } rows[] = {
+        {"GET", "/capabilities", 200},
+        {"GET", "/capabilities?x=1", 200},
+        {"GET", "/key?remoteSystemID=Bob", 200},
+        {"GET", "/key?remoteSystemID=Bob&size=128", 200},
+        {"GET", "/key?remoteSystemID=Bob&size=2048", 200},
+        {"GET", "/key?remoteSystemID=Bob&other=ignored", 200},
+        {"GET", "/key", 400},
+        {"GET", "/key?size=256", 400},
+        {"GET", "/key?remoteSystemID=", 400},
+        {"GET", "/key?remoteSystemID=Eve", 400},
+        {"GET", "/key?remoteSystemID=B%6fb", 200},
+        {"GET", "/key?remoteSystemID=Bob&remoteSystemID=Bob", 400},
+        {"GET", "/key?remoteSystemID=%0aBob", 400},
+        {"GET", "/key?remoteSystemID=Bob&size=100", 400},
+        {"GET", "/key?remoteSystemID=Bob&size=120", 400},
+        {"GET", "/key?remoteSystemID=Bob&size=4096", 400},
+        {"GET", "/key?remoteSystemID=Bob&size=abc", 400},
+        {"GET", "/key?remoteSystemID=Bob&size=", 400},
+        {"GET", "/key/", 400},
+        {"GET", "/key/zz?remoteSystemID=Bob", 400},
+        {"GET", "/key/abc?remoteSystemID=Bob", 400},
+        {"GET", "/key/00112233445566778899aabbccddeeff?remoteSystemID=Bob", 400},
+        {"GET", "/key/00112233445566778899aabbccddeeff", 400},
+        {"GET", "/entropy", 200},
+        {"GET", "/entropy?minentropy=128", 200},
+        {"GET", "/entropy?minentropy=32768", 200},
+        {"GET", "/entropy?minentropy=invalid", 400},
+        {"GET", "/entropy?minentropy=0", 400},
+        {"GET", "/entropy?minentropy=12", 400},
+        {"GET", "/entropy?minentropy=40000", 400},
+        {"GET", "/", 404},
+        {"GET", "/keys", 404},
+        {"GET", "/capabilities/", 404},
+        {"GET", "/KEY?remoteSystemID=Bob", 404},
+        {"GET", "", 404},
+    };
+
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        kpd_reply reply;
+        int status = route(rows[i].method, rows[i].uri, &reply);
+        if (status != rows[i].status)
+            fail_msg("%s %s: %d, want %d", rows[i].method, rows[i].uri, status,
+                     rows[i].status);
+        kpd_reply_clear(&reply);
+    }
+}
+
+static void other_methods_get_405_with_allow(void **state)
+{
+    static const char *const methods[] = {"POST", "PUT", "DELETE", "PATCH",
+                                          "HEAD", "OPTIONS", "TRACE", "CONNECT"};
+    static const char *const paths[] = {"/capabilities", "/key?remoteSystemID=Bob",
+                                        "/key/00", "/entropy"};
+
+    for (size_t m = 0; m < 8; m++)
+        for (size_t p = 0; p < 4; p++) {
+            kpd_reply reply;
+            CHECK_CASE(methods[m], route(methods[m], paths[p], &reply) == 405);
+            CHECK_CASE(methods[m], reply.allow_get);
+            kpd_reply_clear(&reply);
+        }
+}
+
+static void key_body_has_requested_size(void **state)
+{
+    kpd_reply reply;
+    char *key;
+
+    assert_int_equal(route("GET", "/key?remoteSystemID=Bob&size=128", &reply), 200);
+    key = strstr((char *)reply.body->data, "\"key\":\"");
+    assert_non_null(key);
+    assert_int_equal(strcspn(key + 7, "\""), 32);
+    kpd_reply_clear(&reply);
+}
+
+static void entropy_default_is_256_bits(void **state)
+{
+    kpd_reply reply;
+    char *hex;
+
+    assert_int_equal(route("GET", "/entropy", &reply), 200);
+    hex = strstr((char *)reply.body->data, "\"randomStr\":\"");
+    assert_int_equal(strcspn(hex + 13, "\""), 64);
+    assert_non_null(strstr((char *)reply.body->data, "\"minentropy\":256}"));
+    kpd_reply_clear(&reply);
+}
+
+static void entropy_failure_is_503(void **state)
+{
+    kpd_reply reply;
+
+    alice.cfg.entropy_file = "/nonexistent/hwrng";
+    assert_int_equal(route("GET", "/entropy", &reply), 503);
+    kpd_reply_clear(&reply);
+    alice.cfg.entropy_file = NULL;
+}
+
+static void draining_answers_503(void **state)
+{
+    kpd_reply reply;
+
+    alice.draining = true;
+    assert_int_equal(route("GET", "/capabilities", &reply), 503);
+    kpd_reply_clear(&reply);
+    alice.draining = false;
+}
+
+static void capabilities_list_peers(void **state)
+{
+    kpd_reply reply;
+
+    assert_int_equal(route("GET", "/capabilities", &reply), 200);
+    assert_string_equal((char *)reply.body->data,
+                        "{\"entropy\":true,\"key\":true,\"algorithm\":"
+                        "\"PRF-HKDF-SHA256\",\"localSystemID\":\"Alice\","
+                        "\"remoteSystemID\":[\"Bob\"]}");
+    kpd_reply_clear(&reply);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(status_table),
+        cmocka_unit_test(other_methods_get_405_with_allow),
+        cmocka_unit_test(key_body_has_requested_size),
+        cmocka_unit_test(entropy_default_is_256_bits),
+        cmocka_unit_test(entropy_failure_is_503),
+        cmocka_unit_test(draining_answers_503),
+        cmocka_unit_test(capabilities_list_peers),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
