@@ -47,3 +47,24 @@ test_psk_LDADD = $(UNIT_LDADD)
 test_kpd_config_LDADD = $(UNIT_LDADD)
 test_prf_LDADD = $(UNIT_LDADD)
 test_routes_LDADD = $(UNIT_LDADD)
+
+integration_tests = \
+	tests/integration/wire-psk13.sh \
+	tests/integration/wire-psk12.sh \
+	tests/integration/wire-cert13.sh \
+	tests/integration/wire-cert12.sh \
+	tests/integration/tls12-suites.sh \
+	tests/integration/tls-negative.sh \
+	tests/integration/loopback.sh \
+	tests/integration/durability.sh \
+	tests/integration/expiry.sh \
+	tests/integration/prf-recompute.sh \
+	tests/integration/entropy-503.sh \
+	tests/integration/kpd-lifecycle.sh \
+	tests/integration/tool-errors.sh \
+	tests/integration/demo.sh \
+	$(NULL)
+TESTS += $(integration_tests)
+EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh
+# The scripts run the programs and the testbed from the build tree.
+$(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed

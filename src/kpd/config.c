@@ -122,7 +122,7 @@ static int kpd_entry(struct parse_state *st, const char *name,
         return set_uint(st, &cfg->key_id_bits, name, value, 128, 256);
     }
     if (strcmp(name, "key_lifetime_s") == 0)
-        return set_uint(st, &cfg->key_lifetime_s, name, value, 10, 7 * 86400);
+        return set_uint(st, &cfg->key_lifetime_s, name, value, 1, 7 * 86400);
     if (strcmp(name, "ratchet_interval_s") == 0)
         return set_uint(st, &cfg->ratchet_interval_s, name, value, 10,
                         365 * 86400);

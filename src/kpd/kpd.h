@@ -13,6 +13,7 @@
 struct event_base;
 struct evhttp;
 struct evhttp_bound_socket;
+struct event;
 
 typedef struct kpd_ctx {
     kpd_config cfg;
@@ -23,6 +24,7 @@ typedef struct kpd_ctx {
     struct evhttp_bound_socket *listener;
     unsigned connections; /* open TLS connections */
     bool draining;        /* SIGTERM: new requests get 503 */
+    struct event *drain_timer; /* ends the loop once connections close */
 } kpd_ctx;
 
 #endif

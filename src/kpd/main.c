@@ -20,6 +20,7 @@
 #include "skip/log.h"
 #include "tls.h"
 
+#define DRAIN_CHECK_MS 100
 #define DRAIN_MAX_MS 5000
 
 struct kpd_options {
@@ -50,10 +51,19 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
     ctx->sync->ops->tick(ctx->sync, kpd_clock_ms());
 }
 
+static void on_drain_check(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+
+    if (ctx->connections == 0)
+        event_base_loopbreak(ctx->base);
+}
+
 static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 {
     kpd_ctx *ctx = arg;
     struct timeval limit = {.tv_sec = DRAIN_MAX_MS / 1000};
+    struct timeval check = {.tv_usec = DRAIN_CHECK_MS * 1000};
 
     if (ctx->draining)
         return;
@@ -64,6 +74,9 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
     /* Open keep-alive connections get 503 on their next request; wait for
      * them to close, but never longer than DRAIN_MAX_MS. */
     event_base_loopexit(ctx->base, &limit);
+    ctx->drain_timer = event_new(ctx->base, -1, EV_PERSIST, on_drain_check, ctx);
+    if (ctx->drain_timer)
+        evtimer_add(ctx->drain_timer, &check);
 }
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -235,6 +248,8 @@ out:
     /* Reverse order of creation; connections (and their SSLs) go first
      * because freeing them updates ctx. */
     kpd_http_free(&ctx);
+    if (ctx.drain_timer)
+        event_free(ctx.drain_timer);
     if (ev.tick)
         event_free(ev.tick);
     if (ev.sighup)

@@ -24,6 +24,8 @@ struct skip_client {
     skip_secbuf *body;     /* the last answer; cleansed after each use */
     bool too_large;        /* the write callback refused a byte past the cap */
     bool cert_in_psk_mode; /* the verify callback saw a server certificate */
+    bool cert_requested;   /* the server asked for a client certificate we
+                              do not have */
     char *allow;           /* the last answer's Allow header */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -226,6 +228,18 @@ static int refuse_certificate_cb(int preverify_ok, X509_STORE_CTX *store)
     return 0;
 }
 
+/* Called only when the server asks for a client certificate and none is
+ * configured: remember it, so the error can say so even when the server's
+ * alert is lost to a reset (TLS 1.3 refuses after the handshake). */
+static int client_cert_cb(SSL *ssl, X509 **x509, EVP_PKEY **pkey)
+{
+    skip_client *c = client_of(ssl);
+
+    if (c != NULL)
+        c->cert_requested = true;
+    return 0;
+}
+
 static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *parm)
 {
     SSL_CTX *ctx = sslctx;
@@ -239,6 +253,9 @@ static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *parm)
         SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
         SSL_CTX_set_psk_use_session_callback(ctx, psk_use_session_cb);
         SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, refuse_certificate_cb);
+    } else if (c->opts.cert_file == NULL) {
+        SSL_CTX_set_ex_data(ctx, ctx_index, c);
+        SSL_CTX_set_client_cert_cb(ctx, client_cert_cb);
     }
     return CURLE_OK;
 }
@@ -388,6 +405,10 @@ static skip_rc transfer_error(skip_client *c, CURLcode cc, skip_err *err)
                             "server presented a certificate in PSK mode "
                             "(it did not accept PSK identity \"%s\")",
                             c->opts.psk_identity);
+    if (c->cert_requested)
+        return skip_err_set(err, SKIP_E_TLS,
+                            "the KP requires a client certificate (set "
+                            "cert_file and key_file): %s", why);
     switch (cc) {
     case CURLE_OPERATION_TIMEDOUT:
         return skip_err_set(err, SKIP_E_TIMEOUT, "timed out: %s", why);
@@ -409,6 +430,14 @@ static skip_rc transfer_error(skip_client *c, CURLcode cc, skip_err *err)
                                 "\"%s\" and psk_file): %s",
                                 c->opts.psk_identity, why);
         return skip_err_set(err, SKIP_E_TLS, "TLS handshake failed: %s", why);
+    case CURLE_RECV_ERROR:
+    case CURLE_SEND_ERROR:
+        /* A TLS 1.3 server refuses a client certificate after the
+         * handshake, so its alert arrives on the first read. */
+        if (strstr(why, "SSL routines") != NULL)
+            return skip_err_set(err, SKIP_E_TLS, "TLS alert from the server "
+                                "(client certificate or PSK refused?): %s", why);
+        return skip_err_set(err, SKIP_E_TRANSPORT, "%s", why);
     case CURLE_UNSUPPORTED_PROTOCOL:
     case CURLE_URL_MALFORMAT:
         return skip_err_set(err, SKIP_E_CONFIG, "bad url: %s", why);
@@ -428,6 +457,7 @@ static skip_rc perform(skip_client *c, const char *method, const char *url,
     skip_secbuf_clear(c->body);
     c->too_large = false;
     c->cert_in_psk_mode = false;
+    c->cert_requested = false;
     c->errbuf[0] = '\0';
     free(c->allow);
     c->allow = NULL;

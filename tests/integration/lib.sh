@@ -1,0 +1,101 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Shared helpers for the integration tests: a private temp dir, a testbed
+# in it that is always torn down, and checks that print TAP-style lines.
+# A test sources this file, calls check helpers, and ends with `finish`.
+set -u
+
+: "${top_builddir:=$(pwd)}"
+: "${top_srcdir:=$top_builddir}"
+TOOL=$top_builddir/skip-tool
+TESTBED=$top_builddir/skip-testbed
+KPD=$top_builddir/skip-kpd
+export SKIP_KPD="$KPD"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/skip-test.XXXXXX")
+failures=0
+checks=0
+cleanup_hooks=""
+
+cleanup() {
+    for hook in $cleanup_hooks; do "$hook"; done
+    [ -f "$T/env" ] && "$TESTBED" down "$T" >/dev/null 2>&1
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+on_cleanup() { cleanup_hooks="$cleanup_hooks $1"; }
+
+# Exits 77 (skip) when a tool the test needs is missing.
+need() {
+    command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 not installed"; exit 77; }
+}
+
+ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
+not_ok() {
+    checks=$((checks + 1))
+    failures=$((failures + 1))
+    echo "not ok $checks - $*"
+}
+
+testbed_up() {
+    "$TESTBED" up "$T" "$@" || { echo "Bail out! skip-testbed up $*"; exit 1; }
+    . "$T/env"
+}
+
+alice() { "$TOOL" -c "$SKIP_TESTBED_ALICE_TOOL_CONF" "$@"; }
+bob() { "$TOOL" -c "$SKIP_TESTBED_BOB_TOOL_CONF" "$@"; }
+
+# expect_exit CODE DESCRIPTION COMMAND...: stdout goes to $T/out, stderr
+# to $T/err; the check passes when COMMAND exits with CODE.
+expect_exit() {
+    want=$1 desc=$2
+    shift 2
+    "$@" > "$T/out" 2> "$T/err"
+    got=$?
+    if [ "$got" -eq "$want" ]; then
+        ok "$desc"
+    else
+        not_ok "$desc: exit $got, want $want: $(head -c 300 "$T/err")"
+    fi
+}
+
+# expect_match DESCRIPTION FILE REGEX
+expect_match() {
+    if grep -Eq -- "$3" "$2"; then
+        ok "$1"
+    else
+        not_ok "$1: /$3/ not in $2: $(head -c 300 "$2")"
+    fi
+}
+
+expect_no_match() {
+    if grep -Eq -- "$3" "$2"; then
+        not_ok "$1: /$3/ found in $2"
+    else
+        ok "$1"
+    fi
+}
+
+expect_eq() { # DESCRIPTION GOT WANT
+    if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: got '$2', want '$3'"; fi
+}
+
+expect_ne() {
+    if [ "$2" != "$3" ]; then ok "$1"; else not_ok "$1: both '$2'"; fi
+}
+
+# json_field NAME [FILE]: a string or number member of one-line JSON.
+json_field() {
+    sed -n 's/.*"'"$1"'":"\{0,1\}\([^",}]*\).*/\1/p' "${2:-$T/out}"
+}
+
+# A status line from `skip-tool raw`.
+raw_status() { sed -n 's/^status: //p' "$T/out"; }
+
+finish() {
+    echo "1..$checks"
+    echo "# $checks checks, $failures failed"
+    [ "$failures" -eq 0 ]
+    exit
+}

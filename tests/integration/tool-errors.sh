@@ -1,0 +1,69 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# skip-tool's exit codes per failure class, and every malformed answer a
+# hostile KP (openssl s_server serving files) can give.
+. "$top_srcdir/tests/integration/lib.sh"
+need perl
+
+testbed_up
+# Transport: nothing listens on a port we just freed.
+free_port=$(perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport')
+expect_exit 3 "connection refused is a transport error" alice --url "https://127.0.0.1:$free_port" capabilities
+expect_match "... named" "$T/err" '^skip-tool: transport:'
+# Timeout: a stopped KP accepts TCP but never answers.
+kill -STOP "$SKIP_TESTBED_ALICE_PID"
+expect_exit 5 "a silent KP times out" alice --timeout-ms 500 capabilities
+kill -CONT "$SKIP_TESTBED_ALICE_PID"
+expect_match "... named" "$T/err" '^skip-tool: timeout:'
+expect_exit 1 "usage error" alice frobnicate
+expect_exit 1 "bad KEYID" alice key-by-id xyz Bob
+printf '[kp]\nurl = https://x\ncolour = red\n' > "$T/bad.conf"
+expect_exit 2 "bad config line" "$TOOL" -c "$T/bad.conf" capabilities
+expect_match "... named with its line" "$T/err" 'bad.conf:3: unknown option colour'
+"$TESTBED" down "$T" > /dev/null
+
+# A hostile KP: s_server -WWW answers each path with the file of that name.
+mkdir -p "$T/www/key"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/kp.key" -out "$T/kp.crt" -subj /CN=localhost \
+    -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
+port=$(perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport')
+(cd "$T/www" && exec openssl s_server -quiet -accept "127.0.0.1:$port" \
+    -cert ../kp.crt -key ../kp.key -WWW -tls1_3 \
+    -ciphersuites TLS_AES_256_GCM_SHA384 > /dev/null 2>&1) &
+server=$!
+stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
+on_cleanup stop_server
+i=0
+until perl -MIO::Socket::INET -e "IO::Socket::INET->new('127.0.0.1:$port') or exit 1" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+done
+hostile() { "$TOOL" --url "https://127.0.0.1:$port" --tls cert --ca-file "$T/kp.crt" "$@"; }
+
+K64=ad229dfb8a276e74c1f3b6c09349a69fb2fed73c541270663f0e5cbbfb031670
+answer() { printf '%s' "$2" > "$T/www/$1"; }
+n=0
+bad_key() { # description, body
+    n=$((n + 1))
+    answer "key?remoteSystemID=Bad$n" "$2"
+    expect_exit 12 "malformed answer: $1" hostile key "Bad$n"
+    expect_match "... named" "$T/err" '^skip-tool: (malformed-answer|too-large):'
+    expect_no_match "... without key bytes in the message" "$T/err" "$K64"
+}
+bad_key "not JSON" 'keyId=00'
+bad_key "missing key" '{"keyId":"00"}'
+bad_key "key not hex" '{"keyId":"00","key":"zz"}'
+bad_key "key too short" '{"keyId":"00","key":"ad229dfb"}'
+bad_key "keyId odd" "{\"keyId\":\"001\",\"key\":\"$K64\"}"
+bad_key "key a number" '{"keyId":"00","key":5}'
+bad_key "trailing bytes" "{\"keyId\":\"00\",\"key\":\"$K64\"}]"
+perl -e 'print "{\"keyId\":\"00\",\"key\":\"", "0" x 70000, "\"}"' > "$T/www/key?remoteSystemID=Huge"
+expect_exit 12 "body over 64 KiB" hostile key Huge
+expect_match "... named" "$T/err" 'too-large'
+answer "key/0011?remoteSystemID=Alice" "{\"keyId\":\"0012\",\"key\":\"$K64\"}"
+expect_exit 12 "keyId other than asked" hostile key-by-id 0011 Alice
+expect_match "... named" "$T/err" 'keyId other than asked'
+answer capabilities '{"entropy":true,"key":true,"algorithm":"x","localSystemID":"A"}'
+expect_exit 12 "capabilities without remoteSystemID" hostile capabilities
+answer "entropy" '{"randomStr":"00","minentropy":256}'
+expect_exit 12 "entropy shorter than minentropy" hostile entropy
+finish
