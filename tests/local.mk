@@ -61,6 +61,7 @@ integration_tests = \
 	tests/integration/prf-recompute.sh \
 	tests/integration/entropy-503.sh \
 	tests/integration/kpd-lifecycle.sh \
+	tests/integration/kpd-limits.sh \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
 	$(NULL)

@@ -27,6 +27,7 @@ struct skip_client {
     bool cert_requested;   /* the server asked for a client certificate we
                               do not have */
     char *allow;           /* the last answer's Allow header */
+    unsigned long connections; /* TCP+TLS connections opened so far */
     char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -467,6 +468,11 @@ static skip_rc perform(skip_client *c, const char *method, const char *url,
     if (get)
         curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
     cc = curl_easy_perform(c->curl);
+    {
+        long opened = 0;
+        curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened);
+        c->connections += (unsigned long)opened;
+    }
     if (cc != CURLE_OK) {
         skip_rc rc = transfer_error(c, cc, err);
         skip_secbuf_clear(c->body);
@@ -553,6 +559,11 @@ skip_rc skip_client_entropy(skip_client *c, unsigned bits, skip_secbuf **out,
                                      bits ? bits : 256, out, err);
     skip_secbuf_clear(c->body);
     return rc;
+}
+
+unsigned long skip_client_connections(const skip_client *c)
+{
+    return c->connections;
 }
 
 skip_rc skip_client_raw(skip_client *c, const char *method, const char *path,

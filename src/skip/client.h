@@ -69,4 +69,7 @@ skip_rc skip_client_raw(skip_client *client, const char *method,
                         const char *path, long *status, char **allow,
                         skip_secbuf **body, skip_err *err);
 
+/* Connections opened so far: requests on a kept-alive connection add 0. */
+unsigned long skip_client_connections(const skip_client *client);
+
 #endif

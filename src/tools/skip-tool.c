@@ -84,6 +84,8 @@ static void usage(FILE *out)
           "      --ciphers LIST    TLS 1.2 cipher list\n"
           "      --timeout-ms N    --connect-timeout-ms N\n"
           "      --reveal-key      print the key itself, not its SHA-256\n"
+          "      --repeat N        run the command N times on one connection\n"
+          "                        and report the connections used\n"
           "\n"
           "exit codes: 0 ok, 1 usage, 2 config, 3 transport, 4 TLS, "
           "5 timeout,\n"
@@ -256,12 +258,35 @@ static unsigned parse_bits(const char *s, const char *what)
     return v;
 }
 
+/* One command with its arguments (after the command name). */
+static int run_command(struct tool *t, skip_client *c, const char *cmd,
+                       int argc, char **argv, const char *remote,
+                       unsigned size)
+{
+    if (strcmp(cmd, "capabilities") == 0 && argc == 0)
+        return cmd_capabilities(t, c);
+    if (strcmp(cmd, "key") == 0 && argc <= 1 && remote)
+        return cmd_key(t, c, remote, size);
+    if (strcmp(cmd, "key-by-id") == 0 && argc >= 1 && argc <= 2 && remote)
+        return cmd_key_by_id(t, c, argv[0], remote);
+    if (strcmp(cmd, "entropy") == 0 && argc <= 1) {
+        unsigned bits = 0;
+        if (argc == 1 && (bits = parse_bits(argv[0], "BITS")) == 0)
+            return EXIT_USAGE;
+        return cmd_entropy(t, c, bits);
+    }
+    if (strcmp(cmd, "raw") == 0 && argc == 2)
+        return cmd_raw(t, c, argv[0], argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}
+
 int main(int argc, char **argv)
 {
     enum { OPT_URL = 256, OPT_TLS, OPT_TLS_VERSION, OPT_PSK_IDENTITY,
            OPT_PSK_FILE, OPT_CA_FILE, OPT_CERT_FILE, OPT_KEY_FILE,
            OPT_CIPHERS, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_REVEAL,
-           OPT_SIZE };
+           OPT_SIZE, OPT_REPEAT };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"url", required_argument, NULL, OPT_URL},
@@ -277,6 +302,7 @@ int main(int argc, char **argv)
         {"connect-timeout-ms", required_argument, NULL, OPT_CONNECT_TIMEOUT},
         {"reveal-key", no_argument, NULL, OPT_REVEAL},
         {"size", required_argument, NULL, OPT_SIZE},
+        {"repeat", required_argument, NULL, OPT_REPEAT},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -297,7 +323,7 @@ int main(int argc, char **argv)
     struct tool t = {0};
     const char *cmd, *remote;
     skip_client *client = NULL;
-    unsigned size = 0;
+    unsigned size = 0, repeat = 1;
     int opt, code = EXIT_USAGE;
 
     skip_log_init("skip-tool", "SKIP_DEBUG", false);
@@ -318,6 +344,11 @@ int main(int argc, char **argv)
         }
         if (opt == OPT_REVEAL) {
             t.reveal_key = true;
+        } else if (opt == OPT_REPEAT) {
+            if (skip_parse_uint(optarg, 1, 1000000, &repeat) != SKIP_OK) {
+                fprintf(stderr, "skip-tool: --repeat must be 1..1000000\n");
+                goto out;
+            }
         } else if (opt == OPT_SIZE) {
             if ((size = parse_bits(optarg, "--size")) == 0)
                 goto out;
@@ -363,23 +394,15 @@ int main(int argc, char **argv)
     remote = optind + (strcmp(cmd, "key-by-id") == 0) < argc
                  ? argv[optind + (strcmp(cmd, "key-by-id") == 0)]
                  : t.remote;
-    if (strcmp(cmd, "capabilities") == 0 && optind == argc) {
-        code = cmd_capabilities(&t, client);
-    } else if (strcmp(cmd, "key") == 0 && optind + 1 >= argc && remote) {
-        code = cmd_key(&t, client, remote, size);
-    } else if (strcmp(cmd, "key-by-id") == 0 && optind < argc &&
-               optind + 2 >= argc && remote) {
-        code = cmd_key_by_id(&t, client, argv[optind], remote);
-    } else if (strcmp(cmd, "entropy") == 0 && optind + 1 >= argc) {
-        unsigned bits = 0;
-        if (optind < argc && (bits = parse_bits(argv[optind], "BITS")) == 0)
-            goto out;
-        code = cmd_entropy(&t, client, bits);
-    } else if (strcmp(cmd, "raw") == 0 && optind + 2 == argc) {
-        code = cmd_raw(&t, client, argv[optind], argv[optind + 1]);
-    } else {
-        usage(stderr);
+    for (unsigned i = 0; i < repeat; i++) {
+        code = run_command(&t, client, cmd, argc - optind, argv + optind,
+                           remote, size);
+        if (code != EXIT_OK)
+            break;
     }
+    if (repeat > 1)
+        fprintf(stderr, "skip-tool: %u requests over %lu connections\n",
+                repeat, skip_client_connections(client));
 out:
     skip_client_free(client);
     skip_client_opts_clear(&t.opts);

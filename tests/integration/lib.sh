@@ -10,6 +10,8 @@ TOOL=$top_builddir/skip-tool
 TESTBED=$top_builddir/skip-testbed
 KPD=$top_builddir/skip-kpd
 export SKIP_KPD="$KPD"
+# A sanitizer report must not pass for one of skip-tool's own exit codes.
+export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skip-test.XXXXXX")
 failures=0
@@ -17,9 +19,21 @@ checks=0
 cleanup_hooks=""
 
 cleanup() {
+    status=$?
     for hook in $cleanup_hooks; do "$hook"; done
     [ -f "$T/env" ] && "$TESTBED" down "$T" >/dev/null 2>&1
+    # The KPs ran in the background: their sanitizer reports (leaks are
+    # reported at exit, after `down`) are only in their logs.
+    for log in "$T"/*/kpd.log; do
+        [ -f "$log" ] || continue
+        if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+            echo "not ok - sanitizer report in $log:"
+            cat "$log"
+            status=1
+        fi
+    done
     rm -rf "$T"
+    exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM

@@ -85,6 +85,11 @@ expect_exit 0 "capabilities" alice capabilities
 expect_match "... list Alice and her peers" "$T/out" \
     '"localSystemID":"Alice","remoteSystemID":\["Bob","Alice"\]'
 
+# One kept-alive connection carries many requests.
+expect_exit 0 "three keys in a row" alice --repeat 3 key Bob
+expect_match "... over one connection" "$T/err" '3 requests over 1 connections'
+expect_eq "... three different keyIds" "$(json_field keyId | sort -u | wc -l)" 3
+
 # Keys never reach the KP logs.
 expect_no_match "no key hex in Alice's log" "$T/alice/kpd.log" "$secret128"
 finish

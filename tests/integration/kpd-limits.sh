@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# skip-kpd's bounds: connection count, idle timeout, header size and
+# request-target length.
+. "$top_srcdir/tests/integration/lib.sh"
+
+testbed_up --tls cert13
+printf '[kpd]\nmax_connections = 2\nidle_timeout_s = 2\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$TESTBED" stop "$T" alice > /dev/null
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+port=${SKIP_TESTBED_ALICE_URL##*:}
+
+# hold N: a TLS connection that sends nothing, held for up to 20 s.
+hold() {
+    sleep 20 | openssl s_client -brief -connect "127.0.0.1:$port" \
+        -CAfile "$T/ca.crt" > "$T/hold$1" 2>&1 &
+    eval "holder$1=\$!"
+}
+stop_holders() { pkill -f "s_client -brief -connect 127.0.0.1:$port" 2>/dev/null; :; }
+on_cleanup stop_holders
+established() { grep -q 'CONNECTION ESTABLISHED' "$T/hold$1" 2>/dev/null; }
+
+hold 1
+hold 2
+i=0
+until established 1 && established 2; do
+    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+done
+expect_exit 4 "a third connection over max_connections = 2 is refused" alice capabilities
+expect_match "... and logged" "$T/alice/kpd.log" 'connection refused: 2 connections open'
+
+# The idle timeout closes the two silent connections; then there is room.
+sleep 3
+expect_exit 0 "after the idle timeout a new connection is served" alice capabilities
+if kill -0 "$holder1" 2>/dev/null; then
+    not_ok "the idle connection was closed by the KP"
+else
+    ok "the idle connection was closed by the KP"
+fi
+
+# Headers over 8 KiB are not served; a normal request on the same path is.
+request() { # extra header value
+    { printf 'GET /capabilities HTTP/1.1\r\nHost: x\r\nX-Pad: %s\r\nConnection: close\r\n\r\n' "$1"
+      sleep 1; } |
+        timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" \
+            -CAfile "$T/ca.crt" 2>/dev/null
+}
+request small > "$T/small"
+expect_match "a normal request is answered" "$T/small" 'localSystemID'
+request "$(head -c 10000 /dev/zero | tr '\0' a)" > "$T/big"
+expect_no_match "a request with 10 KB of headers is not served" "$T/big" 'localSystemID'
+
+pad=$(head -c 2100 /dev/zero | tr '\0' a)
+expect_exit 0 "a 2100-byte request target" alice raw GET "/capabilities?pad=$pad"
+expect_eq "... is 400" "$(raw_status)" 400
+finish
