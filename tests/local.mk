@@ -62,6 +62,7 @@ integration_tests = \
 	tests/integration/entropy-503.sh \
 	tests/integration/kpd-lifecycle.sh \
 	tests/integration/kpd-limits.sh \
+	tests/integration/kpd-500.sh \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
 	$(NULL)

@@ -6,6 +6,7 @@
 #include "statefile.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -33,6 +34,8 @@ struct kpd_ledger {
     size_t bucket_count; /* a power of two */
     size_t count;
     size_t file_records; /* lines in the file, live or dead */
+    off_t file_size;     /* bytes of whole records in the file */
+    bool broken;         /* a failed write could not be undone */
 };
 
 /* FNV-1a over peer, a separator and the id. */
@@ -135,6 +138,7 @@ static skip_rc compact(kpd_ledger *l, skip_err *err)
                                          e->id_len, e->expiry_ms);
     rc = kpd_statefile_write(l->path, text, len, err);
     free(text);
+    l->file_size = (off_t)len;
     if (rc != SKIP_OK)
         return rc;
     if (l->fd >= 0)
@@ -249,14 +253,30 @@ skip_rc kpd_ledger_record(kpd_ledger *l, const char *peer,
 {
     char buf[2 * SKIP_KEYID_MAX + 300];
     int len = format_record(buf, sizeof(buf), peer, id, id_len, expiry_ms);
+    ssize_t n;
 
     if (len <= 0 || (size_t)len >= sizeof(buf))
         return skip_err_set(err, SKIP_E_INTERNAL, "ledger record too long");
+    if (l->broken)
+        return skip_err_set(err, SKIP_E_INTERNAL, "ledger %s is damaged; "
+                            "restart skip-kpd", l->path);
     /* One write() of one line under O_APPEND, then the data sync: only then
      * may the caller send the key. */
-    if (write(l->fd, buf, (size_t)len) != len || fdatasync(l->fd) != 0)
+    errno = 0;
+    n = write(l->fd, buf, (size_t)len);
+    if (n != len || fdatasync(l->fd) != 0) {
+        int e = errno;
+        /* A short write (disk full, file size limit) leaves half a line,
+         * which the next record would run into and make unreadable; cut it
+         * off, or stop recording (and so delivering) until a restart. */
+        if (n != 0 && ftruncate(l->fd, l->file_size) != 0)
+            l->broken = true;
         return skip_err_set(err, SKIP_E_INTERNAL, "ledger %s: %s", l->path,
-                            strerror(errno));
+                            n >= 0 && n != len && e == 0
+                                ? "short write (disk full or file size limit)"
+                                : strerror(e ? e : EIO));
+    }
+    l->file_size += len;
     l->file_records++;
     if (!insert(l, peer, id, id_len, expiry_ms))
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");

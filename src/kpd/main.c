@@ -210,6 +210,9 @@ int main(int argc, char **argv)
         skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", true);
     no_core_dumps();
     signal(SIGPIPE, SIG_IGN);
+    /* A full disk or file-size limit must fail the ledger write (answered
+     * with 500), not kill the daemon. */
+    signal(SIGXFSZ, SIG_IGN);
     if (!opts.foreground && daemonize() != 0) {
         skip_log_error("cannot detach from the terminal");
         goto out;

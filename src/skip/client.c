@@ -27,6 +27,7 @@ struct skip_client {
     bool cert_requested;   /* the server asked for a client certificate we
                               do not have */
     char *allow;           /* the last answer's Allow header */
+    char *content_type;    /* and its Content-Type */
     unsigned long connections; /* TCP+TLS connections opened so far */
     char errbuf[CURL_ERROR_SIZE];
 };
@@ -277,20 +278,29 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
     return n;
 }
 
+/* Keeps the value of header name (with its colon) from line in *slot. */
+static void keep_header(const char *line, size_t n, const char *name,
+                        char **slot)
+{
+    size_t start = strlen(name), end = n;
+
+    if (n <= start || strncasecmp(line, name, start) != 0)
+        return;
+    while (start < end && (line[start] == ' ' || line[start] == '\t'))
+        start++;
+    while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n'))
+        end--;
+    free(*slot);
+    *slot = strndup(line + start, end - start);
+}
+
 static size_t header_cb(char *data, size_t size, size_t nmemb, void *userp)
 {
     skip_client *c = userp;
     size_t n = size * nmemb;
 
-    if (n > 6 && strncasecmp(data, "Allow:", 6) == 0) {
-        size_t start = 6, end = n;
-        while (start < end && (data[start] == ' ' || data[start] == '\t'))
-            start++;
-        while (end > start && (data[end - 1] == '\r' || data[end - 1] == '\n'))
-            end--;
-        free(c->allow);
-        c->allow = strndup(data + start, end - start);
-    }
+    keep_header(data, n, "Allow:", &c->allow);
+    keep_header(data, n, "Content-Type:", &c->content_type);
     return n;
 }
 
@@ -375,6 +385,7 @@ void skip_client_free(skip_client *c)
         curl_easy_cleanup(c->curl);
     skip_secbuf_free(c->body);
     free(c->allow);
+    free(c->content_type);
     skip_client_opts_clear(&c->opts);
     free(c);
 }
@@ -462,6 +473,8 @@ static skip_rc perform(skip_client *c, const char *method, const char *url,
     c->errbuf[0] = '\0';
     free(c->allow);
     c->allow = NULL;
+    free(c->content_type);
+    c->content_type = NULL;
     curl_easy_setopt(c->curl, CURLOPT_URL, url);
     curl_easy_setopt(c->curl, CURLOPT_CUSTOMREQUEST, get ? NULL : method);
     curl_easy_setopt(c->curl, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
@@ -567,14 +580,15 @@ unsigned long skip_client_connections(const skip_client *c)
 }
 
 skip_rc skip_client_raw(skip_client *c, const char *method, const char *path,
-                        long *status, char **allow, skip_secbuf **body,
-                        skip_err *err)
+                        long *status, char **allow, char **content_type,
+                        skip_secbuf **body, skip_err *err)
 {
     size_t n = strlen(c->opts.url);
     char *url = malloc(n + strlen(path) + 1);
     skip_rc rc;
 
     *allow = NULL;
+    *content_type = NULL;
     *body = NULL;
     if (url == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
@@ -587,6 +601,7 @@ skip_rc skip_client_raw(skip_client *c, const char *method, const char *path,
     if (rc == SKIP_OK) {
         *body = skip_secbuf_dup(c->body->data, c->body->len);
         *allow = c->allow ? strdup(c->allow) : NULL;
+        *content_type = c->content_type ? strdup(c->content_type) : NULL;
     }
     skip_secbuf_clear(c->body);
     return rc;

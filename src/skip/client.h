@@ -63,11 +63,13 @@ skip_rc skip_client_key_by_id(skip_client *client, const unsigned char *key_id,
 skip_rc skip_client_entropy(skip_client *client, unsigned bits,
                             skip_secbuf **out, skip_err *err);
 
-/* Any method on any path, for diagnostics: the status, the Allow header
- * (new string or NULL) and the body (new secbuf, possibly empty). */
+/* Any method on any path, for diagnostics: the status, the Allow and
+ * Content-Type headers (new strings or NULL) and the body (new secbuf,
+ * possibly empty). */
 skip_rc skip_client_raw(skip_client *client, const char *method,
                         const char *path, long *status, char **allow,
-                        skip_secbuf **body, skip_err *err);
+                        char **content_type, skip_secbuf **body,
+                        skip_err *err);
 
 /* Connections opened so far: requests on a kept-alive connection add 0. */
 unsigned long skip_client_connections(const skip_client *client);

@@ -231,18 +231,21 @@ static int cmd_raw(struct tool *t, skip_client *c, const char *method,
                    const char *path)
 {
     skip_secbuf *body;
-    char *allow;
+    char *allow, *content_type;
     long status;
-    skip_rc rc = skip_client_raw(c, method, path, &status, &allow, &body,
-                                 &t->err);
+    skip_rc rc = skip_client_raw(c, method, path, &status, &allow,
+                                 &content_type, &body, &t->err);
 
     if (rc != SKIP_OK)
         return fail(t, rc);
     printf("status: %ld\n", status);
     if (allow)
         printf("allow: %s\n", allow);
+    if (content_type)
+        printf("content-type: %s\n", content_type);
     printf("body: %.*s\n", (int)body->len, (const char *)body->data);
     free(allow);
+    free(content_type);
     skip_secbuf_free(body);
     return EXIT_OK;
 }

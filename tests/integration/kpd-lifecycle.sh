@@ -21,7 +21,19 @@ expect_exit 4 "a new identity is refused before SIGHUP" alice --psk-identity new
 kill -HUP "$SKIP_TESTBED_ALICE_PID"
 sleep 0.5
 expect_exit 0 "... and accepted after it" alice --psk-identity new-encryptor --psk-file "$T/new.psk" capabilities
-expect_match "the KP logs the reload" "$T/alice/kpd.log" 'SIGHUP: reloaded 2 PSK identities'
+expect_match "the KP logs the reload" "$T/alice/kpd.log" 'SIGHUP: reloaded 2 PSK identities and 1 peers'
+
+# SIGHUP: a new peer.
+expect_exit 6 "no keys for Carol before she is configured" alice key Carol
+echo "0 $(openssl rand -hex 32)" > "$T/alice/peer-Carol.secret"
+printf '[peer Carol]\nsecret_file = %s\n' "$T/alice/peer-Carol.secret" >> "$SKIP_TESTBED_ALICE_KPD_CONF"
+kill -HUP "$SKIP_TESTBED_ALICE_PID"
+sleep 0.5
+expect_exit 0 "capabilities after SIGHUP" alice capabilities
+expect_match "... list the new peer" "$T/out" '"remoteSystemID":\["Bob","Carol"\]'
+expect_exit 0 "... and keys for Carol are issued" alice key Carol
+expect_exit 0 "... while Bob's keys still flow" alice key Bob
+expect_exit 0 "... and reach Bob" bob key-by-id "$(json_field keyId)" Alice
 
 # A broken PSK file on reload keeps the running identities.
 echo "broken line" >> "$T/alice/kpd.psk"

@@ -76,6 +76,9 @@ expect_eq "... 400" "$(raw_status)" 400
 # Paths and methods.
 expect_exit 0 "unknown path" alice raw GET /keys
 expect_eq "... 404" "$(raw_status)" 404
+expect_match "... JSON error body" "$T/out" '^body: \{"error":"unknown path"\}$'
+expect_exit 0 "GET /capabilities raw" alice raw GET /capabilities
+expect_match "... Content-Type: application/json" "$T/out" '^content-type: application/json$'
 for method in POST PUT DELETE PATCH HEAD OPTIONS; do
     expect_exit 0 "$method /key" alice raw "$method" "/key?remoteSystemID=Bob"
     expect_eq "... 405" "$(raw_status)" 405
