@@ -51,6 +51,42 @@ static void free_body(const void *data, size_t len, void *arg)
     skip_secbuf_free(arg);
 }
 
+/* The request target as it may appear in a log line: anything outside
+ * printable ASCII is shown as \xNN, and long targets are cut. */
+static void loggable_target(const char *uri, char *out, size_t cap)
+{
+    size_t n = 0;
+
+    for (; *uri && n + 5 < cap; uri++) {
+        unsigned char c = (unsigned char)*uri;
+        if (c >= 0x20 && c < 0x7f && c != '\\')
+            out[n++] = (char)c;
+        else
+            n += (size_t)snprintf(out + n, cap - n, "\\x%02x", c);
+    }
+    if (*uri)
+        snprintf(out + n, cap - n, "...");
+    else
+        out[n] = '\0';
+}
+
+/* Every refused request leaves one line: 4xx at info (the client's
+ * doing), 5xx as an error (ours). */
+static void log_reply(const char *method, const char *uri,
+                      const kpd_reply *reply)
+{
+    char target[160];
+
+    if (reply->status < 400) {
+        skip_debug("http", "%s %s -> %d", method, uri, reply->status);
+        return;
+    }
+    loggable_target(uri, target, sizeof(target));
+    skip_log(reply->status >= 500 ? SKIP_LOG_ERROR : SKIP_LOG_INFO,
+             "%s %s: %d %s", method, target, reply->status,
+             reply->error ? reply->error : "");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     kpd_ctx *ctx = arg;
@@ -67,7 +103,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     evhttp_add_header(headers, "Cache-Control", "no-store");
     if (reply.allow_get)
         evhttp_add_header(headers, "Allow", "GET");
-    skip_debug("http", "%s %s -> %d", method, uri ? uri : "", reply.status);
+    log_reply(method, uri ? uri : "", &reply);
     if (out == NULL || reply.body == NULL ||
         evbuffer_add_reference(out, reply.body->data, reply.body->len,
                                free_body, reply.body) != 0) {

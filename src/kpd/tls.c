@@ -4,6 +4,7 @@
 #include "tls.h"
 
 #include <ctype.h>
+#include <openssl/err.h>
 #include <pthread.h>
 #include <string.h>
 
@@ -61,7 +62,9 @@ static const kpd_psk *find_psk(kpd_ctx *ctx, const char *identity,
     return NULL;
 }
 
-/* TLS 1.2 PSK suites. */
+/* TLS 1.2 PSK suites; OpenSSL also calls it in TLS 1.3 when
+ * psk_find_session_cb found nothing, so this is where unknown identities
+ * of both versions are logged. */
 static unsigned int psk_server_cb(SSL *ssl, const char *identity,
                                   unsigned char *psk, unsigned int max_psk_len)
 {
@@ -69,7 +72,7 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity,
                                                strlen(identity)) : NULL;
 
     if (entry == NULL || entry->key->len > max_psk_len) {
-        skip_log_warning("TLS 1.2: unknown PSK identity %s",
+        skip_log_warning("unknown PSK identity %s",
                          identity ? loggable(identity, strlen(identity)) : "");
         return 0;
     }
@@ -84,17 +87,10 @@ static int psk_find_session_cb(SSL *ssl, const unsigned char *identity,
 {
     const kpd_psk *entry = find_psk(ctx_of(ssl), (const char *)identity,
                                     identity_len);
-    char shown[129];
 
     *sess = NULL;
-    if (entry == NULL) {
-        size_t n = identity_len < 128 ? identity_len : 128;
-        memcpy(shown, identity, n);
-        shown[n] = '\0';
-        skip_log_warning("TLS 1.3: unknown PSK identity %s",
-                         loggable(shown, identity_len));
-        return 1;
-    }
+    if (entry == NULL)
+        return 1; /* psk_server_cb runs next and logs the identity */
     *sess = skip_tls13_psk_session(ssl, entry->key->data, entry->key->len);
     return *sess != NULL;
 }
@@ -106,6 +102,27 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
         return SSL_CLIENT_HELLO_ERROR;
     }
     return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* A failed handshake leaves one line with OpenSSL's reason, which tells
+ * the operator why an encryptor cannot connect (a wrong PSK, a plaintext
+ * request on the port, no shared cipher). Alerts after the handshake are
+ * logged too; close_notify is the normal end of a connection. */
+static void info_cb(const SSL *ssl, int where, int ret)
+{
+    unsigned long e;
+
+    /* ret <= 0 also means "wants more data"; only a failure leaves an
+     * error on the queue. */
+    if ((where & SSL_CB_EXIT) && ret <= 0 && (e = ERR_peek_error()) != 0) {
+        skip_log_warning("TLS handshake failed: %s",
+                         ERR_reason_error_string(e));
+    } else if ((where & SSL_CB_WRITE_ALERT) &&
+               (ret & 0xff) != SSL3_AD_CLOSE_NOTIFY &&
+               SSL_is_init_finished(ssl)) {
+        skip_log_warning("TLS: sent alert \"%s\"",
+                         SSL_alert_desc_string_long(ret));
+    }
 }
 
 static skip_rc load_certificate(SSL_CTX *ssl_ctx, const kpd_config *cfg,
@@ -160,6 +177,7 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
         return rc;
     }
     SSL_CTX_set_client_hello_cb(ssl_ctx, client_hello_cb, NULL);
+    SSL_CTX_set_info_callback(ssl_ctx, info_cb);
     ctx->ssl_ctx = ssl_ctx;
     return SKIP_OK;
 }

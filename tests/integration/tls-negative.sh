@@ -7,9 +7,10 @@ for mode in psk13 psk12; do
     echo "0x$(openssl rand -hex 32)" > "$T/wrong.psk"
     expect_exit 4 "$mode: wrong PSK is refused" alice --psk-file "$T/wrong.psk" capabilities
     expect_match "$mode: ... error names the PSK" "$T/err" 'TLS-PSK handshake failed \(check psk_identity'
+    expect_match "$mode: ... KP logs the failed handshake" "$T/alice/kpd.log" 'warning: TLS handshake failed: '
     expect_exit 4 "$mode: unknown identity is refused" alice --psk-identity intruder capabilities
     expect_match "$mode: ... error names the identity" "$T/err" 'psk_identity "intruder"'
-    expect_match "$mode: ... KP logs the identity" "$T/alice/kpd.log" 'unknown PSK identity intruder'
+    expect_match "$mode: ... KP logs the identity" "$T/alice/kpd.log" 'warning: unknown PSK identity intruder'
     "$TESTBED" down "$T" > /dev/null
 done
 
@@ -44,6 +45,7 @@ plaintext_probe() (
 plaintext_probe
 expect_eq "the probe connected" "$?" 0
 expect_no_match "plaintext request to a TLS port is not served" "$T/plain" 'HTTP/|localSystemID'
+expect_match "... and the KP logs why" "$T/alice/kpd.log" 'TLS handshake failed: http request'
 expect_exit 2 "an http:// URL is refused by the client" alice --url "http://127.0.0.1:$port" capabilities
 expect_match "... naming the scheme" "$T/err" 'https://'
 "$TESTBED" down "$T" > /dev/null

@@ -54,11 +54,16 @@ expect_exit 0 "... and still served to the right remote" \
 # Request parameters.
 expect_exit 0 "GET /key without remoteSystemID" alice raw GET /key
 expect_eq "... 400" "$(raw_status)" 400
+expect_match "... named in the body" "$T/out" '"error":"remoteSystemID missing"'
+expect_match "... and in Alice's log" "$T/alice/kpd.log" 'info: GET /key: 400 remoteSystemID missing'
+expect_match "malformed keyIds are logged" "$T/bob/kpd.log" 'info: GET /key/zz\?remoteSystemID=Alice: 400 malformed keyId'
 expect_exit 6 "unknown remote is 400" alice key Eve
 for size in 100 127 4096 abc; do
     expect_exit 0 "GET /key size=$size" alice raw GET "/key?remoteSystemID=Bob&size=$size"
     expect_eq "... 400" "$(raw_status)" 400
 done
+expect_match "bad sizes are logged" "$T/alice/kpd.log" 'GET /key\?remoteSystemID=Bob&size=100: 400 size must be'
+expect_match "unknown remotes are logged" "$T/alice/kpd.log" 'GET /key\?remoteSystemID=Eve: 400 remoteSystemID unknown'
 expect_exit 0 "size 128" alice key Bob --size 128 --reveal-key
 expect_match "... gives 32 hex characters" "$T/out" '"key":"[0-9a-f]{32}"'
 secret128=$(json_field key)
@@ -72,11 +77,13 @@ expect_match "... minentropy 128" "$T/out" '"minentropy":128'
 expect_match "... 32 hex characters" "$T/out" '"randomStr":"[0-9a-fA-F]{32}"'
 expect_exit 0 "GET /entropy?minentropy=invalid" alice raw GET "/entropy?minentropy=invalid"
 expect_eq "... 400" "$(raw_status)" 400
+expect_match "... logged" "$T/alice/kpd.log" 'GET /entropy\?minentropy=invalid: 400 minentropy must be' 
 
 # Paths and methods.
 expect_exit 0 "unknown path" alice raw GET /keys
 expect_eq "... 404" "$(raw_status)" 404
 expect_match "... JSON error body" "$T/out" '^body: \{"error":"unknown path"\}$'
+expect_match "... logged" "$T/alice/kpd.log" 'info: GET /keys: 404 unknown path'
 expect_exit 0 "GET /capabilities raw" alice raw GET /capabilities
 expect_match "... Content-Type: application/json" "$T/out" '^content-type: application/json$'
 for method in POST PUT DELETE PATCH HEAD OPTIONS; do
@@ -84,6 +91,7 @@ for method in POST PUT DELETE PATCH HEAD OPTIONS; do
     expect_eq "... 405" "$(raw_status)" 405
     expect_match "... with Allow: GET" "$T/out" '^allow: GET$'
 done
+expect_match "405s are logged" "$T/alice/kpd.log" 'info: PATCH /key\?remoteSystemID=Bob: 405 only GET is allowed'
 expect_exit 0 "capabilities" alice capabilities
 expect_match "... list Alice and her peers" "$T/out" \
     '"localSystemID":"Alice","remoteSystemID":\["Bob","Alice"\]'
