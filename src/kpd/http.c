@@ -87,6 +87,20 @@ static void log_reply(const char *method, const char *uri,
              reply->error ? reply->error : "");
 }
 
+/* Debug aid: shows that accepted sockets did inherit TCP_NODELAY. */
+static void debug_nodelay(struct evhttp_request *req)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon)
+                                    : NULL;
+    int on = 0;
+    socklen_t len = sizeof(on);
+
+    if (bev && getsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY,
+                          &on, &len) == 0)
+        skip_debug("http", "connection TCP_NODELAY %s", on ? "on" : "off");
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     kpd_ctx *ctx = arg;
@@ -96,6 +110,8 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct evbuffer *out = evbuffer_new();
     kpd_reply reply;
 
+    if (skip_debug_enabled("http"))
+        debug_nodelay(req);
     kpd_route(ctx, method, uri ? uri : "", &reply);
     if (reply.body == NULL)
         kpd_reply_error(&reply, 500, "out of memory");

@@ -6,7 +6,7 @@
 testbed_up --tls cert13
 printf '[kpd]\nmax_connections = 2\nidle_timeout_s = 2\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
 "$TESTBED" stop "$T" alice > /dev/null
-"$TESTBED" start "$T" alice > /dev/null
+SKIP_KPD_DEBUG=http "$TESTBED" start "$T" alice > /dev/null
 . "$T/env"
 port=${SKIP_TESTBED_ALICE_URL##*:}
 
@@ -49,6 +49,9 @@ request small > "$T/small"
 expect_match "a normal request is answered" "$T/small" 'localSystemID'
 request "$(head -c 10000 /dev/zero | tr '\0' a)" > "$T/big"
 expect_no_match "a request with 10 KB of headers is not served" "$T/big" 'localSystemID'
+
+expect_match "accepted connections have TCP_NODELAY" "$T/alice/kpd.log" 'debug: http: connection TCP_NODELAY on'
+expect_no_match "... never off" "$T/alice/kpd.log" 'TCP_NODELAY off'
 
 pad=$(head -c 2100 /dev/zero | tr '\0' a)
 expect_exit 0 "a 2100-byte request target" alice raw GET "/capabilities?pad=$pad"
