@@ -157,7 +157,8 @@ skip_rc skip_client_opts_check(const skip_client_opts *opts, skip_err *err)
     return SKIP_OK;
 }
 
-static skip_rc opts_copy(skip_client_opts *dst, const skip_client_opts *src)
+skip_rc skip_client_opts_copy(skip_client_opts *dst,
+                              const skip_client_opts *src)
 {
     skip_client_opts_init(dst);
     dst->tls = src->tls;
@@ -327,7 +328,7 @@ skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err)
         return NULL;
     }
     c = calloc(1, sizeof(*c));
-    if (c == NULL || opts_copy(&c->opts, opts) != SKIP_OK ||
+    if (c == NULL || skip_client_opts_copy(&c->opts, opts) != SKIP_OK ||
         (c->body = skip_secbuf_new(SKIP_BODY_MAX)) == NULL ||
         (c->curl = curl_easy_init()) == NULL) {
         skip_client_free(c);

@@ -38,6 +38,11 @@ void skip_client_opts_clear(skip_client_opts *opts);
 skip_rc skip_client_opts_set(skip_client_opts *opts, const char *name,
                              const char *value, skip_err *err);
 
+/* A deep copy of src into dst (initialised here); on SKIP_E_NOMEM dst holds
+ * what was copied and must still be cleared. */
+skip_rc skip_client_opts_copy(skip_client_opts *dst,
+                              const skip_client_opts *src);
+
 /* Checks that the options form a usable client (url, and the PSK or CA the
  * mode needs). */
 skip_rc skip_client_opts_check(const skip_client_opts *opts, skip_err *err);

@@ -1,0 +1,182 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Structures shared inside src/pkcs11. One module lock guards every table
+ * below; it is held briefly and never across network I/O (see kp.c).
+ * Functions that need it held end in _locked. */
+#ifndef SKIP_PKCS11_INTERNAL_H
+#define SKIP_PKCS11_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pkcs11-3.h"
+#include "skip/client.h"
+#include "skip/json.h"
+#include "skip/secbuf.h"
+
+#define SKIP_PKCS11_MANUFACTURER "skip-pkcs11"
+#define KEY_MIN_LEN 16
+#define KEY_MAX_LEN 64
+#define CAPS_TTL_S 300
+#define CLIENT_POOL_MAX 8
+
+typedef struct dict dict;
+
+/* --- configuration (config.c) --- */
+typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
+
+typedef struct slot_config {
+    char *name;              /* token label */
+    skip_client_opts kp;     /* url and TLS for the KP */
+    char *fallback_url;      /* tried when the KP cannot be reached */
+    char *remote;            /* default remoteSystemID */
+    unsigned char pin_sha256[32];
+    bool has_pin;
+    random_mode random;
+} slot_config;
+
+/* Reads $SKIP_PKCS11_CONF or SYSCONFDIR/skip-pkcs11.conf into a new array
+ * (*count entries). No file: zero slots and CKR_OK. A bad file:
+ * CKR_GENERAL_ERROR and one log line naming file, line and problem. */
+CK_RV config_load(slot_config **slots, size_t *count);
+void config_free(slot_config *slots, size_t count);
+
+/* --- slots (slot.c) --- */
+typedef struct slot {
+    CK_SLOT_ID id;
+    slot_config cfg;
+    bool logged_in;
+    /* KP access (kp.c): idle clients and the cached capabilities. */
+    skip_client *idle[CLIENT_POOL_MAX];
+    size_t idle_count;
+    skip_caps caps;
+    bool have_caps;
+    time_t caps_time;
+} slot;
+
+/* --- objects (object.c, store.c) --- */
+typedef enum { ROLE_OPEN = 0, ROLE_HMAC, ROLE_KDF } key_role;
+
+typedef struct object {
+    CK_OBJECT_HANDLE handle;
+    CK_SLOT_ID slot_id;
+    CK_SESSION_HANDLE session; /* owner of a session object; 0 for token */
+    CK_KEY_TYPE key_type;
+    bool token, private_obj, modifiable, destroyable;
+    bool sensitive, extractable, always_sensitive, never_extractable, local;
+    key_role role;
+    CK_MECHANISM_TYPE keygen_mech; /* CK_UNAVAILABLE_INFORMATION if none */
+    unsigned char *id;             /* CKA_ID: the keyId for SKIP keys */
+    size_t id_len;
+    char *label;                   /* CKA_LABEL (UTF-8, not NUL-counted) */
+    size_t label_len;
+    char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
+    char unique_id[24];            /* CKA_UNIQUE_ID */
+    skip_secbuf *value;            /* CKA_VALUE */
+} object;
+
+/* --- sessions (session.c) --- */
+typedef enum { OP_NONE = 0, OP_FIND, OP_SIGN, OP_VERIFY } op_kind;
+
+typedef struct session {
+    CK_SESSION_HANDLE handle;
+    CK_SLOT_ID slot_id;
+    CK_FLAGS flags;
+    op_kind op;
+    void *op_data; /* freed by session_op_end_locked */
+} session;
+
+/* --- the module --- */
+typedef struct module {
+    pthread_mutex_t lock;
+    bool initialized;
+    unsigned long fork_generation; /* the generation C_Initialize ran in */
+    slot *slots;
+    size_t slot_count;
+    dict *sessions;     /* handle -> session */
+    dict *objects;      /* handle -> object */
+    dict *objects_by_id;/* (slot, CKA_ID) -> object, SKIP keys only */
+    CK_ULONG next_handle;
+    unsigned long next_unique;
+} module;
+
+extern module g_module;
+
+/* general.c: checks made by every entry point but C_Initialize. */
+CK_RV module_ready(void);
+extern unsigned long g_fork_generation;
+
+/* dict.c: byte-string keys, owned copies; values are not owned. */
+dict *dict_new(void);
+void dict_free(dict *d);
+void *dict_get(const dict *d, const void *key, size_t len);
+bool dict_set(dict *d, const void *key, size_t len, void *value);
+void *dict_remove(dict *d, const void *key, size_t len);
+size_t dict_count(const dict *d);
+/* Calls fn for every value; fn must not change the dict. */
+void dict_each(const dict *d, void (*fn)(void *value, void *arg), void *arg);
+
+/* slot.c */
+slot *slot_get_locked(CK_SLOT_ID id);
+bool slot_needs_login_locked(const slot *s);
+
+/* session.c; the operation data is freed by its owner's function. */
+session *session_get_locked(CK_SESSION_HANDLE h);
+void find_state_free(void *data); /* object.c */
+void mac_state_free(void *data);  /* mac.c */
+void session_op_end_locked(session *s);
+void session_close_all_locked(CK_SLOT_ID slot_id);
+
+/* store.c */
+CK_RV store_add_locked(object *obj);
+object *store_get_locked(CK_OBJECT_HANDLE h);
+object *store_find_by_id_locked(CK_SLOT_ID slot_id, const unsigned char *id,
+                                size_t len);
+void store_remove_locked(object *obj);
+void store_destroy_session_objects_locked(CK_SESSION_HANDLE h);
+/* True when obj may be seen from sess (private objects need login). */
+bool store_visible_locked(const object *obj, const session *sess);
+void store_clear_locked(void);
+void object_free(object *obj);
+
+/* attrs.c: reading an object's attributes; the template parser. */
+typedef struct key_template {
+    bool has_class, has_key_type, has_value_len, has_token, has_private;
+    bool has_sensitive, has_extractable, has_label, has_id, has_remote;
+    bool has_modifiable, has_destroyable, has_value;
+    CK_OBJECT_CLASS cls;
+    CK_KEY_TYPE key_type;
+    CK_ULONG value_len;
+    bool token, private_obj, sensitive, extractable, modifiable, destroyable;
+    bool sign, verify, derive; /* asked TRUE */
+    const CK_ATTRIBUTE *label, *id, *remote, *value;
+} key_template;
+
+enum template_use { TEMPLATE_GENERATE, TEMPLATE_CREATE, TEMPLATE_FIND };
+CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
+                     enum template_use use, key_template *out);
+/* Fills one attribute of the caller's template (the C_GetAttributeValue
+ * rules for one entry). */
+CK_RV attr_get(const object *obj, CK_ATTRIBUTE *attr);
+/* True when obj has every attribute of the template with the same value. */
+bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count);
+/* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
+CK_RV template_role(const key_template *t, key_role *role);
+
+/* kp.c: talking to the slot's KP without holding the module lock. */
+CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
+                  unsigned size_bits, skip_key *key, char **remote_used);
+CK_RV kp_fetch(CK_SLOT_ID slot_id, const char *remote_asked,
+               const unsigned char *id, size_t id_len, skip_key *key,
+               char **remote_used, bool *not_found);
+CK_RV kp_entropy(CK_SLOT_ID slot_id, unsigned char *out, size_t len);
+void kp_slot_release_locked(slot *s);
+
+/* errmap.c */
+CK_RV errmap_rv(skip_rc rc);
+const char *errmap_rv_name(CK_RV rv);
+
+/* mechanisms (slot.c) */
+bool mechanism_supported(CK_MECHANISM_TYPE type);
+
+#endif

@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* C_GenerateKey: a fresh key from the KP (GET /key). The KP assigns the
+ * keyId, which becomes CKA_ID; the key bytes never leave the module. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skip/log.h"
+
+/* Class and key type follow from the mechanism when the template omits
+ * them (Java sends only CLASS and VALUE_LEN). */
+static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
+{
+    CK_KEY_TYPE want = mech == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
+
+    if (t->has_class && t->cls != CKO_SECRET_KEY)
+        return CKR_TEMPLATE_INCONSISTENT;
+    if (t->has_key_type && t->key_type != want)
+        return CKR_TEMPLATE_INCONSISTENT;
+    t->key_type = want;
+    if (t->has_id)
+        return CKR_ATTRIBUTE_READ_ONLY; /* the KP names the key */
+    if (t->has_value)
+        return CKR_ATTRIBUTE_READ_ONLY;
+    if ((t->has_sensitive && !t->sensitive) ||
+        (t->has_extractable && t->extractable)) {
+        skip_log_error("C_GenerateKey: SKIP keys never leave the token: "
+                       "drop CKA_SENSITIVE=FALSE / CKA_EXTRACTABLE=TRUE from "
+                       "the template (pkcs11-tool: add --sensitive)");
+        return CKR_TEMPLATE_INCONSISTENT;
+    }
+    if (!t->has_value_len)
+        t->value_len = 32;
+    if (want == CKK_AES ? !(t->value_len == 16 || t->value_len == 24 ||
+                            t->value_len == 32)
+                        : t->value_len < KEY_MIN_LEN || t->value_len > KEY_MAX_LEN)
+        return CKR_KEY_SIZE_RANGE;
+    if (want == CKK_AES && (t->sign || t->verify))
+        return CKR_TEMPLATE_INCONSISTENT;
+    return CKR_OK;
+}
+
+static object *new_key(const key_template *t, CK_MECHANISM_TYPE mech,
+                       skip_key *key, char *remote)
+{
+    object *obj = calloc(1, sizeof(*obj));
+
+    if (obj == NULL)
+        return NULL;
+    obj->key_type = t->key_type;
+    obj->token = t->has_token ? t->token : true;
+    obj->modifiable = t->has_modifiable ? t->modifiable : true;
+    obj->destroyable = t->has_destroyable ? t->destroyable : true;
+    obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
+    obj->local = true;
+    obj->keygen_mech = mech;
+    template_role(t, &obj->role);
+    obj->remote = remote;
+    obj->value = key->key;
+    key->key = NULL;
+    obj->id = malloc(key->key_id_len);
+    if (obj->id)
+        memcpy(obj->id, key->key_id, key->key_id_len);
+    obj->id_len = key->key_id_len;
+    if (t->has_label) {
+        obj->label = malloc(t->label->ulValueLen + 1);
+        if (obj->label)
+            memcpy(obj->label, t->label->pValue, t->label->ulValueLen);
+        obj->label_len = t->label->ulValueLen;
+    } else {
+        /* The keyId in hex: unique, and Java lists only labelled keys. */
+        obj->label = malloc(2 * key->key_id_len + 1);
+        for (size_t i = 0; obj->label && i < key->key_id_len; i++)
+            snprintf(obj->label + 2 * i, 3, "%02x", key->key_id[i]);
+        obj->label_len = 2 * key->key_id_len;
+    }
+    if (obj->id == NULL || obj->label == NULL) {
+        object_free(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
+                      CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                      CK_OBJECT_HANDLE_PTR phKey)
+{
+    CK_RV rv = module_ready();
+    char *remote_asked = NULL, *remote = NULL;
+    CK_SLOT_ID slot_id = 0;
+    key_template t;
+    key_role role;
+    skip_key key;
+    session *sess;
+    object *obj;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pMechanism == NULL || phKey == NULL)
+        return CKR_ARGUMENTS_BAD;
+    if (pMechanism->mechanism != CKM_GENERIC_SECRET_KEY_GEN &&
+        pMechanism->mechanism != CKM_AES_KEY_GEN)
+        return CKR_MECHANISM_INVALID;
+    if (pMechanism->pParameter != NULL || pMechanism->ulParameterLen != 0)
+        return CKR_MECHANISM_PARAM_INVALID;
+    rv = template_parse(pTemplate, ulCount, TEMPLATE_GENERATE, &t);
+    if (rv == CKR_OK)
+        rv = check_template(pMechanism->mechanism, &t);
+    if (rv == CKR_OK)
+        rv = template_role(&t, &role);
+    if (rv != CKR_OK)
+        return rv;
+
+    pthread_mutex_lock(&g_module.lock);
+    sess = session_get_locked(h);
+    if (sess == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+    } else {
+        const slot *s = slot_get_locked(sess->slot_id);
+        bool token = t.has_token ? t.token : true;
+        slot_id = sess->slot_id;
+        if (slot_needs_login_locked(s))
+            rv = CKR_USER_NOT_LOGGED_IN;
+        else if (token && !(sess->flags & CKF_RW_SESSION))
+            rv = CKR_SESSION_READ_ONLY;
+        if (!t.has_private)
+            t.private_obj = s->cfg.has_pin;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        return rv;
+
+    if (t.has_remote) {
+        remote_asked = strndup(t.remote->pValue, t.remote->ulValueLen);
+        if (remote_asked == NULL)
+            return CKR_HOST_MEMORY;
+    }
+    /* No lock held while the KP answers. */
+    rv = kp_generate(slot_id, remote_asked, (unsigned)t.value_len * 8, &key,
+                     &remote);
+    free(remote_asked);
+    if (rv != CKR_OK)
+        return rv;
+    obj = new_key(&t, pMechanism->mechanism, &key, remote);
+    skip_key_clear(&key);
+    if (obj == NULL)
+        return CKR_HOST_MEMORY;
+    obj->private_obj = t.private_obj;
+    obj->slot_id = slot_id;
+
+    pthread_mutex_lock(&g_module.lock);
+    rv = module_ready();
+    if (rv == CKR_OK && (sess = session_get_locked(h)) == NULL)
+        rv = CKR_SESSION_HANDLE_INVALID; /* closed meanwhile */
+    if (rv == CKR_OK) {
+        obj->session = obj->token ? 0 : h;
+        rv = store_add_locked(obj);
+    }
+    if (rv == CKR_OK)
+        *phKey = obj->handle;
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        object_free(obj);
+    return rv;
+}

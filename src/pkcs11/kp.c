@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The module's way to its KPs. Each slot keeps a small pool of kept-alive
+ * clients; a caller takes one under the module lock, talks to the KP with
+ * the lock released, and gives it back. Capabilities are cached for
+ * CAPS_TTL_S. Every failure leaves one log line: call, slot, path, cause. */
+#include "config.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "skip/glob.h"
+#include "skip/log.h"
+
+struct lease {
+    CK_SLOT_ID slot_id;
+    skip_client *client;
+    skip_client_opts opts; /* a copy: the slot may be finalised meanwhile */
+    char *fallback_url;
+    char *remote;          /* the slot's default remote */
+    char slot_name[64];
+};
+
+static void lease_end(struct lease *l, bool keep)
+{
+    slot *s;
+
+    pthread_mutex_lock(&g_module.lock);
+    s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
+    if (keep && l->client && s && s->idle_count < CLIENT_POOL_MAX) {
+        s->idle[s->idle_count++] = l->client;
+        l->client = NULL;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    skip_client_free(l->client);
+    skip_client_opts_clear(&l->opts);
+    free(l->fallback_url);
+    free(l->remote);
+}
+
+/* Takes an idle client of the slot or prepares to make one. */
+static CK_RV lease_begin(CK_SLOT_ID slot_id, struct lease *l)
+{
+    CK_RV rv = CKR_OK;
+    slot *s;
+
+    memset(l, 0, sizeof(*l));
+    l->slot_id = slot_id;
+    pthread_mutex_lock(&g_module.lock);
+    s = slot_get_locked(slot_id);
+    if (s == NULL) {
+        rv = CKR_SLOT_ID_INVALID;
+        goto out;
+    }
+    if (s->idle_count > 0)
+        l->client = s->idle[--s->idle_count];
+    snprintf(l->slot_name, sizeof(l->slot_name), "%s", s->cfg.name);
+    rv = skip_client_opts_copy(&l->opts, &s->cfg.kp) == SKIP_OK
+             ? CKR_OK : CKR_HOST_MEMORY;
+    if (rv == CKR_OK && s->cfg.fallback_url &&
+        !(l->fallback_url = strdup(s->cfg.fallback_url)))
+        rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK && s->cfg.remote && !(l->remote = strdup(s->cfg.remote)))
+        rv = CKR_HOST_MEMORY;
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv == CKR_OK && l->client == NULL) {
+        skip_err err = {0};
+        l->client = skip_client_new(&l->opts, &err);
+        if (l->client == NULL) {
+            skip_log_error("slot %s: %s", l->slot_name, err.detail);
+            rv = CKR_DEVICE_ERROR;
+        }
+    }
+    return rv;
+}
+
+/* The KP could not be reached at all: worth trying fallback_url. */
+static bool unreachable(skip_rc rc)
+{
+    return rc == SKIP_E_TRANSPORT || rc == SKIP_E_TIMEOUT || rc == SKIP_E_TLS;
+}
+
+/* Switches the lease to fallback_url, once. */
+static bool use_fallback(struct lease *l)
+{
+    skip_err err = {0};
+
+    if (l->fallback_url == NULL)
+        return false;
+    free(l->opts.url);
+    l->opts.url = l->fallback_url;
+    l->fallback_url = NULL;
+    skip_client_free(l->client);
+    l->client = skip_client_new(&l->opts, &err);
+    if (l->client == NULL)
+        return false;
+    skip_log_info("slot %s: trying fallback_url %s", l->slot_name,
+                  l->opts.url);
+    return true;
+}
+
+static void log_failure(const struct lease *l, const char *call,
+                        const char *path, const skip_err *err)
+{
+    skip_log_error("%s: slot %s: %s %s: %s: %s", call, l->slot_name,
+                   l->opts.url, path, skip_rc_name(err->rc), err->detail);
+}
+
+/* The cached capabilities, refreshed after CAPS_TTL_S (lock not held). */
+static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
+{
+    skip_caps fresh;
+    skip_err err = {0};
+    skip_rc rc;
+    slot *s;
+    bool have = false;
+
+    memset(out, 0, sizeof(*out));
+    pthread_mutex_lock(&g_module.lock);
+    s = slot_get_locked(l->slot_id);
+    if (s && s->have_caps && time(NULL) - s->caps_time < CAPS_TTL_S) {
+        /* Callers only read remote ids: share them by copy. */
+        out->remote_count = s->caps.remote_count;
+        out->remote_ids = calloc(s->caps.remote_count, sizeof(char *));
+        for (size_t i = 0; out->remote_ids && i < out->remote_count; i++)
+            out->remote_ids[i] = strdup(s->caps.remote_ids[i]);
+        have = out->remote_ids != NULL;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (have)
+        return CKR_OK;
+    while ((rc = skip_client_caps(l->client, &fresh, &err)) != SKIP_OK &&
+           unreachable(rc) && use_fallback(l))
+        ;
+    if (rc != SKIP_OK) {
+        log_failure(l, call, "/capabilities", &err);
+        return CKR_DEVICE_ERROR;
+    }
+    out->remote_count = fresh.remote_count;
+    out->remote_ids = calloc(fresh.remote_count, sizeof(char *));
+    for (size_t i = 0; out->remote_ids && i < fresh.remote_count; i++)
+        out->remote_ids[i] = strdup(fresh.remote_ids[i]);
+    pthread_mutex_lock(&g_module.lock);
+    s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
+    if (s) {
+        skip_caps_clear(&s->caps);
+        s->caps = fresh;
+        s->have_caps = true;
+        s->caps_time = time(NULL);
+    } else {
+        skip_caps_clear(&fresh);
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return out->remote_ids ? CKR_OK : CKR_HOST_MEMORY;
+}
+
+/* DESIGN.md's order: the template's remote, the slot's, the KP's only
+ * non-glob remote; and it must match the KP's list. */
+static CK_RV pick_remote(struct lease *l, const char *call, const char *asked,
+                         char **out)
+{
+    skip_caps caps;
+    const char *only = NULL;
+    CK_RV rv = caps_get(l, call, &caps);
+
+    *out = NULL;
+    if (rv != CKR_OK)
+        return rv;
+    if (asked == NULL)
+        asked = l->remote;
+    if (asked == NULL) {
+        size_t concrete = 0;
+        for (size_t i = 0; i < caps.remote_count; i++)
+            if (!skip_glob_is_pattern(caps.remote_ids[i]))
+                only = caps.remote_ids[i], concrete++;
+        if (concrete != 1) {
+            skip_log_error("%s: slot %s: no remote given and the KP lists %zu "
+                           "concrete remoteSystemIDs; set remote in the slot "
+                           "or CKA_SKIP_REMOTE_SYSTEM_ID", call, l->slot_name,
+                           concrete);
+            rv = CKR_TEMPLATE_INCOMPLETE;
+            goto out;
+        }
+        asked = only;
+    }
+    if (!skip_caps_allows_remote(&caps, asked)) {
+        skip_log_error("%s: slot %s: remote \"%s\" matches no remoteSystemID "
+                       "of the KP", call, l->slot_name, asked);
+        rv = CKR_ATTRIBUTE_VALUE_INVALID;
+        goto out;
+    }
+    if ((*out = strdup(asked)) == NULL)
+        rv = CKR_HOST_MEMORY;
+out:
+    skip_caps_clear(&caps);
+    return rv;
+}
+
+CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
+                  unsigned size_bits, skip_key *key, char **remote_used)
+{
+    struct lease l;
+    skip_err err = {0};
+    skip_rc rc;
+    CK_RV rv = lease_begin(slot_id, &l);
+
+    *remote_used = NULL;
+    if (rv == CKR_OK)
+        rv = pick_remote(&l, "C_GenerateKey", remote_asked, remote_used);
+    if (rv != CKR_OK) {
+        lease_end(&l, rv != CKR_DEVICE_ERROR);
+        return rv;
+    }
+    while ((rc = skip_client_key(l.client, *remote_used, size_bits, key,
+                                 &err)) != SKIP_OK &&
+           unreachable(rc) && use_fallback(&l))
+        ;
+    if (rc != SKIP_OK) {
+        log_failure(&l, "C_GenerateKey", "/key", &err);
+        free(*remote_used);
+        *remote_used = NULL;
+        rv = errmap_rv(rc);
+    }
+    lease_end(&l, rc == SKIP_OK);
+    return rv;
+}
+
+CK_RV kp_fetch(CK_SLOT_ID slot_id, const char *remote_asked,
+               const unsigned char *id, size_t id_len, skip_key *key,
+               char **remote_used, bool *not_found)
+{
+    struct lease l;
+    skip_err err = {0};
+    skip_rc rc;
+    CK_RV rv = lease_begin(slot_id, &l);
+
+    *remote_used = NULL;
+    *not_found = false;
+    if (rv == CKR_OK)
+        rv = pick_remote(&l, "C_FindObjectsInit", remote_asked, remote_used);
+    if (rv != CKR_OK) {
+        lease_end(&l, rv != CKR_DEVICE_ERROR);
+        return rv;
+    }
+    while ((rc = skip_client_key_by_id(l.client, id, id_len, *remote_used, key,
+                                       &err)) != SKIP_OK &&
+           unreachable(rc) && use_fallback(&l))
+        ;
+    if (rc == SKIP_E_HTTP_400) {
+        /* "No such key" is an answer, not a fault: the search is empty. */
+        skip_log_info("C_FindObjectsInit: slot %s: the KP holds no key for "
+                      "this keyId", l.slot_name);
+        *not_found = true;
+    } else if (rc != SKIP_OK) {
+        log_failure(&l, "C_FindObjectsInit", "/key/{keyId}", &err);
+        rv = errmap_rv(rc);
+    } else if (key->key->len < KEY_MIN_LEN || key->key->len > KEY_MAX_LEN) {
+        skip_log_error("C_FindObjectsInit: slot %s: the KP's key has %zu "
+                       "bytes (this token holds %d..%d)", l.slot_name,
+                       key->key->len, KEY_MIN_LEN, KEY_MAX_LEN);
+        skip_key_clear(key);
+        rv = CKR_DEVICE_ERROR;
+    }
+    if (rv != CKR_OK || *not_found) {
+        free(*remote_used);
+        *remote_used = NULL;
+    }
+    lease_end(&l, rc == SKIP_OK || rc == SKIP_E_HTTP_400);
+    return rv;
+}
+
+CK_RV kp_entropy(CK_SLOT_ID slot_id, unsigned char *out, size_t len)
+{
+    struct lease l;
+    skip_err err = {0};
+    skip_rc rc = SKIP_OK;
+    CK_RV rv = lease_begin(slot_id, &l);
+    size_t done = 0;
+
+    if (rv != CKR_OK) {
+        lease_end(&l, false);
+        return rv;
+    }
+    while (done < len) {
+        size_t chunk = len - done;
+        skip_secbuf *random;
+
+        if (chunk > SKIP_ENTROPY_MAX_BITS / 8)
+            chunk = SKIP_ENTROPY_MAX_BITS / 8;
+        while ((rc = skip_client_entropy(l.client, (unsigned)chunk * 8,
+                                         &random, &err)) != SKIP_OK &&
+               unreachable(rc) && use_fallback(&l))
+            ;
+        if (rc != SKIP_OK) {
+            log_failure(&l, "C_GenerateRandom", "/entropy", &err);
+            rv = errmap_rv(rc);
+            break;
+        }
+        memcpy(out + done, random->data, chunk);
+        skip_secbuf_free(random);
+        done += chunk;
+    }
+    lease_end(&l, rc == SKIP_OK);
+    return rv;
+}
+
+void kp_slot_release_locked(slot *s)
+{
+    while (s->idle_count > 0)
+        skip_client_free(s->idle[--s->idle_count]);
+}

@@ -1,0 +1,35 @@
+# skip-pkcs11.so, the PKCS#11 module. All of src/pkcs11 is in a core
+# library so unit tests call C_GetFunctionList without dlopen; the module
+# adds only the version script that exports the three entry points.
+noinst_LTLIBRARIES += libskip-pkcs11-core.la
+libskip_pkcs11_core_la_SOURCES = \
+	src/pkcs11/attrs.c \
+	src/pkcs11/config.c \
+	src/pkcs11/dict.c \
+	src/pkcs11/entry.c \
+	src/pkcs11/errmap.c \
+	src/pkcs11/general.c src/pkcs11/general.h \
+	src/pkcs11/internal.h \
+	src/pkcs11/keygen.c \
+	src/pkcs11/kp.c \
+	src/pkcs11/mac.c \
+	src/pkcs11/object.c \
+	src/pkcs11/pkcs11-3.h \
+	src/pkcs11/random.c \
+	src/pkcs11/session.c \
+	src/pkcs11/slot.c \
+	src/pkcs11/store.c \
+	$(NULL)
+libskip_pkcs11_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+	$(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(INIH_CFLAGS)
+libskip_pkcs11_core_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(INIH_LIBS)
+
+p11_module_path = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
+p11_module_configs = $(shell $(PKG_CONFIG) --variable=p11_module_configs p11-kit-1)
+pkcs11dir = $(libdir)/pkcs11
+pkcs11_LTLIBRARIES = skip-pkcs11.la
+skip_pkcs11_la_SOURCES =
+skip_pkcs11_la_LIBADD = libskip-pkcs11-core.la
+skip_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined \
+	-Wl,--version-script=$(srcdir)/src/pkcs11/skip-pkcs11.map
+EXTRA_DIST += src/pkcs11/skip-pkcs11.map

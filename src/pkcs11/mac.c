@@ -1,0 +1,278 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* HMAC-SHA-256/384/512 sign and verify, single- and multi-part, on keys in
+ * the HMAC role. A key whose role is still open takes the HMAC role here. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <openssl/core_names.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mac_state {
+    EVP_MAC_CTX *ctx;
+    size_t out_len; /* bytes given out: full, or the _GENERAL length */
+};
+
+void mac_state_free(void *data)
+{
+    struct mac_state *m = data;
+
+    if (m) {
+        EVP_MAC_CTX_free(m->ctx); /* OpenSSL cleanses the key copy */
+        free(m);
+    }
+}
+
+static const char *digest_of(CK_MECHANISM_TYPE mech, size_t *full,
+                             bool *general)
+{
+    *general = false;
+    switch (mech) {
+    case CKM_SHA256_HMAC_GENERAL: *general = true; /* fall through */
+    case CKM_SHA256_HMAC: *full = 32; return "SHA256";
+    case CKM_SHA384_HMAC_GENERAL: *general = true; /* fall through */
+    case CKM_SHA384_HMAC: *full = 48; return "SHA384";
+    case CKM_SHA512_HMAC_GENERAL: *general = true; /* fall through */
+    case CKM_SHA512_HMAC: *full = 64; return "SHA512";
+    default: return NULL;
+    }
+}
+
+/* Length of the MAC the mechanism gives, or 0 for a bad parameter. A
+ * _GENERAL MAC shorter than 16 bytes is refused: it would be guessable. */
+static size_t mac_length(const CK_MECHANISM *m, size_t full, bool general)
+{
+    CK_MAC_GENERAL_PARAMS len;
+
+    if (!general)
+        return m->pParameter == NULL && m->ulParameterLen == 0 ? full : 0;
+    if (m->pParameter == NULL || m->ulParameterLen != sizeof(len))
+        return 0;
+    memcpy(&len, m->pParameter, sizeof(len));
+    return len >= 16 && len <= full ? len : 0;
+}
+
+static bool hmac_key_type(CK_KEY_TYPE type)
+{
+    return type == CKK_GENERIC_SECRET || type == CKK_SHA256_HMAC ||
+           type == CKK_SHA384_HMAC || type == CKK_SHA512_HMAC;
+}
+
+CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
+               CK_OBJECT_HANDLE hKey, bool verify)
+{
+    CK_RV rv = module_ready();
+    struct mac_state *m = NULL;
+    const char *digest;
+    bool general;
+    size_t full = 0, out_len;
+    OSSL_PARAM params[2];
+    EVP_MAC *hmac;
+    session *sess;
+    object *key;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pMechanism == NULL)
+        return CKR_ARGUMENTS_BAD;
+    digest = digest_of(pMechanism->mechanism, &full, &general);
+    if (digest == NULL)
+        return CKR_MECHANISM_INVALID;
+    out_len = mac_length(pMechanism, full, general);
+    if (out_len == 0)
+        return CKR_MECHANISM_PARAM_INVALID;
+
+    pthread_mutex_lock(&g_module.lock);
+    sess = session_get_locked(h);
+    if (sess == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+        goto out;
+    }
+    if (sess->op != OP_NONE) {
+        rv = CKR_OPERATION_ACTIVE;
+        goto out;
+    }
+    key = store_get_locked(hKey);
+    if (key == NULL || !store_visible_locked(key, sess)) {
+        rv = CKR_KEY_HANDLE_INVALID;
+        goto out;
+    }
+    if (!hmac_key_type(key->key_type)) {
+        rv = CKR_KEY_TYPE_INCONSISTENT;
+        goto out;
+    }
+    if (key->role == ROLE_KDF) {
+        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+        goto out;
+    }
+    m = calloc(1, sizeof(*m));
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    if (m == NULL || hmac == NULL) {
+        EVP_MAC_free(hmac);
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    m->ctx = EVP_MAC_CTX_new(hmac);
+    EVP_MAC_free(hmac);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
+    if (m->ctx == NULL ||
+        EVP_MAC_init(m->ctx, key->value->data, key->value->len, params) != 1) {
+        rv = CKR_FUNCTION_FAILED;
+        goto out;
+    }
+    m->out_len = out_len;
+    key->role = ROLE_HMAC; /* first use fixes the role */
+    sess->op = verify ? OP_VERIFY : OP_SIGN;
+    sess->op_data = m;
+    m = NULL;
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    mac_state_free(m);
+    return rv;
+}
+
+/* The session's MAC state when an operation of this kind is active. */
+static CK_RV active_locked(CK_SESSION_HANDLE h, bool verify, session **sess,
+                           struct mac_state **m)
+{
+    *sess = session_get_locked(h);
+    if (*sess == NULL)
+        return CKR_SESSION_HANDLE_INVALID;
+    if ((*sess)->op != (verify ? OP_VERIFY : OP_SIGN))
+        return CKR_OPERATION_NOT_INITIALIZED;
+    *m = (*sess)->op_data;
+    return CKR_OK;
+}
+
+CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
+                 bool verify)
+{
+    CK_RV rv = module_ready();
+    struct mac_state *m;
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = active_locked(h, verify, &sess, &m);
+    if (rv == CKR_OK && pPart == NULL && ulPartLen != 0)
+        rv = CKR_ARGUMENTS_BAD;
+    else if (rv == CKR_OK && EVP_MAC_update(m->ctx, pPart, ulPartLen) != 1)
+        rv = CKR_FUNCTION_FAILED;
+    if (rv != CKR_OK && rv != CKR_SESSION_HANDLE_INVALID &&
+        rv != CKR_OPERATION_NOT_INITIALIZED)
+        session_op_end_locked(sess); /* every error ends the operation */
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+/* Finishes the MAC into out (at least m->out_len bytes). */
+static CK_RV finish(struct mac_state *m, unsigned char *out)
+{
+    unsigned char full[EVP_MAX_MD_SIZE];
+    size_t len = 0;
+    CK_RV rv = CKR_OK;
+
+    if (EVP_MAC_final(m->ctx, full, &len, sizeof(full)) != 1 || len < m->out_len)
+        rv = CKR_FUNCTION_FAILED;
+    else
+        memcpy(out, full, m->out_len);
+    OPENSSL_cleanse(full, sizeof(full));
+    return rv;
+}
+
+static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
+                         CK_ULONG ulDataLen, bool single,
+                         CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+    CK_RV rv = module_ready();
+    struct mac_state *m;
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = active_locked(h, false, &sess, &m);
+    if (rv != CKR_OK)
+        goto out;
+    if (pulSignatureLen == NULL || (single && pData == NULL && ulDataLen)) {
+        rv = CKR_ARGUMENTS_BAD;
+    } else if (pSignature == NULL) {
+        /* A length query leaves the operation running. */
+        *pulSignatureLen = m->out_len;
+        goto out;
+    } else if (*pulSignatureLen < m->out_len) {
+        *pulSignatureLen = m->out_len;
+        rv = CKR_BUFFER_TOO_SMALL;
+        goto out;
+    } else if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1) {
+        rv = CKR_FUNCTION_FAILED;
+    } else {
+        rv = finish(m, pSignature);
+        *pulSignatureLen = m->out_len;
+    }
+    session_op_end_locked(sess);
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV mac_sign(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+               CK_BYTE_PTR pSignature, CK_ULONG_PTR pulSignatureLen)
+{
+    return sign_common(h, pData, ulDataLen, true, pSignature, pulSignatureLen);
+}
+
+CK_RV mac_sign_final(CK_SESSION_HANDLE h, CK_BYTE_PTR pSignature,
+                     CK_ULONG_PTR pulSignatureLen)
+{
+    return sign_common(h, NULL, 0, false, pSignature, pulSignatureLen);
+}
+
+static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
+                           CK_ULONG ulDataLen, bool single,
+                           CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
+{
+    CK_RV rv = module_ready();
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    struct mac_state *m;
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = active_locked(h, true, &sess, &m);
+    if (rv != CKR_OK)
+        goto out;
+    if (pSignature == NULL || (single && pData == NULL && ulDataLen))
+        rv = CKR_ARGUMENTS_BAD;
+    else if (ulSignatureLen != m->out_len)
+        rv = CKR_SIGNATURE_LEN_RANGE;
+    else if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1)
+        rv = CKR_FUNCTION_FAILED;
+    else if ((rv = finish(m, mac)) == CKR_OK &&
+             CRYPTO_memcmp(mac, pSignature, m->out_len) != 0)
+        rv = CKR_SIGNATURE_INVALID;
+    OPENSSL_cleanse(mac, sizeof(mac));
+    session_op_end_locked(sess);
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV mac_verify(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                 CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
+{
+    return verify_common(h, pData, ulDataLen, true, pSignature, ulSignatureLen);
+}
+
+CK_RV mac_verify_final(CK_SESSION_HANDLE h, CK_BYTE_PTR pSignature,
+                       CK_ULONG ulSignatureLen)
+{
+    return verify_common(h, NULL, 0, false, pSignature, ulSignatureLen);
+}

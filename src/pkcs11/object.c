@@ -1,0 +1,510 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* C_CreateObject, C_DestroyObject, C_GetObjectSize, C_Get/SetAttributeValue
+ * and the three find calls. A search with an exact CKA_ID that the token
+ * does not hold asks the KP for that keyId, once. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skip/log.h"
+
+struct find_state {
+    CK_OBJECT_HANDLE *handles;
+    size_t count, pos;
+};
+
+void find_state_free(void *data)
+{
+    struct find_state *f = data;
+
+    if (f) {
+        free(f->handles);
+        free(f);
+    }
+}
+
+/* The session and, when given, an object it may see. */
+static CK_RV lookup_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE ho,
+                           session **sess, object **obj)
+{
+    *sess = session_get_locked(h);
+    if (*sess == NULL)
+        return CKR_SESSION_HANDLE_INVALID;
+    if (obj == NULL)
+        return CKR_OK;
+    *obj = store_get_locked(ho);
+    if (*obj == NULL || !store_visible_locked(*obj, *sess))
+        return CKR_OBJECT_HANDLE_INVALID;
+    return CKR_OK;
+}
+
+static bool valid_key_length(CK_KEY_TYPE type, size_t len)
+{
+    if (type == CKK_AES)
+        return len == 16 || len == 24 || len == 32;
+    return len >= KEY_MIN_LEN && len <= KEY_MAX_LEN;
+}
+
+static bool supported_key_type(CK_KEY_TYPE type)
+{
+    return type == CKK_GENERIC_SECRET || type == CKK_AES ||
+           type == CKK_SHA256_HMAC || type == CKK_SHA384_HMAC ||
+           type == CKK_SHA512_HMAC;
+}
+
+static CK_RV copy_bytes(const CK_ATTRIBUTE *a, char **out, size_t *len)
+{
+    *out = malloc(a->ulValueLen + 1);
+    if (*out == NULL)
+        return CKR_HOST_MEMORY;
+    if (a->ulValueLen)
+        memcpy(*out, a->pValue, a->ulValueLen);
+    (*out)[a->ulValueLen] = '\0';
+    *len = a->ulValueLen;
+    return CKR_OK;
+}
+
+/* C_CreateObject imports session secret keys (Java raw keys, HMAC test
+ * vectors). They never carry a CKA_ID, which names SKIP keys only, and their
+ * provenance flags are FALSE: the token did not make them. */
+CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
+                    CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
+{
+    CK_RV rv = module_ready();
+    key_template t;
+    object *obj = NULL;
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (phObject == NULL)
+        return CKR_ARGUMENTS_BAD;
+    rv = template_parse(pTemplate, ulCount, TEMPLATE_CREATE, &t);
+    if (rv != CKR_OK)
+        return rv;
+    if (!t.has_class || !t.has_key_type || !t.has_value)
+        return CKR_TEMPLATE_INCOMPLETE;
+    if (t.cls != CKO_SECRET_KEY)
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (!supported_key_type(t.key_type))
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (t.has_id)
+        return CKR_ATTRIBUTE_READ_ONLY;
+    if (t.has_token && t.token)
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+    if (t.has_value_len && t.value_len != t.value->ulValueLen)
+        return CKR_TEMPLATE_INCONSISTENT;
+    if (!valid_key_length(t.key_type, t.value->ulValueLen))
+        return CKR_ATTRIBUTE_VALUE_INVALID;
+
+    obj = calloc(1, sizeof(*obj));
+    if (obj == NULL)
+        return CKR_HOST_MEMORY;
+    obj->key_type = t.key_type;
+    obj->modifiable = t.has_modifiable ? t.modifiable : true;
+    obj->destroyable = t.has_destroyable ? t.destroyable : true;
+    obj->sensitive = t.has_sensitive && t.sensitive;
+    obj->extractable = t.has_extractable ? t.extractable : true;
+    obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
+    rv = template_role(&t, &obj->role);
+    if (rv == CKR_OK && obj->role == ROLE_HMAC && t.key_type == CKK_AES)
+        rv = CKR_TEMPLATE_INCONSISTENT;
+    if (rv == CKR_OK && t.has_label)
+        rv = copy_bytes(t.label, &obj->label, &obj->label_len);
+    if (rv == CKR_OK &&
+        (obj->value = skip_secbuf_dup(t.value->pValue, t.value->ulValueLen)) == NULL)
+        rv = CKR_HOST_MEMORY;
+    if (rv != CKR_OK) {
+        object_free(obj);
+        return rv;
+    }
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, 0, &sess, NULL);
+    if (rv == CKR_OK) {
+        const slot *s = slot_get_locked(sess->slot_id);
+        obj->slot_id = sess->slot_id;
+        obj->session = sess->handle;
+        obj->private_obj = t.has_private ? t.private_obj : s->cfg.has_pin;
+        if (obj->private_obj && slot_needs_login_locked(s))
+            rv = CKR_USER_NOT_LOGGED_IN;
+    }
+    if (rv == CKR_OK)
+        rv = store_add_locked(obj);
+    if (rv == CKR_OK)
+        *phObject = obj->handle;
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        object_free(obj);
+    return rv;
+}
+
+CK_RV object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject)
+{
+    CK_RV rv = module_ready();
+    session *sess;
+    object *obj;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, hObject, &sess, &obj);
+    if (rv == CKR_OK && !obj->destroyable)
+        rv = CKR_ACTION_PROHIBITED;
+    if (rv == CKR_OK && obj->token && !(sess->flags & CKF_RW_SESSION))
+        rv = CKR_SESSION_READ_ONLY;
+    if (rv == CKR_OK) {
+        store_remove_locked(obj);
+        object_free(obj); /* cleanses the key */
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV object_get_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
+                      CK_ULONG_PTR pulSize)
+{
+    CK_RV rv = module_ready();
+    session *sess;
+    object *obj;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pulSize == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, hObject, &sess, &obj);
+    if (rv == CKR_OK)
+        *pulSize = CK_UNAVAILABLE_INFORMATION; /* says nothing of the key */
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+/* Goes through every entry and reports one error at the end, as the
+ * standard asks; entries that cannot be given read
+ * CK_UNAVAILABLE_INFORMATION. */
+CK_RV object_get_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
+                            CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+    CK_RV rv = module_ready();
+    session *sess;
+    object *obj;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pTemplate == NULL && ulCount != 0)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, hObject, &sess, &obj);
+    if (rv == CKR_OK) {
+        for (CK_ULONG i = 0; i < ulCount; i++) {
+            CK_RV one = attr_get(obj, &pTemplate[i]);
+            if (rv == CKR_OK)
+                rv = one; /* the first problem is the one reported */
+        }
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
+                            CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{
+    CK_RV rv = module_ready();
+    char *label = NULL;
+    size_t label_len = 0;
+    bool set_label = false, set_sensitive = false, set_unextractable = false;
+    session *sess;
+    object *obj;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pTemplate == NULL && ulCount != 0)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, hObject, &sess, &obj);
+    if (rv == CKR_OK && !obj->modifiable)
+        rv = CKR_ACTION_PROHIBITED;
+    if (rv == CKR_OK && obj->token && !(sess->flags & CKF_RW_SESSION))
+        rv = CKR_SESSION_READ_ONLY;
+    /* Validate everything first; change the object only if all is valid. */
+    for (CK_ULONG i = 0; rv == CKR_OK && i < ulCount; i++) {
+        const CK_ATTRIBUTE *a = &pTemplate[i];
+        CK_BBOOL b;
+
+        if (a->pValue == NULL && a->ulValueLen != 0) {
+            rv = CKR_ATTRIBUTE_VALUE_INVALID;
+        } else if (a->type == CKA_LABEL) {
+            free(label);
+            label = NULL;
+            rv = copy_bytes(a, &label, &label_len);
+            set_label = true;
+        } else if (a->type == CKA_SENSITIVE || a->type == CKA_EXTRACTABLE) {
+            /* One way only: SENSITIVE may become TRUE, EXTRACTABLE FALSE. */
+            if (a->ulValueLen != sizeof(CK_BBOOL))
+                rv = CKR_ATTRIBUTE_VALUE_INVALID;
+            else if ((b = *(CK_BBOOL *)a->pValue) ==
+                     (a->type == CKA_SENSITIVE ? CK_TRUE : CK_FALSE))
+                *(a->type == CKA_SENSITIVE ? &set_sensitive
+                                           : &set_unextractable) = true;
+            else if (b != (a->type == CKA_SENSITIVE ? obj->sensitive
+                                                    : obj->extractable))
+                rv = CKR_ATTRIBUTE_READ_ONLY;
+        } else {
+            CK_ATTRIBUTE probe = {a->type, NULL, 0};
+            rv = attr_get(obj, &probe) == CKR_ATTRIBUTE_TYPE_INVALID
+                     ? CKR_ATTRIBUTE_TYPE_INVALID
+                     : CKR_ATTRIBUTE_READ_ONLY;
+        }
+    }
+    if (rv == CKR_OK) {
+        if (set_label) {
+            free(obj->label);
+            obj->label = label;
+            obj->label_len = label_len;
+            label = NULL;
+        }
+        if (set_sensitive)
+            obj->sensitive = true;
+        if (set_unextractable)
+            obj->extractable = false;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    free(label);
+    return rv;
+}
+
+struct find_collect {
+    const session *sess;
+    const CK_ATTRIBUTE *attrs;
+    CK_ULONG count;
+    struct find_state *state;
+};
+
+static void collect_match(void *value, void *arg)
+{
+    object *obj = value;
+    struct find_collect *c = arg;
+
+    if (store_visible_locked(obj, c->sess) &&
+        attr_match(obj, c->attrs, c->count))
+        c->state->handles[c->state->count++] = obj->handle;
+}
+
+/* Whether a search may ask the KP: an exact CKA_ID, nothing that rules out
+ * a SKIP key, and login done when the token has a PIN. */
+static bool may_fetch(const key_template *t)
+{
+    if (!t->has_id || t->id->ulValueLen == 0 ||
+        t->id->ulValueLen > SKIP_KEYID_MAX || t->has_value)
+        return false;
+    if (t->has_class && t->cls != CKO_SECRET_KEY)
+        return false;
+    if (t->has_token && !t->token)
+        return false;
+    if (t->has_key_type && t->key_type != CKK_GENERIC_SECRET &&
+        t->key_type != CKK_AES)
+        return false;
+    return true;
+}
+
+/* Adds the key the KP holds for keyId t->id, unless another thread did it
+ * first. Called without the lock. */
+static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
+                       const key_template *t)
+{
+    char *remote_asked = NULL, *remote = NULL;
+    bool not_found = false;
+    skip_key key;
+    object *obj;
+    key_role role;
+    CK_RV rv = template_role(t, &role);
+
+    if (rv != CKR_OK)
+        return rv;
+    if (t->has_remote) {
+        size_t n;
+        rv = copy_bytes(t->remote, &remote_asked, &n);
+        if (rv != CKR_OK)
+            return rv;
+    }
+    rv = kp_fetch(slot_id, remote_asked, t->id->pValue, t->id->ulValueLen,
+                  &key, &remote, &not_found);
+    free(remote_asked);
+    if (rv != CKR_OK || not_found)
+        return rv;
+    if (t->has_key_type && t->key_type == CKK_AES &&
+        !valid_key_length(CKK_AES, key.key->len)) {
+        /* Wrong shape for the type asked: nothing to find. */
+        skip_key_clear(&key);
+        free(remote);
+        return CKR_OK;
+    }
+    obj = calloc(1, sizeof(*obj));
+    if (obj == NULL) {
+        skip_key_clear(&key);
+        free(remote);
+        return CKR_HOST_MEMORY;
+    }
+    obj->key_type = t->has_key_type ? t->key_type : CKK_GENERIC_SECRET;
+    obj->token = true;
+    obj->modifiable = true;
+    obj->destroyable = true;
+    obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
+    obj->local = true;
+    obj->role = role;
+    obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
+    obj->value = key.key;
+    key.key = NULL;
+    obj->remote = remote;
+    obj->id = malloc(key.key_id_len);
+    obj->label = malloc(2 * key.key_id_len + 1);
+    if (obj->id == NULL || obj->label == NULL) {
+        object_free(obj);
+        return CKR_HOST_MEMORY;
+    }
+    memcpy(obj->id, key.key_id, key.key_id_len);
+    obj->id_len = key.key_id_len;
+    for (size_t i = 0; i < key.key_id_len; i++)
+        snprintf(obj->label + 2 * i, 3, "%02x", key.key_id[i]);
+    obj->label_len = 2 * key.key_id_len;
+    skip_key_clear(&key);
+
+    pthread_mutex_lock(&g_module.lock);
+    rv = module_ready();
+    if (rv == CKR_OK && session_get_locked(h) == NULL)
+        rv = CKR_SESSION_HANDLE_INVALID;
+    if (rv == CKR_OK) {
+        const slot *s = slot_get_locked(slot_id);
+        obj->slot_id = slot_id;
+        obj->private_obj = s->cfg.has_pin;
+        if (store_find_by_id_locked(slot_id, obj->id, obj->id_len) == NULL)
+            rv = store_add_locked(obj);
+        else
+            rv = CKR_FUNCTION_FAILED; /* cannot happen: the KP gives once */
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        object_free(obj);
+    return rv == CKR_FUNCTION_FAILED ? CKR_OK : rv;
+}
+
+CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
+                       CK_ULONG ulCount)
+{
+    CK_RV rv = module_ready();
+    struct find_collect c = {0};
+    struct find_state *state = NULL;
+    CK_SLOT_ID slot_id = 0;
+    key_template t;
+    session *sess;
+    bool fetch = false;
+
+    if (rv != CKR_OK)
+        return rv;
+    rv = template_parse(pTemplate, ulCount, TEMPLATE_FIND, &t);
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, 0, &sess, NULL);
+    if (rv == CKR_OK && sess->op != OP_NONE)
+        rv = CKR_OPERATION_ACTIVE;
+    if (rv == CKR_OK) {
+        slot_id = sess->slot_id;
+        fetch = may_fetch(&t) &&
+                !slot_needs_login_locked(slot_get_locked(slot_id)) &&
+                store_find_by_id_locked(slot_id, t.id->pValue,
+                                        t.id->ulValueLen) == NULL;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        return rv;
+    if (fetch && (rv = fetch_key(h, slot_id, &t)) != CKR_OK)
+        return rv;
+
+    state = calloc(1, sizeof(*state));
+    pthread_mutex_lock(&g_module.lock);
+    rv = module_ready();
+    if (rv == CKR_OK)
+        rv = lookup_locked(h, 0, &sess, NULL);
+    if (rv == CKR_OK && sess->op != OP_NONE)
+        rv = CKR_OPERATION_ACTIVE;
+    if (rv == CKR_OK && state &&
+        !(state->handles = malloc((dict_count(g_module.objects) + 1) *
+                                  sizeof(CK_OBJECT_HANDLE))))
+        rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK && state == NULL)
+        rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK) {
+        /* An exact CKA_ID is one lookup; anything else walks the store
+         * once, with no I/O, into a snapshot the calls then page through. */
+        c.sess = sess;
+        c.attrs = pTemplate;
+        c.count = ulCount;
+        c.state = state;
+        if (t.has_id) {
+            object *obj = store_find_by_id_locked(sess->slot_id, t.id->pValue,
+                                                  t.id->ulValueLen);
+            if (obj)
+                collect_match(obj, &c);
+        } else {
+            dict_each(g_module.objects, collect_match, &c);
+        }
+        sess->op = OP_FIND;
+        sess->op_data = state;
+        state = NULL;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    find_state_free(state);
+    return rv;
+}
+
+CK_RV object_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR phObject,
+                  CK_ULONG ulMaxObjectCount, CK_ULONG_PTR pulObjectCount)
+{
+    CK_RV rv = module_ready();
+    struct find_state *f;
+    session *sess;
+    CK_ULONG n = 0;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (phObject == NULL || pulObjectCount == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, 0, &sess, NULL);
+    if (rv == CKR_OK && sess->op != OP_FIND)
+        rv = CKR_OPERATION_NOT_INITIALIZED;
+    if (rv == CKR_OK) {
+        f = sess->op_data;
+        while (n < ulMaxObjectCount && f->pos < f->count) {
+            CK_OBJECT_HANDLE ho = f->handles[f->pos++];
+            /* Objects destroyed since the snapshot are skipped. */
+            if (store_get_locked(ho) != NULL)
+                phObject[n++] = ho;
+        }
+        *pulObjectCount = n;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV object_find_final(CK_SESSION_HANDLE h)
+{
+    CK_RV rv = module_ready();
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    rv = lookup_locked(h, 0, &sess, NULL);
+    if (rv == CKR_OK && sess->op != OP_FIND)
+        rv = CKR_OPERATION_NOT_INITIALIZED;
+    if (rv == CKR_OK)
+        session_op_end_locked(sess);
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}

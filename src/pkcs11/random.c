@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* C_GenerateRandom: bytes from the KP's /entropy, XORed with OpenSSL's
+ * CSPRNG (so neither source alone decides them), or the KP's alone with
+ * `random = kp`. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <openssl/crypto.h>
+#include <limits.h>
+#include <openssl/rand.h>
+
+CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
+{
+    CK_RV rv = module_ready();
+    random_mode mode = RANDOM_MIX;
+    CK_SLOT_ID slot_id = 0;
+    skip_secbuf *local = NULL;
+    session *sess;
+
+    if (rv != CKR_OK)
+        return rv;
+    if ((pData == NULL && ulLen != 0) || ulLen > (CK_ULONG)INT_MAX)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    sess = session_get_locked(h);
+    if (sess == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+    } else {
+        const slot *s = slot_get_locked(sess->slot_id);
+        slot_id = sess->slot_id;
+        mode = s->cfg.random;
+        if (ulLen != 0 && slot_needs_login_locked(s))
+            rv = CKR_USER_NOT_LOGGED_IN;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK || ulLen == 0)
+        return rv;
+    rv = kp_entropy(slot_id, pData, ulLen);
+    if (rv != CKR_OK) {
+        OPENSSL_cleanse(pData, ulLen);
+        return rv;
+    }
+    if (mode == RANDOM_MIX) {
+        local = skip_secbuf_new(ulLen);
+        if (local == NULL || RAND_bytes(local->data, (int)ulLen) != 1) {
+            OPENSSL_cleanse(pData, ulLen);
+            skip_secbuf_free(local);
+            return local ? CKR_FUNCTION_FAILED : CKR_HOST_MEMORY;
+        }
+        for (CK_ULONG i = 0; i < ulLen; i++)
+            pData[i] ^= local->data[i];
+        skip_secbuf_free(local);
+    }
+    return CKR_OK;
+}

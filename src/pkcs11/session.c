@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Sessions and login. Login state belongs to the token (all sessions of a
+ * slot share it) and ends when its last session closes. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+session *session_get_locked(CK_SESSION_HANDLE h)
+{
+    return dict_get(g_module.sessions, &h, sizeof(h));
+}
+
+void session_op_end_locked(session *s)
+{
+    if (s->op == OP_FIND)
+        find_state_free(s->op_data);
+    else if (s->op == OP_SIGN || s->op == OP_VERIFY)
+        mac_state_free(s->op_data);
+    s->op = OP_NONE;
+    s->op_data = NULL;
+}
+
+CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
+{
+    CK_RV rv = module_ready();
+    session *s;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (ph == NULL)
+        return CKR_ARGUMENTS_BAD;
+    if (!(flags & CKF_SERIAL_SESSION))
+        return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
+    pthread_mutex_lock(&g_module.lock);
+    if (slot_get_locked(slotID) == NULL) {
+        rv = CKR_SLOT_ID_INVALID;
+        goto out;
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    s->handle = g_module.next_handle++;
+    s->slot_id = slotID;
+    s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
+    if (!dict_set(g_module.sessions, &s->handle, sizeof(s->handle), s)) {
+        free(s);
+        rv = CKR_HOST_MEMORY;
+        goto out;
+    }
+    *ph = s->handle;
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+struct slot_sessions {
+    CK_SLOT_ID slot_id;
+    CK_SESSION_HANDLE *handles;
+    size_t count;
+};
+
+static void collect(void *value, void *arg)
+{
+    session *s = value;
+    struct slot_sessions *c = arg;
+
+    if (s->slot_id == c->slot_id)
+        c->handles[c->count++] = s->handle;
+}
+
+static void count_in_slot(void *value, void *arg)
+{
+    struct slot_sessions *c = arg;
+
+    c->count += ((session *)value)->slot_id == c->slot_id;
+}
+
+static size_t slot_session_count_locked(CK_SLOT_ID slot_id)
+{
+    struct slot_sessions c = {slot_id, NULL, 0};
+
+    dict_each(g_module.sessions, count_in_slot, &c);
+    return c.count;
+}
+
+static void close_locked(session *s)
+{
+    CK_SLOT_ID slot_id = s->slot_id;
+    slot *sl;
+
+    session_op_end_locked(s);
+    store_destroy_session_objects_locked(s->handle);
+    dict_remove(g_module.sessions, &s->handle, sizeof(s->handle));
+    free(s);
+    sl = slot_get_locked(slot_id);
+    if (sl && slot_session_count_locked(slot_id) == 0)
+        sl->logged_in = false;
+}
+
+CK_RV session_close(CK_SESSION_HANDLE h)
+{
+    CK_RV rv = module_ready();
+    session *s;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    s = session_get_locked(h);
+    if (s == NULL)
+        rv = CKR_SESSION_HANDLE_INVALID;
+    else
+        close_locked(s);
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+void session_close_all_locked(CK_SLOT_ID slot_id)
+{
+    struct slot_sessions c = {slot_id, NULL, 0};
+
+    c.handles = malloc(dict_count(g_module.sessions) * sizeof(CK_SESSION_HANDLE) + 1);
+    if (c.handles == NULL)
+        return;
+    dict_each(g_module.sessions, collect, &c);
+    for (size_t i = 0; i < c.count; i++)
+        close_locked(session_get_locked(c.handles[i]));
+    free(c.handles);
+}
+
+CK_RV session_close_all(CK_SLOT_ID slotID)
+{
+    CK_RV rv = module_ready();
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    if (slot_get_locked(slotID) == NULL)
+        rv = CKR_SLOT_ID_INVALID;
+    else
+        session_close_all_locked(slotID);
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV session_get_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo)
+{
+    CK_RV rv = module_ready();
+    session *s;
+    bool rw, user;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pInfo == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    s = session_get_locked(h);
+    if (s == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+    } else {
+        rw = (s->flags & CKF_RW_SESSION) != 0;
+        user = slot_get_locked(s->slot_id)->logged_in;
+        pInfo->slotID = s->slot_id;
+        pInfo->flags = s->flags;
+        pInfo->ulDeviceError = 0;
+        pInfo->state = rw ? (user ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION)
+                          : (user ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION);
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
+                    CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{
+    CK_RV rv = module_ready();
+    unsigned char digest[32];
+    session *s;
+    slot *sl;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pPin == NULL && ulPinLen != 0)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    s = session_get_locked(h);
+    if (s == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+        goto out;
+    }
+    sl = slot_get_locked(s->slot_id);
+    if (userType == CKU_SO) {
+        /* The configuration file is the token's only administrator. */
+        rv = CKR_PIN_INCORRECT;
+        goto out;
+    }
+    if (userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC) {
+        rv = CKR_USER_TYPE_INVALID;
+        goto out;
+    }
+    if (sl->logged_in && userType == CKU_USER) {
+        rv = CKR_USER_ALREADY_LOGGED_IN;
+        goto out;
+    }
+    if (sl->cfg.has_pin) {
+        /* Without a PIN any PIN is accepted, so tools that always log in
+         * work; with one, only its SHA-256 is compared, in constant time. */
+        EVP_Digest(pPin ? pPin : (CK_UTF8CHAR *)"", ulPinLen, digest, NULL,
+                   EVP_sha256(), NULL);
+        if (CRYPTO_memcmp(digest, sl->cfg.pin_sha256, 32) != 0) {
+            rv = CKR_PIN_INCORRECT;
+            goto out;
+        }
+    }
+    sl->logged_in = true;
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV session_logout(CK_SESSION_HANDLE h)
+{
+    CK_RV rv = module_ready();
+    session *s;
+    slot *sl;
+
+    if (rv != CKR_OK)
+        return rv;
+    pthread_mutex_lock(&g_module.lock);
+    s = session_get_locked(h);
+    if (s == NULL) {
+        rv = CKR_SESSION_HANDLE_INVALID;
+    } else {
+        sl = slot_get_locked(s->slot_id);
+        if (!sl->logged_in)
+            rv = CKR_USER_NOT_LOGGED_IN;
+        sl->logged_in = false;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}

@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Slots, tokens and mechanisms. Nothing here talks to the network: the
+ * answers come from the configuration alone. */
+#include "config.h"
+#include "general.h"
+#include "internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+struct mechanism {
+    CK_MECHANISM_TYPE type;
+    CK_ULONG min_key, max_key; /* bytes */
+    CK_FLAGS flags;
+};
+
+/* Exact and minimal: only what the module does. Key generation comes from
+ * the KP, a device, hence CKF_HW (pkcs11-tool picks only CKF_HW mechanisms
+ * by itself); the HMACs are computed in software. */
+static const struct mechanism mechanisms[] = {
+    {CKM_GENERIC_SECRET_KEY_GEN, KEY_MIN_LEN, KEY_MAX_LEN, CKF_HW | CKF_GENERATE},
+    {CKM_AES_KEY_GEN, 16, 32, CKF_HW | CKF_GENERATE},
+    {CKM_SHA256_HMAC, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+    {CKM_SHA256_HMAC_GENERAL, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+    {CKM_SHA384_HMAC, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+    {CKM_SHA384_HMAC_GENERAL, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+    {CKM_SHA512_HMAC, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+    {CKM_SHA512_HMAC_GENERAL, KEY_MIN_LEN, KEY_MAX_LEN, CKF_SIGN | CKF_VERIFY},
+};
+#define MECHANISM_COUNT (sizeof(mechanisms) / sizeof(mechanisms[0]))
+
+bool mechanism_supported(CK_MECHANISM_TYPE type)
+{
+    for (size_t i = 0; i < MECHANISM_COUNT; i++)
+        if (mechanisms[i].type == type)
+            return true;
+    return false;
+}
+
+slot *slot_get_locked(CK_SLOT_ID id)
+{
+    return id < g_module.slot_count ? &g_module.slots[id] : NULL;
+}
+
+bool slot_needs_login_locked(const slot *s)
+{
+    return s->cfg.has_pin && !s->logged_in;
+}
+
+CK_RV slot_get_list(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
+                    CK_ULONG_PTR pulCount)
+{
+    CK_RV rv = module_ready();
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pulCount == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    /* Every slot always holds its token. */
+    if (pSlotList != NULL) {
+        if (*pulCount < g_module.slot_count)
+            rv = CKR_BUFFER_TOO_SMALL;
+        else
+            for (size_t i = 0; i < g_module.slot_count; i++)
+                pSlotList[i] = g_module.slots[i].id;
+    }
+    *pulCount = g_module.slot_count;
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV slot_get_info(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
+{
+    CK_RV rv = module_ready();
+    char text[80];
+    slot *s;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pInfo == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    s = slot_get_locked(slotID);
+    if (s == NULL) {
+        rv = CKR_SLOT_ID_INVALID;
+    } else {
+        memset(pInfo, 0, sizeof(*pInfo));
+        snprintf(text, sizeof(text), "SKIP Key Provider %s", s->cfg.name);
+        general_pad(pInfo->slotDescription, sizeof(pInfo->slotDescription),
+                    text);
+        general_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
+                    SKIP_PKCS11_MANUFACTURER);
+        pInfo->flags = CKF_TOKEN_PRESENT;
+        pInfo->firmwareVersion.minor = 1;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+struct count_arg {
+    CK_SLOT_ID slot_id;
+    CK_ULONG all, rw;
+};
+
+static void count_session(void *value, void *arg)
+{
+    const session *s = value;
+    struct count_arg *c = arg;
+
+    if (s->slot_id == c->slot_id) {
+        c->all++;
+        c->rw += (s->flags & CKF_RW_SESSION) != 0;
+    }
+}
+
+CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
+{
+    CK_RV rv = module_ready();
+    struct count_arg counts = {slotID, 0, 0};
+    char serial[24];
+    slot *s;
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pInfo == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    s = slot_get_locked(slotID);
+    if (s == NULL) {
+        rv = CKR_SLOT_ID_INVALID;
+        goto out;
+    }
+    dict_each(g_module.sessions, count_session, &counts);
+    memset(pInfo, 0, sizeof(*pInfo));
+    general_pad(pInfo->label, sizeof(pInfo->label), s->cfg.name);
+    general_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
+                SKIP_PKCS11_MANUFACTURER);
+    general_pad(pInfo->model, sizeof(pInfo->model), "SKIP KP");
+    snprintf(serial, sizeof(serial), "%016lu", (unsigned long)slotID);
+    general_pad(pInfo->serialNumber, sizeof(pInfo->serialNumber), serial);
+    pInfo->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED;
+    if (s->cfg.has_pin)
+        pInfo->flags |= CKF_LOGIN_REQUIRED;
+    pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
+    pInfo->ulSessionCount = counts.all;
+    pInfo->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
+    pInfo->ulRwSessionCount = counts.rw;
+    pInfo->ulMaxPinLen = 256;
+    pInfo->ulMinPinLen = 1;
+    pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
+    pInfo->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;
+    pInfo->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
+    pInfo->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
+    pInfo->firmwareVersion.minor = 1;
+    memset(pInfo->utcTime, ' ', sizeof(pInfo->utcTime));
+out:
+    pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
+                              CK_ULONG_PTR pulCount)
+{
+    CK_RV rv = module_ready();
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pulCount == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    if (slot_get_locked(slotID) == NULL)
+        rv = CKR_SLOT_ID_INVALID;
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        return rv;
+    if (pList != NULL) {
+        if (*pulCount < MECHANISM_COUNT)
+            rv = CKR_BUFFER_TOO_SMALL;
+        else
+            for (size_t i = 0; i < MECHANISM_COUNT; i++)
+                pList[i] = mechanisms[i].type;
+    }
+    *pulCount = MECHANISM_COUNT;
+    return rv;
+}
+
+CK_RV slot_get_mechanism_info(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
+                              CK_MECHANISM_INFO_PTR pInfo)
+{
+    CK_RV rv = module_ready();
+
+    if (rv != CKR_OK)
+        return rv;
+    if (pInfo == NULL)
+        return CKR_ARGUMENTS_BAD;
+    pthread_mutex_lock(&g_module.lock);
+    if (slot_get_locked(slotID) == NULL)
+        rv = CKR_SLOT_ID_INVALID;
+    pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        return rv;
+    for (size_t i = 0; i < MECHANISM_COUNT; i++) {
+        if (mechanisms[i].type == type) {
+            pInfo->ulMinKeySize = mechanisms[i].min_key;
+            pInfo->ulMaxKeySize = mechanisms[i].max_key;
+            pInfo->flags = mechanisms[i].flags;
+            return CKR_OK;
+        }
+    }
+    return CKR_MECHANISM_INVALID;
+}
