@@ -106,8 +106,8 @@ bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count)
 
     for (CK_ULONG i = 0; i < count; i++) {
         CK_ATTRIBUTE ours = {attrs[i].type, stack, sizeof(stack)};
-        /* Sensitive or unknown attributes never match: a search must not
-         * become an oracle for CKA_VALUE. */
+        /* An attribute that cannot be read (sensitive CKA_VALUE, unknown
+         * types) never matches: a search must not become an oracle. */
         if (attr_get(obj, &ours) != CKR_OK ||
             ours.ulValueLen != attrs[i].ulValueLen ||
             (ours.ulValueLen &&

@@ -24,12 +24,26 @@ libskip_pkcs11_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
 	$(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(INIH_CFLAGS)
 libskip_pkcs11_core_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(INIH_LIBS)
 
-p11_module_path = $(shell $(PKG_CONFIG) --variable=p11_module_path p11-kit-1)
-p11_module_configs = $(shell $(PKG_CONFIG) --variable=p11_module_configs p11-kit-1)
-pkcs11dir = $(libdir)/pkcs11
+# Installed where p11-kit looks, relative to our prefix, so that a
+# --prefix=/usr build lands in p11-kit's own module path and directory.
+p11_module_path = $(shell $(PKG_CONFIG) --define-variable=prefix=$(prefix) \
+	--variable=p11_module_path p11-kit-1)
+p11_module_configs = $(shell $(PKG_CONFIG) --define-variable=prefix=$(prefix) \
+	--variable=p11_module_configs p11-kit-1)
+pkcs11dir = $(p11_module_path)
 pkcs11_LTLIBRARIES = skip-pkcs11.la
 skip_pkcs11_la_SOURCES =
 skip_pkcs11_la_LIBADD = libskip-pkcs11-core.la
 skip_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined \
 	-Wl,--version-script=$(srcdir)/src/pkcs11/skip-pkcs11.map
 EXTRA_DIST += src/pkcs11/skip-pkcs11.map
+
+# The p11-kit registration names the module by its installed path.
+p11kitdir = $(p11_module_configs)
+p11kit_DATA = skip-pkcs11.module
+CLEANFILES += skip-pkcs11.module
+EXTRA_DIST += p11-kit/skip-pkcs11.module.in
+skip-pkcs11.module: $(srcdir)/p11-kit/skip-pkcs11.module.in Makefile
+	$(AM_V_GEN)sed -e 's|@p11_module_path[@]|$(p11_module_path)|g' \
+		-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
+		$(srcdir)/p11-kit/skip-pkcs11.module.in > $@

@@ -40,6 +40,12 @@ typedef CK_INTERFACE *CK_INTERFACE_PTR;
 typedef CK_INTERFACE **CK_INTERFACE_PTR_PTR;
 #endif
 
+/* The two 3.0 entry points a module exports besides C_GetFunctionList. */
+CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList,
+                         CK_ULONG_PTR pulCount);
+CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
+                     CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags);
+
 /* The 3.0 functions, in the order of CK_FUNCTION_LIST_3_0. */
 typedef CK_RV (*CK_C_GetInterfaceList_3)(CK_INTERFACE_PTR, CK_ULONG_PTR);
 typedef CK_RV (*CK_C_GetInterface_3)(CK_UTF8CHAR_PTR, CK_VERSION_PTR,

@@ -107,6 +107,34 @@ json_field() {
 # A status line from `skip-tool raw`.
 raw_status() { sed -n 's/^status: //p' "$T/out"; }
 
+# --- recomputing a prf key from the shared secret (docs/kpd-prf.md) ---
+hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
+kdf() { # keylen, then -kdfopt arguments
+    kdf_len=$1
+    shift
+    openssl kdf -keylen "$kdf_len" -kdfopt digest:SHA256 "$@" HKDF |
+        tr -d ':\n' | tr A-F a-f
+}
+# The secret of the keyId's epoch: the file holds the newest epoch; step
+# the ratchet forward if the id was minted later (a day boundary).
+prf_secret() { # keyId secret_file
+    line=$(sort -n "$2" | tail -n 1)
+    epoch=${line%% *}
+    secret=${line#* }
+    t_ms=$(( 0x$(echo "$1" | cut -c1-10) + 1704067200000 ))
+    while [ "$epoch" -lt $(( t_ms / 86400000 )) ]; do
+        secret=$(kdf 32 -kdfopt mode:EXPAND_ONLY -kdfopt "hexkey:$secret" \
+            -kdfopt "hexinfo:$(hexof 'skip-kpd ratchet')")
+        epoch=$((epoch + 1))
+    done
+    echo "$secret"
+}
+prf_key() { # keyId issuer receiver secret_file bytes
+    kdf "$5" -kdfopt "hexkey:$(prf_secret "$1" "$4")" -kdfopt "hexsalt:$1" \
+        -kdfopt "hexinfo:$(hexof 'skip-kpd key')00$(hexof "$2")00$(hexof "$3")"
+}
+
 finish() {
     echo "1..$checks"
     echo "# $checks checks, $failures failed"

@@ -3,36 +3,13 @@
 # from the shared secret with the openssl command alone.
 . "$top_srcdir/tests/integration/lib.sh"
 
-hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
-unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }
-kdf() { # keylen, then -kdfopt arguments
-    len=$1
-    shift
-    openssl kdf -keylen "$len" -kdfopt digest:SHA256 "$@" HKDF | tr -d ':\n' |
-        tr A-F a-f
-}
-
 testbed_up
 expect_exit 0 "Alice issues a 256-bit key" alice key Bob --reveal-key
 key_id=$(json_field keyId)
 key=$(json_field key)
 
-# The secret for the keyId's epoch: the file holds the newest epoch; step
-# the ratchet forward if the id was minted later (a day boundary).
-line=$(sort -n "$T/alice/peer-Bob.secret" | tail -n 1)
-epoch=${line%% *}
-secret=${line#* }
-t_ms=$(( 0x$(echo "$key_id" | cut -c1-10) + 1704067200000 ))
-id_epoch=$(( t_ms / 86400000 ))
-while [ "$epoch" -lt "$id_epoch" ]; do
-    secret=$(kdf 32 -kdfopt mode:EXPAND_ONLY -kdfopt "hexkey:$secret" \
-        -kdfopt "hexinfo:$(hexof 'skip-kpd ratchet')")
-    epoch=$((epoch + 1))
-done
-expect_eq "the keyId's epoch is the one the KP holds" "$epoch" "$id_epoch"
-
-info="$(hexof 'skip-kpd key')00$(hexof Alice)00$(hexof Bob)"
-recomputed=$(kdf 32 -kdfopt "hexkey:$secret" -kdfopt "hexsalt:$key_id" -kdfopt "hexinfo:$info")
+secret=$(prf_secret "$key_id" "$T/alice/peer-Bob.secret")
+recomputed=$(prf_key "$key_id" Alice Bob "$T/alice/peer-Bob.secret" 32)
 if [ "$recomputed" = "$key" ]; then ok "key = HKDF(secret, keyId, Alice, Bob)"; else not_ok "key recomputation differs"; fi
 
 k_mac=$(kdf 32 -kdfopt mode:EXPAND_ONLY -kdfopt "hexkey:$secret" \

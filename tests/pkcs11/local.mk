@@ -4,3 +4,21 @@ check_PROGRAMS += p11-client
 p11_client_SOURCES = tests/pkcs11/p11-client.c src/pkcs11/errmap.c
 p11_client_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 p11_client_LDADD = libskip.la -ldl
+
+P11_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+P11_UNIT_LDADD = libskip-pkcs11-core.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
+P11_FIXTURE = tests/pkcs11/p11-fixture.c tests/pkcs11/p11-fixture.h tests/unit/unit.h
+p11_unit_tests = test-p11-general test-p11-objects
+check_PROGRAMS += $(p11_unit_tests)
+TESTS += $(p11_unit_tests)
+test_p11_general_SOURCES = tests/pkcs11/test-p11-general.c $(P11_FIXTURE)
+test_p11_general_CFLAGS = $(P11_UNIT_CFLAGS)
+test_p11_general_LDADD = $(P11_UNIT_LDADD)
+test_p11_objects_SOURCES = tests/pkcs11/test-p11-objects.c $(P11_FIXTURE)
+test_p11_objects_CFLAGS = $(P11_UNIT_CFLAGS)
+test_p11_objects_LDADD = $(P11_UNIT_LDADD)
+
+p11_integration_tests = tests/pkcs11/chain.sh
+TESTS += $(p11_integration_tests)
+EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh
+$(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client skip-kpd skip-testbed
