@@ -18,7 +18,8 @@ test_p11_objects_SOURCES = tests/pkcs11/test-p11-objects.c $(P11_FIXTURE)
 test_p11_objects_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_objects_LDADD = $(P11_UNIT_LDADD)
 
-p11_integration_tests = tests/pkcs11/chain.sh
+p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
+	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh
 $(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client skip-kpd skip-testbed

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* p11-client: loads skip-pkcs11.so with dlopen, as an application does, and
  * runs commands in one process, one per argument:
- *   "keygen hmac|kdf|open [BYTES] [session]"  prints "keyid HEX"
- *   "find HEX"                                prints "found N"
+ *   "keygen [hmac|kdf] [len=N] [session] [aes] [remote=R] [label=L]"
+ *                                             prints "keyid HEX"
+ *   "find HEX [hmac|kdf] [remote=R]"          prints "found N"
+ *   "attrs HEX"                               prints the key's attributes
+ *   "login PIN", "ro" (reopen the session read-only)
  *   "sign HEX DATA"                           prints "mac HEX"  (SHA256-HMAC)
  * HEX may be "-": the keyId of the last keygen.
  *   "value HEX"                               prints "value: CKR_..."
@@ -38,20 +41,31 @@ static size_t last_id_len;
         }                                                                      \
     } while (0)
 
-static CK_OBJECT_HANDLE find_id(const unsigned char *id, size_t len,
-                                CK_ULONG *count)
+static void options(char **argv, int argc, CK_ATTRIBUTE *tmpl, CK_ULONG *n);
+
+/* Searches {CLASS, ID} plus what words ask (role, remote). */
+static CK_OBJECT_HANDLE find_id_with(const unsigned char *id, size_t len,
+                                     CK_ULONG *count, char **words, int nwords)
 {
     CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-    CK_ATTRIBUTE tmpl[] = {
+    CK_ATTRIBUTE tmpl[8] = {
         {CKA_CLASS, &cls, sizeof(cls)},
         {CKA_ID, (void *)id, len},
     };
+    CK_ULONG n = 2;
     CK_OBJECT_HANDLE h[4] = {0};
 
-    CHECK("C_FindObjectsInit", p11->C_FindObjectsInit(session, tmpl, 2));
+    options(words, nwords, tmpl, &n);
+    CHECK("C_FindObjectsInit", p11->C_FindObjectsInit(session, tmpl, n));
     CHECK("C_FindObjects", p11->C_FindObjects(session, h, 4, count));
     CHECK("C_FindObjectsFinal", p11->C_FindObjectsFinal(session));
     return h[0];
+}
+
+static CK_OBJECT_HANDLE find_id(const unsigned char *id, size_t len,
+                                CK_ULONG *count)
+{
+    return find_id_with(id, len, count, NULL, 0);
 }
 
 static size_t parse_id(const char *hex, unsigned char *id)
@@ -77,24 +91,46 @@ static void print_hex(const char *tag, const unsigned char *data, size_t len)
     printf("\n");
 }
 
+/* Appends the role and remote a command's words ask for. */
+static void options(char **argv, int argc, CK_ATTRIBUTE *tmpl, CK_ULONG *n)
+{
+    static CK_BBOOL yes = CK_TRUE;
+
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "hmac") == 0)
+            tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof(yes)};
+        else if (strcmp(argv[i], "kdf") == 0)
+            tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_DERIVE, &yes, sizeof(yes)};
+        else if (strncmp(argv[i], "remote=", 7) == 0)
+            tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_SKIP_REMOTE_SYSTEM_ID,
+                                          argv[i] + 7, strlen(argv[i] + 7)};
+        else if (strncmp(argv[i], "label=", 6) == 0)
+            tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_LABEL, argv[i] + 6,
+                                          strlen(argv[i] + 6)};
+    }
+}
+
 static void cmd_keygen(char **argv, int argc)
 {
     CK_MECHANISM mech = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
-    CK_BBOOL yes = CK_TRUE, token = CK_TRUE;
-    CK_ULONG len = argc > 2 ? strtoul(argv[2], NULL, 10) : 32;
-    CK_ATTRIBUTE tmpl[4] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
-    CK_ULONG n = 1;
+    CK_BBOOL token = CK_TRUE;
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[8] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                            {CKA_TOKEN, &token, sizeof(token)}};
+    CK_ULONG n = 2;
     CK_OBJECT_HANDLE key;
     unsigned char id[SKIP_KEYID_MAX];
     CK_ATTRIBUTE get = {CKA_ID, id, sizeof(id)};
 
-    if (argc > 1 && strcmp(argv[1], "hmac") == 0)
-        tmpl[n++] = (CK_ATTRIBUTE){CKA_SIGN, &yes, sizeof(yes)};
-    else if (argc > 1 && strcmp(argv[1], "kdf") == 0)
-        tmpl[n++] = (CK_ATTRIBUTE){CKA_DERIVE, &yes, sizeof(yes)};
-    if (argc > 3 && strcmp(argv[3], "session") == 0)
-        token = CK_FALSE;
-    tmpl[n++] = (CK_ATTRIBUTE){CKA_TOKEN, &token, sizeof(token)};
+    for (int i = 1; i < argc; i++) {
+        if (strncmp(argv[i], "len=", 4) == 0)
+            len = strtoul(argv[i] + 4, NULL, 10);
+        else if (strcmp(argv[i], "session") == 0)
+            token = CK_FALSE;
+        else if (strcmp(argv[i], "aes") == 0)
+            mech.mechanism = CKM_AES_KEY_GEN;
+    }
+    options(argv + 1, argc - 1, tmpl, &n);
     CHECK("C_GenerateKey", p11->C_GenerateKey(session, &mech, tmpl, n, &key));
     CHECK("C_GetAttributeValue", p11->C_GetAttributeValue(session, key, &get, 1));
     print_hex("keyid", id, get.ulValueLen);
@@ -102,14 +138,67 @@ static void cmd_keygen(char **argv, int argc)
     last_id_len = get.ulValueLen;
 }
 
-static void cmd_find(const char *hex)
+static void cmd_find(char **words, int n)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t len = parse_id(words[1], id);
+    CK_ULONG count = 0;
+
+    find_id_with(id, len, &count, words + 2, n - 2);
+    printf("found %lu\n", count);
+}
+
+static void cmd_attrs(const char *hex)
 {
     unsigned char id[SKIP_KEYID_MAX];
     size_t len = parse_id(hex, id);
-    CK_ULONG count = 0;
+    CK_ULONG count = 0, type = 0, value_len = 0, mech = 0;
+    CK_OBJECT_HANDLE key = find_id(id, len, &count);
+    CK_BBOOL token, local, sensitive, extractable, sign, derive, always, never;
+    char label[160] = "", remote[256] = "";
+    CK_MECHANISM_TYPE allowed[16];
+    CK_ATTRIBUTE get[] = {
+        {CKA_KEY_TYPE, &type, sizeof(type)},
+        {CKA_VALUE_LEN, &value_len, sizeof(value_len)},
+        {CKA_TOKEN, &token, 1}, {CKA_LOCAL, &local, 1},
+        {CKA_SENSITIVE, &sensitive, 1}, {CKA_EXTRACTABLE, &extractable, 1},
+        {CKA_ALWAYS_SENSITIVE, &always, 1}, {CKA_NEVER_EXTRACTABLE, &never, 1},
+        {CKA_SIGN, &sign, 1}, {CKA_DERIVE, &derive, 1},
+        {CKA_KEY_GEN_MECHANISM, &mech, sizeof(mech)},
+        {CKA_LABEL, label, sizeof(label) - 1},
+        {CKA_SKIP_REMOTE_SYSTEM_ID, remote, sizeof(remote) - 1},
+        {CKA_ALLOWED_MECHANISMS, allowed, sizeof(allowed)},
+    };
 
-    find_id(id, len, &count);
-    printf("found %lu\n", count);
+    if (count != 1) {
+        printf("error: %lu keys for %s\n", count, hex);
+        exit(1);
+    }
+    CHECK("C_GetAttributeValue",
+          p11->C_GetAttributeValue(session, key, get, sizeof(get) / sizeof(get[0])));
+    label[get[11].ulValueLen] = '\0';
+    remote[get[12].ulValueLen] = '\0';
+    printf("key_type 0x%lx\nvalue_len %lu\ntoken %d\nlocal %d\n"
+           "sensitive %d\nextractable %d\nalways_sensitive %d\n"
+           "never_extractable %d\nsign %d\nderive %d\nkeygen_mechanism 0x%lx\n"
+           "label %s\nremote %s\nallowed_mechanisms %lu\n",
+           type, value_len, token, local, sensitive, extractable, always, never,
+           sign, derive, mech, label, remote,
+           get[13].ulValueLen / sizeof(CK_MECHANISM_TYPE));
+}
+
+static void cmd_login(const char *pin)
+{
+    CHECK("C_Login", p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
+                                  strlen(pin)));
+    printf("logged in\n");
+}
+
+static void cmd_read_only(void)
+{
+    CHECK("C_CloseSession", p11->C_CloseSession(session));
+    CHECK("C_OpenSession", p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL,
+                                              NULL, &session));
 }
 
 static void cmd_sign(const char *hex, const char *data)
@@ -189,8 +278,14 @@ int main(int argc, char **argv)
             words[n++] = w;
         if (n >= 1 && strcmp(words[0], "keygen") == 0)
             cmd_keygen(words, n);
-        else if (n == 2 && strcmp(words[0], "find") == 0)
-            cmd_find(words[1]);
+        else if (n >= 2 && strcmp(words[0], "find") == 0)
+            cmd_find(words, n);
+        else if (n == 2 && strcmp(words[0], "attrs") == 0)
+            cmd_attrs(words[1]);
+        else if (n == 2 && strcmp(words[0], "login") == 0)
+            cmd_login(words[1]);
+        else if (n == 1 && strcmp(words[0], "ro") == 0)
+            cmd_read_only();
         else if (n == 3 && strcmp(words[0], "sign") == 0)
             cmd_sign(words[1], words[2]);
         else if (n == 2 && strcmp(words[0], "value") == 0)

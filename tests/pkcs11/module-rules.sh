@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# The module's key rules against real KPs: attributes of generated and
+# fetched keys, remote selection, roles from templates, session keys in a
+# read-only session, the capabilities cache, and no fetch before login.
+. "$top_srcdir/tests/pkcs11/p11-lib.sh"
+
+testbed_up --self-peer
+attr() { sed -n "s/^$1 //p" "$T/out"; }
+
+expect_exit 0 "keygen with the slot's remote" alice_p11 "keygen hmac" "attrs -"
+key_id=$(p11_field keyid)
+expect_eq "CKA_TOKEN TRUE by default" "$(attr token)" 1
+expect_eq "CKA_LOCAL TRUE" "$(attr local)" 1
+expect_eq "sensitive, never extractable" "$(attr sensitive)$(attr extractable)$(attr always_sensitive)$(attr never_extractable)" 1011
+expect_eq "CKA_KEY_GEN_MECHANISM" "$(attr keygen_mechanism)" 0x350
+expect_eq "default CKA_LABEL is the keyId" "$(attr label)" "$key_id"
+expect_eq "CKA_SKIP_REMOTE_SYSTEM_ID is the slot's remote" "$(attr remote)" Bob
+expect_eq "HMAC role: sign, not derive" "$(attr sign)$(attr derive)" 10
+expect_eq "CKA_ALLOWED_MECHANISMS lists the six HMACs" "$(attr allowed_mechanisms)" 6
+
+expect_exit 0 "an AES-128 key" alice_p11 "keygen aes len=16" "attrs -"
+expect_eq "... of type CKK_AES" "$(attr key_type)" 0x1f
+expect_eq "... 16 bytes" "$(attr value_len)" 16
+expect_eq "... whose keyId carries the size" "$(p11_field keyid | cut -c11-12)" 0f
+expect_exit 0 "a 64-byte generic key" alice_p11 "keygen len=64" "attrs -"
+expect_eq "... 64 bytes" "$(attr value_len)" 64
+expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -"
+expect_eq "... is kept" "$(attr label)" vpn-ppk
+
+# Remote selection.
+expect_exit 0 "CKA_SKIP_REMOTE_SYSTEM_ID picks the remote" alice_p11 "keygen remote=Alice" "attrs -"
+expect_eq "... Alice (a loopback key)" "$(attr remote)" Alice
+expect_exit 1 "a remote the KP does not list" alice_p11 "keygen remote=Carol"
+expect_match "... is CKR_ATTRIBUTE_VALUE_INVALID" "$T/out" 'CKR_ATTRIBUTE_VALUE_INVALID'
+expect_match "... logged" "$T/err" 'remote "Carol" matches no remoteSystemID'
+grep -v '^remote' "$SKIP_TESTBED_ALICE_MODULE_CONF" > "$T/noremote.conf"
+expect_exit 1 "no remote anywhere and two on the KP" \
+    env SKIP_PKCS11_CONF="$T/noremote.conf" "$P11" "$MODULE" "keygen"
+expect_match "... is CKR_TEMPLATE_INCOMPLETE" "$T/out" 'CKR_TEMPLATE_INCOMPLETE'
+expect_match "... logged with the fix" "$T/err" 'set remote in the slot or CKA_SKIP_REMOTE_SYSTEM_ID'
+
+# A session key in a read-only public session.
+expect_exit 0 "session key in a RO session" alice_p11 "ro" "keygen hmac session" "sign - x" "attrs -"
+expect_eq "... CKA_TOKEN FALSE" "$(attr token)" 0
+expect_exit 1 "token key in a RO session" alice_p11 "ro" "keygen hmac"
+expect_match "... is CKR_SESSION_READ_ONLY" "$T/out" 'CKR_SESSION_READ_ONLY'
+
+# The role a search asks for sticks to the fetched key.
+expect_exit 0 "A makes a key with no role" alice_p11 "keygen"
+open_id=$(p11_field keyid)
+expect_exit 1 "B fetches it for a KDF, then tries an HMAC" \
+    bob_p11 "find $open_id kdf" "attrs $open_id" "sign $open_id x"
+expect_eq "... sign FALSE, derive TRUE" "$(attr sign)$(attr derive)" 01
+expect_eq "... fetched keys are token, local, sensitive" "$(attr token)$(attr local)$(attr sensitive)" 111
+expect_match "... and the HMAC is refused" "$T/out" '^error: C_SignInit: CKR_KEY_FUNCTION_NOT_PERMITTED$'
+
+# Capabilities are fetched once per process (cached), not per key.
+expect_exit 0 "three keys in one process" env SKIP_PKCS11_DEBUG=http \
+    SKIP_PKCS11_CONF="$SKIP_TESTBED_ALICE_MODULE_CONF" "$P11" "$MODULE" keygen keygen keygen
+expect_eq "... one GET /capabilities" "$(grep -c 'GET .*/capabilities ->' "$T/err")" 1
+expect_eq "... three GET /key" "$(grep -c 'GET .*/key?remoteSystemID=Bob&size=256 ->' "$T/err")" 3
+
+# With a PIN, no KP request before login.
+expect_exit 0 "A makes a key for B" alice_p11 "keygen hmac"
+pin_id=$(p11_field keyid)
+{ cat "$SKIP_TESTBED_BOB_MODULE_CONF"
+  echo "pin_sha256 = $(printf 123456 | sha256sum | cut -d' ' -f1)"; } > "$T/pin.conf"
+expect_exit 0 "search before login" env SKIP_PKCS11_DEBUG=http \
+    SKIP_PKCS11_CONF="$T/pin.conf" "$P11" "$MODULE" "find $pin_id" "login 123456" "find $pin_id"
+expect_eq "... finds nothing, then the key after login" "$(sed -n 's/^found //p' "$T/out" | tr '\n' ' ')" "0 1 "
+expect_eq "... and asked the KP only once" "$(grep -c 'GET .*/key/' "$T/err")" 1
+expect_exit 1 "keygen before login" env SKIP_PKCS11_CONF="$T/pin.conf" "$P11" "$MODULE" "keygen"
+expect_match "... is CKR_USER_NOT_LOGGED_IN" "$T/out" 'CKR_USER_NOT_LOGGED_IN'
+finish
