@@ -68,7 +68,7 @@ static object *new_key(const key_template *t, CK_MECHANISM_TYPE mech,
     obj->id_len = key->key_id_len;
     if (t->has_label) {
         obj->label = malloc(t->label->ulValueLen + 1);
-        if (obj->label)
+        if (obj->label && t->label->ulValueLen)
             memcpy(obj->label, t->label->pValue, t->label->ulValueLen);
         obj->label_len = t->label->ulValueLen;
     } else {

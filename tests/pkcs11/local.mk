@@ -1,6 +1,9 @@
 # Tests of the PKCS#11 module: unit tests calling C_GetFunctionList from the
 # core library, and p11-client, which dlopens the built module.
-check_PROGRAMS += p11-client
+check_PROGRAMS += p11-client p11-threads
+p11_threads_SOURCES = tests/pkcs11/p11-threads.c
+p11_threads_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+p11_threads_LDADD = -ldl -lpthread
 p11_client_SOURCES = tests/pkcs11/p11-client.c src/pkcs11/errmap.c
 p11_client_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 p11_client_LDADD = libskip.la -ldl
@@ -19,7 +22,8 @@ test_p11_objects_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_objects_LDADD = $(P11_UNIT_LDADD)
 
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
-	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh
+	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh
-$(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client skip-kpd skip-testbed
+$(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client p11-threads \
+	skip-kpd skip-testbed

@@ -71,7 +71,8 @@ CK_OBJECT_HANDLE p11_import(CK_SESSION_HANDLE session, CK_KEY_TYPE type,
     CK_OBJECT_HANDLE h = 0;
 
     assert_true(extra_count <= 9);
-    memcpy(tmpl + 3, extra, extra_count * sizeof(CK_ATTRIBUTE));
+    if (extra_count)
+        memcpy(tmpl + 3, extra, extra_count * sizeof(CK_ATTRIBUTE));
     assert_int_equal(p11->C_CreateObject(session, tmpl, 3 + extra_count, &h),
                      CKR_OK);
     return h;
