@@ -47,6 +47,7 @@ static void free_session(void *value, void *arg)
     session *s = value;
 
     session_op_end_locked(s);
+    session_find_end_locked(s);
     free(s);
 }
 

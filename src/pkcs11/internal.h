@@ -76,7 +76,9 @@ typedef struct object {
 } object;
 
 /* --- sessions (session.c) --- */
-typedef enum { OP_NONE = 0, OP_FIND, OP_SIGN, OP_VERIFY } op_kind;
+/* A session runs at most one operation of each kind: a search, and one
+ * cryptographic operation. */
+typedef enum { OP_NONE = 0, OP_SIGN, OP_VERIFY } op_kind;
 
 typedef struct session {
     CK_SESSION_HANDLE handle;
@@ -84,6 +86,7 @@ typedef struct session {
     CK_FLAGS flags;
     op_kind op;
     void *op_data; /* freed by session_op_end_locked */
+    void *find;    /* the search in progress (object.c), or NULL */
 } session;
 
 /* --- the module --- */
@@ -125,6 +128,7 @@ session *session_get_locked(CK_SESSION_HANDLE h);
 void find_state_free(void *data); /* object.c */
 void mac_state_free(void *data);  /* mac.c */
 void session_op_end_locked(session *s);
+void session_find_end_locked(session *s);
 void session_close_all_locked(CK_SLOT_ID slot_id);
 
 /* store.c */

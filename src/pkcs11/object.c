@@ -410,7 +410,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = lookup_locked(h, 0, &sess, NULL);
-    if (rv == CKR_OK && sess->op != OP_NONE)
+    if (rv == CKR_OK && sess->find != NULL)
         rv = CKR_OPERATION_ACTIVE;
     if (rv == CKR_OK) {
         slot_id = sess->slot_id;
@@ -430,7 +430,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     rv = module_ready();
     if (rv == CKR_OK)
         rv = lookup_locked(h, 0, &sess, NULL);
-    if (rv == CKR_OK && sess->op != OP_NONE)
+    if (rv == CKR_OK && sess->find != NULL)
         rv = CKR_OPERATION_ACTIVE;
     if (rv == CKR_OK && state &&
         !(state->handles = malloc((dict_count(g_module.objects) + 1) *
@@ -453,8 +453,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         } else {
             dict_each(g_module.objects, collect_match, &c);
         }
-        sess->op = OP_FIND;
-        sess->op_data = state;
+        sess->find = state;
         state = NULL;
     }
     pthread_mutex_unlock(&g_module.lock);
@@ -476,10 +475,10 @@ CK_RV object_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR phObject,
         return CKR_ARGUMENTS_BAD;
     pthread_mutex_lock(&g_module.lock);
     rv = lookup_locked(h, 0, &sess, NULL);
-    if (rv == CKR_OK && sess->op != OP_FIND)
+    if (rv == CKR_OK && sess->find == NULL)
         rv = CKR_OPERATION_NOT_INITIALIZED;
     if (rv == CKR_OK) {
-        f = sess->op_data;
+        f = sess->find;
         while (n < ulMaxObjectCount && f->pos < f->count) {
             CK_OBJECT_HANDLE ho = f->handles[f->pos++];
             /* Objects destroyed since the snapshot are skipped. */
@@ -501,10 +500,10 @@ CK_RV object_find_final(CK_SESSION_HANDLE h)
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = lookup_locked(h, 0, &sess, NULL);
-    if (rv == CKR_OK && sess->op != OP_FIND)
+    if (rv == CKR_OK && sess->find == NULL)
         rv = CKR_OPERATION_NOT_INITIALIZED;
     if (rv == CKR_OK)
-        session_op_end_locked(sess);
+        session_find_end_locked(sess);
     pthread_mutex_unlock(&g_module.lock);
     return rv;
 }

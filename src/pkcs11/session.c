@@ -17,12 +17,16 @@ session *session_get_locked(CK_SESSION_HANDLE h)
 
 void session_op_end_locked(session *s)
 {
-    if (s->op == OP_FIND)
-        find_state_free(s->op_data);
-    else if (s->op == OP_SIGN || s->op == OP_VERIFY)
+    if (s->op == OP_SIGN || s->op == OP_VERIFY)
         mac_state_free(s->op_data);
     s->op = OP_NONE;
     s->op_data = NULL;
+}
+
+void session_find_end_locked(session *s)
+{
+    find_state_free(s->find);
+    s->find = NULL;
 }
 
 CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
@@ -96,6 +100,7 @@ static void close_locked(session *s)
     slot *sl;
 
     session_op_end_locked(s);
+    session_find_end_locked(s);
     store_destroy_session_objects_locked(s->handle);
     dict_remove(g_module.sessions, &s->handle, sizeof(s->handle));
     free(s);

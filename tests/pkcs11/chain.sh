@@ -10,13 +10,18 @@ export SKIP_PKCS11_DEBUG=all
 for mode in psk13 psk12 cert13 cert12; do
     testbed_up --tls "$mode"
     expect_exit 0 "$mode: A generates, signs, draws random" \
-        alice_p11 "keygen hmac" "sign - data-to-sign" "value -" "random 40"
+        alice_p11 "keygen hmac" "sign - data-to-sign" "value -" "random 40" \
+        "random 10000"
     cp "$T/out" "$T/a.out"
     cp "$T/err" "$T/a.err"
     key_id=$(p11_field keyid "$T/a.out")
     expect_match "$mode: CKA_ID is a 128-bit keyId" "$T/a.out" '^keyid [0-9a-f]{32}$'
     expect_match "$mode: CKA_VALUE unreadable at A" "$T/a.out" '^value: CKR_ATTRIBUTE_SENSITIVE$'
     expect_match "$mode: 40 random bytes" "$T/a.out" '^random [0-9a-f]{80}$'
+    expect_eq "$mode: 10000 random bytes" \
+        "$(sed -n '3,$s/^random \([0-9a-f]*\)$/\1/p' "$T/a.out" | tail -n 1 | tr -d '\n' | wc -c)" 20000
+    expect_eq "$mode: ... fetched in 4 KiB pieces" \
+        "$(grep -c 'GET .*/entropy?minentropy=32768 ->' "$T/a.err")" 2
 
     expect_exit 0 "$mode: B finds the keyId twice and signs" \
         bob_p11 "find $key_id" "find $key_id" "sign $key_id data-to-sign" "value $key_id"

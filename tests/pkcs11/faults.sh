@@ -46,6 +46,22 @@ printf '[kpd]\nentropy_file = %s\n' "$T/empty-hwrng" >> "$SKIP_TESTBED_ALICE_KPD
 expect_exit 1 "503 from /entropy: C_GenerateRandom fails" alice_p11 "random 16"
 expect_match "... with CKR_DEVICE_ERROR" "$T/out" '^error: C_GenerateRandom: CKR_DEVICE_ERROR$'
 expect_match "... logged with the status" "$T/err" 'C_GenerateRandom: slot Alice: .* /entropy: http-503: '
+
+# 500: Bob's ledger cannot record the delivery (a file-size limit just
+# above a pre-filled ledger, as in kpd-500.sh).
+expect_exit 0 "A generates a key for B" alice_p11 "keygen hmac"
+id500=$(p11_field keyid)
+"$TESTBED" stop "$T" bob > /dev/null
+expiry_ms="$(date +%s)000"
+awk -v e="$((expiry_ms + 86400000))" \
+    'BEGIN { for (i = 0; i < 309; i++) printf "%s %032x Alice\n", e, i }' \
+    > "$T/bob/state/delivered.log"
+mv "$T/bob/kpd.log" "$T/bob/kpd.log.1"
+(ulimit -f 16 && "$TESTBED" start "$T" bob > /dev/null)
+. "$T/env"
+expect_exit 1 "500 from /key/{keyId}: the search fails" bob_p11 "find $id500"
+expect_match "... with CKR_DEVICE_ERROR" "$T/out" '^error: C_FindObjectsInit: CKR_DEVICE_ERROR$'
+expect_match "... logged with the status" "$T/err" 'C_FindObjectsInit: slot Bob: .* /key/\{keyId\}: http-5xx: HTTP 500'
 "$TESTBED" down "$T" > /dev/null
 
 # A hostile KP: every path answers with the file of that name.

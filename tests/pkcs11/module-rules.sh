@@ -71,4 +71,17 @@ expect_eq "... finds nothing, then the key after login" "$(sed -n 's/^found //p'
 expect_eq "... and asked the KP only once" "$(grep -c 'GET .*/key/' "$T/err")" 1
 expect_exit 1 "keygen before login" env SKIP_PKCS11_CONF="$T/pin.conf" "$P11" "$MODULE" "keygen"
 expect_match "... is CKR_USER_NOT_LOGGED_IN" "$T/out" 'CKR_USER_NOT_LOGGED_IN'
+
+# random = kp gives the KP's bytes alone; the default mixes in the local
+# CSPRNG. A KP whose entropy source is a file of 'A's shows the difference.
+head -c 4096 /dev/zero | tr '\0' A > "$T/hwrng"
+printf '[kpd]\nentropy_file = %s\n' "$T/hwrng" >> "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$TESTBED" stop "$T" alice > /dev/null
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+expect_exit 0 "random, mixed" alice_p11 "random 16"
+expect_ne "... is not the KP's bytes" "$(p11_field random)" 41414141414141414141414141414141
+{ cat "$SKIP_TESTBED_ALICE_MODULE_CONF"; echo "random = kp"; } > "$T/kp-random.conf"
+expect_exit 0 "random = kp" env SKIP_PKCS11_CONF="$T/kp-random.conf" "$P11" "$MODULE" "random 16"
+expect_eq "... is exactly the KP's bytes" "$(p11_field random)" 41414141414141414141414141414141
 finish

@@ -122,6 +122,14 @@ static void sign_and_verify_rules(void **state)
     assert_int_equal(p11->C_VerifyUpdate(s, (CK_BYTE_PTR)tc1_data, 8), CKR_OK);
     assert_int_equal(p11->C_VerifyFinal(s, (CK_BYTE_PTR)tc1_sha256, 32), CKR_OK);
 
+    /* A search and a MAC may run side by side: one operation per kind. */
+    assert_int_equal(p11->C_SignInit(s, &m, key), CKR_OK);
+    assert_int_equal(p11->C_FindObjectsInit(s, NULL, 0), CKR_OK);
+    len = sizeof(out);
+    assert_int_equal(p11->C_Sign(s, (CK_BYTE_PTR)tc1_data, 8, out, &len), CKR_OK);
+    assert_memory_equal(out, tc1_sha256, 32);
+    assert_int_equal(p11->C_FindObjectsFinal(s), CKR_OK);
+
     assert_int_equal(p11->C_SignInit(s, &m, 9999), CKR_KEY_HANDLE_INVALID);
     m.mechanism = CKM_MD5_HMAC;
     assert_int_equal(p11->C_SignInit(s, &m, key), CKR_MECHANISM_INVALID);
@@ -198,6 +206,18 @@ static void attribute_batches(void **state)
     assert_false(local || always || never);
     assert_int_equal(p11->C_GetAttributeValue(s, plain, &id, 1), CKR_OK);
     assert_int_equal(id.ulValueLen, 0);
+    {
+        /* CKA_UNIQUE_ID: present, different per object, read-only. */
+        char u1[32] = {0}, u2[32] = {0};
+        CK_ATTRIBUTE a1 = {CKA_UNIQUE_ID, u1, sizeof(u1) - 1};
+        CK_ATTRIBUTE a2 = {CKA_UNIQUE_ID, u2, sizeof(u2) - 1};
+        assert_int_equal(p11->C_GetAttributeValue(s, plain, &a1, 1), CKR_OK);
+        assert_int_equal(p11->C_GetAttributeValue(s, secret, &a2, 1), CKR_OK);
+        assert_true(a1.ulValueLen > 0);
+        assert_string_not_equal(u1, u2);
+        assert_int_equal(p11->C_SetAttributeValue(s, plain, &a2, 1),
+                         CKR_ATTRIBUTE_READ_ONLY);
+    }
     assert_int_equal(p11->C_GetAttributeValue(s, 9999, &id, 1),
                      CKR_OBJECT_HANDLE_INVALID);
 }
