@@ -33,12 +33,18 @@ static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
                        "the template (pkcs11-tool: add --sensitive)");
         return CKR_TEMPLATE_INCONSISTENT;
     }
+    /* SKIP keys are not modifiable: their label is their keyId's. */
+    if (t->has_modifiable && t->modifiable)
+        return CKR_TEMPLATE_INCONSISTENT;
+    /* Both key generation mechanisms need the size (no default). */
     if (!t->has_value_len)
-        t->value_len = 32;
+        return CKR_TEMPLATE_INCOMPLETE;
+    /* C_GenerateKey has no CKR_KEY_SIZE_RANGE: a size outside the
+     * mechanism's range is an invalid attribute value. */
     if (want == CKK_AES ? !(t->value_len == 16 || t->value_len == 24 ||
                             t->value_len == 32)
                         : t->value_len < KEY_MIN_LEN || t->value_len > KEY_MAX_LEN)
-        return CKR_KEY_SIZE_RANGE;
+        return CKR_ATTRIBUTE_VALUE_INVALID;
     if (want == CKK_AES && (t->sign || t->verify))
         return CKR_TEMPLATE_INCONSISTENT;
     return CKR_OK;
@@ -53,7 +59,7 @@ static object *new_key(const key_template *t, CK_MECHANISM_TYPE mech,
         return NULL;
     obj->key_type = t->key_type;
     obj->token = t->has_token ? t->token : true;
-    obj->modifiable = t->has_modifiable ? t->modifiable : true;
+    obj->modifiable = false;
     obj->destroyable = t->has_destroyable ? t->destroyable : true;
     obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
     obj->local = true;

@@ -109,6 +109,25 @@ static void log_failure(const struct lease *l, const char *call,
                    l->opts.url, path, skip_rc_name(err->rc), err->detail);
 }
 
+/* Copies the remote ids of src into a fresh dst; false when out of memory
+ * (dst is then empty). Callers only ever read the remote ids. */
+static bool copy_remotes(const skip_caps *src, skip_caps *dst)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->remote_ids = calloc(src->remote_count ? src->remote_count : 1,
+                             sizeof(char *));
+    if (dst->remote_ids == NULL)
+        return false;
+    for (size_t i = 0; i < src->remote_count; i++) {
+        if ((dst->remote_ids[i] = strdup(src->remote_ids[i])) == NULL) {
+            skip_caps_clear(dst);
+            return false;
+        }
+        dst->remote_count++;
+    }
+    return true;
+}
+
 /* The cached capabilities, refreshed after CAPS_TTL_S (lock not held). */
 static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
 {
@@ -116,19 +135,13 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
     skip_err err = {0};
     skip_rc rc;
     slot *s;
-    bool have = false;
+    bool have = false, copied;
 
     memset(out, 0, sizeof(*out));
     pthread_mutex_lock(&g_module.lock);
     s = slot_get_locked(l->slot_id);
-    if (s && s->have_caps && time(NULL) - s->caps_time < CAPS_TTL_S) {
-        /* Callers only read remote ids: share them by copy. */
-        out->remote_count = s->caps.remote_count;
-        out->remote_ids = calloc(s->caps.remote_count, sizeof(char *));
-        for (size_t i = 0; out->remote_ids && i < out->remote_count; i++)
-            out->remote_ids[i] = strdup(s->caps.remote_ids[i]);
-        have = out->remote_ids != NULL;
-    }
+    if (s && s->have_caps && time(NULL) - s->caps_time < CAPS_TTL_S)
+        have = copy_remotes(&s->caps, out);
     pthread_mutex_unlock(&g_module.lock);
     if (have)
         return CKR_OK;
@@ -139,10 +152,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
         log_failure(l, call, "/capabilities", &err);
         return CKR_DEVICE_ERROR;
     }
-    out->remote_count = fresh.remote_count;
-    out->remote_ids = calloc(fresh.remote_count, sizeof(char *));
-    for (size_t i = 0; out->remote_ids && i < fresh.remote_count; i++)
-        out->remote_ids[i] = strdup(fresh.remote_ids[i]);
+    copied = copy_remotes(&fresh, out);
     pthread_mutex_lock(&g_module.lock);
     s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
     if (s) {
@@ -154,7 +164,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
         skip_caps_clear(&fresh);
     }
     pthread_mutex_unlock(&g_module.lock);
-    return out->remote_ids ? CKR_OK : CKR_HOST_MEMORY;
+    return copied ? CKR_OK : CKR_HOST_MEMORY;
 }
 
 /* DESIGN.md's order: the template's remote, the slot's, the KP's only

@@ -351,7 +351,7 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
     }
     obj->key_type = t->has_key_type ? t->key_type : CKK_GENERIC_SECRET;
     obj->token = true;
-    obj->modifiable = true;
+    obj->modifiable = false; /* SKIP keys are fixed, label included */
     obj->destroyable = true;
     obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
     obj->local = true;

@@ -24,8 +24,9 @@ expect_eq "... 16 bytes" "$(attr value_len)" 16
 expect_eq "... whose keyId carries the size" "$(p11_field keyid | cut -c11-12)" 0f
 expect_exit 0 "a 64-byte generic key" alice_p11 "keygen len=64" "attrs -"
 expect_eq "... 64 bytes" "$(attr value_len)" 64
-expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -"
+expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -" "relabel - other"
 expect_eq "... is kept" "$(attr label)" vpn-ppk
+expect_match "... and SKIP keys are not modifiable" "$T/out" '^relabel: CKR_ACTION_PROHIBITED$'
 
 # Remote selection.
 expect_exit 0 "CKA_SKIP_REMOTE_SYSTEM_ID picks the remote" alice_p11 "keygen remote=Alice" "attrs -"

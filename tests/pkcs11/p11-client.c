@@ -5,6 +5,7 @@
  *                                             prints "keyid HEX"
  *   "find HEX [hmac|kdf] [remote=R]"          prints "found N"
  *   "attrs HEX"                               prints the key's attributes
+ *   "relabel HEX LABEL"                       prints "relabel: CKR_..."
  *   "login PIN", "ro" (reopen the session read-only)
  *   "sign HEX DATA"                           prints "mac HEX"  (SHA256-HMAC)
  * HEX may be "-": the keyId of the last keygen.
@@ -187,6 +188,18 @@ static void cmd_attrs(const char *hex)
            get[13].ulValueLen / sizeof(CK_MECHANISM_TYPE));
 }
 
+static void cmd_relabel(const char *hex, char *label)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t len = parse_id(hex, id);
+    CK_ULONG count = 0;
+    CK_OBJECT_HANDLE key = find_id(id, len, &count);
+    CK_ATTRIBUTE set = {CKA_LABEL, label, strlen(label)};
+
+    printf("relabel: %s\n",
+           errmap_rv_name(p11->C_SetAttributeValue(session, key, &set, 1)));
+}
+
 static void cmd_login(const char *pin)
 {
     CHECK("C_Login", p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
@@ -282,6 +295,8 @@ int main(int argc, char **argv)
             cmd_find(words, n);
         else if (n == 2 && strcmp(words[0], "attrs") == 0)
             cmd_attrs(words[1]);
+        else if (n == 3 && strcmp(words[0], "relabel") == 0)
+            cmd_relabel(words[1], words[2]);
         else if (n == 2 && strcmp(words[0], "login") == 0)
             cmd_login(words[1]);
         else if (n == 1 && strcmp(words[0], "ro") == 0)

@@ -29,7 +29,9 @@ static void *work(void *arg)
     CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
     CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
     CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-    CK_ATTRIBUTE tmpl[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &no, 1}};
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[] = {{CKA_SIGN, &yes, 1}, {CKA_TOKEN, &no, 1},
+                           {CKA_VALUE_LEN, &len, sizeof(len)}};
     CK_SESSION_HANDLE s;
 
     if (p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
@@ -43,7 +45,7 @@ static void *work(void *arg)
         unsigned char mac[32], random[64];
         CK_ULONG mac_len = sizeof(mac), n = 0;
 
-        if (p11->C_GenerateKey(s, &gen, tmpl, 2, &key) != CKR_OK ||
+        if (p11->C_GenerateKey(s, &gen, tmpl, 3, &key) != CKR_OK ||
             p11->C_GetAttributeValue(s, key, &id, 1) != CKR_OK ||
             p11->C_SignInit(s, &hmac, key) != CKR_OK ||
             p11->C_Sign(s, (CK_BYTE_PTR) "x", 1, mac, &mac_len) != CKR_OK ||

@@ -331,8 +331,13 @@ static void generate_templates_refused_before_the_kp(void **state)
     CK_ATTRIBUTE aes20[] = {{CKA_VALUE_LEN, &len20, sizeof(len20)}};
     CK_ATTRIBUTE wrong_type[] = {{CKA_KEY_TYPE, &aes_type, sizeof(aes_type)},
                                  {CKA_VALUE_LEN, &len32, sizeof(len32)}};
-    CK_ATTRIBUTE both_roles[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1}};
-    CK_ATTRIBUTE session_key[] = {{CKA_TOKEN, &no, 1}};
+    CK_ATTRIBUTE both_roles[] = {{CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1},
+                                 {CKA_VALUE_LEN, &len32, sizeof(len32)}};
+    CK_ATTRIBUTE session_key[] = {{CKA_TOKEN, &no, 1},
+                                  {CKA_VALUE_LEN, &len32, sizeof(len32)}};
+    CK_ATTRIBUTE sized[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}};
+    CK_ATTRIBUTE modifiable[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
+                                 {CKA_MODIFIABLE, &yes, 1}};
 
     assert_int_equal(p11->C_GenerateKey(s, &gen, insensitive, 1, &h),
                      CKR_TEMPLATE_INCONSISTENT);
@@ -340,22 +345,28 @@ static void generate_templates_refused_before_the_kp(void **state)
                      CKR_TEMPLATE_INCONSISTENT);
     assert_int_equal(p11->C_GenerateKey(s, &gen, with_id, 1, &h),
                      CKR_ATTRIBUTE_READ_ONLY);
-    assert_int_equal(p11->C_GenerateKey(s, &gen, tiny, 1, &h), CKR_KEY_SIZE_RANGE);
-    assert_int_equal(p11->C_GenerateKey(s, &aes, aes20, 1, &h), CKR_KEY_SIZE_RANGE);
+    assert_int_equal(p11->C_GenerateKey(s, &gen, tiny, 1, &h),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(p11->C_GenerateKey(s, &aes, aes20, 1, &h),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(p11->C_GenerateKey(s, &gen, NULL, 0, &h),
+                     CKR_TEMPLATE_INCOMPLETE);
+    assert_int_equal(p11->C_GenerateKey(s, &gen, modifiable, 2, &h),
+                     CKR_TEMPLATE_INCONSISTENT);
     assert_int_equal(p11->C_GenerateKey(s, &gen, wrong_type, 2, &h),
                      CKR_TEMPLATE_INCONSISTENT);
-    assert_int_equal(p11->C_GenerateKey(s, &gen, both_roles, 2, &h),
+    assert_int_equal(p11->C_GenerateKey(s, &gen, both_roles, 3, &h),
                      CKR_TEMPLATE_INCONSISTENT);
     assert_int_equal(p11->C_GenerateKey(s, &bad, NULL, 0, &h),
                      CKR_MECHANISM_INVALID);
     /* A token key needs a RW session; the KP (offline here) is not asked. */
     assert_int_equal(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &ro),
                      CKR_OK);
-    assert_int_equal(p11->C_GenerateKey(ro, &gen, NULL, 0, &h),
+    assert_int_equal(p11->C_GenerateKey(ro, &gen, sized, 1, &h),
                      CKR_SESSION_READ_ONLY);
     /* A session key in a RO session goes to the KP: offline, so a device
      * error, not a session error. */
-    assert_int_equal(p11->C_GenerateKey(ro, &gen, session_key, 1, &h),
+    assert_int_equal(p11->C_GenerateKey(ro, &gen, session_key, 2, &h),
                      CKR_DEVICE_ERROR);
 }
 
