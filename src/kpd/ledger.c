@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Delivery ledger: an append-only text file of "EXPIRY_MS KEYID PEER" lines
- * and a chained hash set of the same records in memory. */
+ * and a dict of the same records in memory. */
 #include "config.h"
 #include "ledger.h"
 #include "statefile.h"
@@ -14,14 +14,19 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "skip/dict.h"
 #include "skip/hex.h"
 #include "skip/json.h"
 #include "skip/log.h"
+#include "skip/sysid.h"
 
-struct entry {
-    struct entry *next;
+/* "EXPIRY_MS KEYID_HEX PEER\n" at its longest. */
+#define RECORD_LINE_MAX (20 + 1 + 2 * SKIP_KEYID_MAX + 1 + SKIP_SYSTEM_ID_MAX + 2)
+
+/* One delivered keyId. The dict key is peer, a NUL, then the id bytes:
+ * system ids hold no NUL, so the split is unambiguous. */
+struct record {
     uint64_t expiry_ms;
-    uint64_t hash;
     size_t id_len;
     unsigned char id[SKIP_KEYID_MAX];
     char peer[]; /* NUL-terminated */
@@ -30,86 +35,50 @@ struct entry {
 struct kpd_ledger {
     char *path;
     int fd;
-    struct entry **buckets;
-    size_t bucket_count; /* a power of two */
-    size_t count;
+    dict *records;
     size_t file_records; /* lines in the file, live or dead */
     off_t file_size;     /* bytes of whole records in the file */
     bool broken;         /* a failed write could not be undone */
 };
 
-/* FNV-1a over peer, a separator and the id. */
-static uint64_t record_hash(const char *peer, const unsigned char *id,
-                            size_t id_len)
+#define KEY_MAX (SKIP_SYSTEM_ID_MAX + 1 + SKIP_KEYID_MAX)
+
+static size_t record_key(const char *peer, const unsigned char *id,
+                         size_t id_len, unsigned char *key)
 {
-    uint64_t h = 0xcbf29ce484222325u;
+    size_t n = strlen(peer) + 1;
 
-    for (const char *p = peer; *p; p++)
-        h = (h ^ (unsigned char)*p) * 0x100000001b3u;
-    h = (h ^ 0xff) * 0x100000001b3u;
-    for (size_t i = 0; i < id_len; i++)
-        h = (h ^ id[i]) * 0x100000001b3u;
-    return h;
-}
-
-static struct entry *find(const kpd_ledger *l, uint64_t h, const char *peer,
-                          const unsigned char *id, size_t id_len)
-{
-    for (struct entry *e = l->buckets[h & (l->bucket_count - 1)]; e; e = e->next)
-        if (e->hash == h && e->id_len == id_len &&
-            memcmp(e->id, id, id_len) == 0 && strcmp(e->peer, peer) == 0)
-            return e;
-    return NULL;
-}
-
-static bool grow(kpd_ledger *l)
-{
-    size_t n = l->bucket_count ? l->bucket_count * 2 : 1024;
-    struct entry **b = calloc(n, sizeof(*b));
-
-    if (b == NULL)
-        return false;
-    for (size_t i = 0; i < l->bucket_count; i++) {
-        struct entry *e = l->buckets[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            e->next = b[e->hash & (n - 1)];
-            b[e->hash & (n - 1)] = e;
-        }
-    }
-    free(l->buckets);
-    l->buckets = b;
-    l->bucket_count = n;
-    return true;
+    memcpy(key, peer, n);
+    memcpy(key + n, id, id_len);
+    return n + id_len;
 }
 
 static bool insert(kpd_ledger *l, const char *peer, const unsigned char *id,
                    size_t id_len, uint64_t expiry_ms)
 {
-    uint64_t h = record_hash(peer, id, id_len);
-    size_t peer_len = strlen(peer);
-    struct entry *e;
+    unsigned char key[KEY_MAX];
+    size_t peer_len = strlen(peer), n;
+    struct record *r;
 
-    if (id_len > SKIP_KEYID_MAX)
+    if (id_len > SKIP_KEYID_MAX || peer_len > SKIP_SYSTEM_ID_MAX)
         return false;
-    if ((e = find(l, h, peer, id, id_len)) != NULL) {
-        if (expiry_ms > e->expiry_ms)
-            e->expiry_ms = expiry_ms;
+    n = record_key(peer, id, id_len, key);
+    if ((r = dict_get(l->records, key, n)) != NULL) {
+        if (expiry_ms > r->expiry_ms)
+            r->expiry_ms = expiry_ms;
         return true;
     }
-    if (l->count >= l->bucket_count && !grow(l))
+    r = malloc(sizeof(*r) + peer_len + 1);
+    if (r == NULL)
         return false;
-    e = malloc(sizeof(*e) + peer_len + 1);
-    if (e == NULL)
+    r->expiry_ms = expiry_ms;
+    r->id_len = id_len;
+    memcpy(r->id, id, id_len);
+    memcpy(r->peer, peer, peer_len + 1);
+    if (!dict_set(l->records, key, n, r)) {
+        free(r);
         return false;
-    e->hash = h;
-    e->expiry_ms = expiry_ms;
-    e->id_len = id_len;
-    memcpy(e->id, id, id_len);
-    memcpy(e->peer, peer, peer_len + 1);
-    e->next = l->buckets[h & (l->bucket_count - 1)];
-    l->buckets[h & (l->bucket_count - 1)] = e;
-    l->count++;
+    }
     return true;
 }
 
@@ -123,22 +92,32 @@ static int format_record(char *buf, size_t cap, const char *peer,
     return snprintf(buf, cap, "%" PRIu64 " %s %s\n", expiry_ms, hex, peer);
 }
 
+struct text {
+    char *buf;
+    size_t cap, len;
+};
+
+static void append_record(void *value, void *arg)
+{
+    const struct record *r = value;
+    struct text *t = arg;
+
+    t->len += (size_t)format_record(t->buf + t->len, t->cap - t->len, r->peer,
+                                    r->id, r->id_len, r->expiry_ms);
+}
+
 /* Rewrites the file with the live records only. */
 static skip_rc compact(kpd_ledger *l, skip_err *err)
 {
-    size_t cap = l->count * (2 * SKIP_KEYID_MAX + 300) + 1, len = 0;
-    char *text = malloc(cap);
+    struct text t = {NULL, dict_count(l->records) * RECORD_LINE_MAX + 1, 0};
     skip_rc rc;
 
-    if (text == NULL)
+    if ((t.buf = malloc(t.cap)) == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
-    for (size_t i = 0; i < l->bucket_count; i++)
-        for (struct entry *e = l->buckets[i]; e; e = e->next)
-            len += (size_t)format_record(text + len, cap - len, e->peer, e->id,
-                                         e->id_len, e->expiry_ms);
-    rc = kpd_statefile_write(l->path, text, len, err);
-    free(text);
-    l->file_size = (off_t)len;
+    dict_each(l->records, append_record, &t);
+    rc = kpd_statefile_write(l->path, t.buf, t.len, err);
+    free(t.buf);
+    l->file_size = (off_t)t.len;
     if (rc != SKIP_OK)
         return rc;
     if (l->fd >= 0)
@@ -147,7 +126,7 @@ static skip_rc compact(kpd_ledger *l, skip_err *err)
     if (l->fd < 0)
         return skip_err_set(err, SKIP_E_INTERNAL, "%s: %s", l->path,
                             strerror(errno));
-    l->file_records = l->count;
+    l->file_records = dict_count(l->records);
     return SKIP_OK;
 }
 
@@ -191,7 +170,8 @@ skip_rc kpd_ledger_open(const char *path, uint64_t now_ms, kpd_ledger **out,
     skip_rc rc;
 
     *out = NULL;
-    if (l == NULL || (l->path = strdup(path)) == NULL || !grow(l)) {
+    if (l == NULL || (l->path = strdup(path)) == NULL ||
+        (l->records = dict_new()) == NULL) {
         kpd_ledger_free(l);
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
     }
@@ -223,18 +203,19 @@ skip_rc kpd_ledger_open(const char *path, uint64_t now_ms, kpd_ledger **out,
     return SKIP_OK;
 }
 
+static bool keep_none(void *value, void *arg)
+{
+    return false;
+}
+
 void kpd_ledger_free(kpd_ledger *l)
 {
     if (l == NULL)
         return;
-    for (size_t i = 0; i < l->bucket_count; i++) {
-        struct entry *e = l->buckets[i], *next;
-        for (; e; e = next) {
-            next = e->next;
-            free(e);
-        }
+    if (l->records) {
+        dict_filter(l->records, keep_none, free, NULL);
+        dict_free(l->records);
     }
-    free(l->buckets);
     if (l->fd >= 0)
         close(l->fd);
     free(l->path);
@@ -244,14 +225,18 @@ void kpd_ledger_free(kpd_ledger *l)
 bool kpd_ledger_contains(const kpd_ledger *l, const char *peer,
                          const unsigned char *id, size_t id_len)
 {
-    return find(l, record_hash(peer, id, id_len), peer, id, id_len) != NULL;
+    unsigned char key[KEY_MAX];
+
+    if (id_len > SKIP_KEYID_MAX || strlen(peer) > SKIP_SYSTEM_ID_MAX)
+        return false;
+    return dict_get(l->records, key, record_key(peer, id, id_len, key)) != NULL;
 }
 
 skip_rc kpd_ledger_record(kpd_ledger *l, const char *peer,
                           const unsigned char *id, size_t id_len,
                           uint64_t expiry_ms, skip_err *err)
 {
-    char buf[2 * SKIP_KEYID_MAX + 300];
+    char buf[RECORD_LINE_MAX];
     int len = format_record(buf, sizeof(buf), peer, id, id_len, expiry_ms);
     ssize_t n;
 
@@ -283,28 +268,22 @@ skip_rc kpd_ledger_record(kpd_ledger *l, const char *peer,
     return SKIP_OK;
 }
 
+static bool unexpired(void *value, void *arg)
+{
+    return ((struct record *)value)->expiry_ms > *(const uint64_t *)arg;
+}
+
 void kpd_ledger_prune(kpd_ledger *l, uint64_t now_ms)
 {
     skip_err err;
 
-    for (size_t i = 0; i < l->bucket_count; i++) {
-        struct entry **link = &l->buckets[i];
-        while (*link) {
-            struct entry *e = *link;
-            if (e->expiry_ms <= now_ms) {
-                *link = e->next;
-                free(e);
-                l->count--;
-            } else {
-                link = &e->next;
-            }
-        }
-    }
-    if (l->file_records > 2 * l->count + 1024 && compact(l, &err) != SKIP_OK)
+    dict_filter(l->records, unexpired, free, &now_ms);
+    if (l->file_records > 2 * dict_count(l->records) + 1024 &&
+        compact(l, &err) != SKIP_OK)
         skip_log_error("ledger compaction: %s", err.detail);
 }
 
 size_t kpd_ledger_count(const kpd_ledger *l)
 {
-    return l->count;
+    return dict_count(l->records);
 }

@@ -11,6 +11,7 @@
 
 #include "pkcs11-3.h"
 #include "skip/client.h"
+#include "skip/dict.h"
 #include "skip/json.h"
 #include "skip/secbuf.h"
 
@@ -19,8 +20,6 @@
 #define KEY_MAX_LEN 64
 #define CAPS_TTL_S 300
 #define CLIENT_POOL_MAX 8
-
-typedef struct dict dict;
 
 /* --- configuration (config.c) --- */
 typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
@@ -108,16 +107,6 @@ extern module g_module;
 /* general.c: checks made by every entry point but C_Initialize. */
 CK_RV module_ready(void);
 extern unsigned long g_fork_generation;
-
-/* dict.c: byte-string keys, owned copies; values are not owned. */
-dict *dict_new(void);
-void dict_free(dict *d);
-void *dict_get(const dict *d, const void *key, size_t len);
-bool dict_set(dict *d, const void *key, size_t len, void *value);
-void *dict_remove(dict *d, const void *key, size_t len);
-size_t dict_count(const dict *d);
-/* Calls fn for every value; fn must not change the dict. */
-void dict_each(const dict *d, void (*fn)(void *value, void *arg), void *arg);
 
 /* slot.c */
 slot *slot_get_locked(CK_SLOT_ID id);

@@ -159,19 +159,25 @@ out:
     return rv;
 }
 
-CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
-                              CK_ULONG_PTR pulCount)
+/* The module is ready and slotID names one of its slots. */
+static CK_RV slot_valid(CK_SLOT_ID slotID)
 {
     CK_RV rv = module_ready();
 
     if (rv != CKR_OK)
         return rv;
-    if (pulCount == NULL)
-        return CKR_ARGUMENTS_BAD;
     pthread_mutex_lock(&g_module.lock);
     if (slot_get_locked(slotID) == NULL)
         rv = CKR_SLOT_ID_INVALID;
     pthread_mutex_unlock(&g_module.lock);
+    return rv;
+}
+
+CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
+                              CK_ULONG_PTR pulCount)
+{
+    CK_RV rv = pulCount ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
+
     if (rv != CKR_OK)
         return rv;
     if (pList != NULL) {
@@ -188,16 +194,8 @@ CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
 CK_RV slot_get_mechanism_info(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
                               CK_MECHANISM_INFO_PTR pInfo)
 {
-    CK_RV rv = module_ready();
+    CK_RV rv = pInfo ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
 
-    if (rv != CKR_OK)
-        return rv;
-    if (pInfo == NULL)
-        return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
-    if (slot_get_locked(slotID) == NULL)
-        rv = CKR_SLOT_ID_INVALID;
-    pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         return rv;
     for (size_t i = 0; i < MECHANISM_COUNT; i++) {

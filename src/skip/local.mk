@@ -2,6 +2,7 @@
 noinst_LTLIBRARIES += libskip.la
 libskip_la_SOURCES = \
 	src/skip/client.c src/skip/client.h \
+	src/skip/dict.c src/skip/dict.h \
 	src/skip/glob.c src/skip/glob.h \
 	src/skip/hex.c src/skip/hex.h \
 	src/skip/json.c src/skip/json.h \

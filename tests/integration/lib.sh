@@ -107,6 +107,29 @@ json_field() {
 # A status line from `skip-tool raw`.
 raw_status() { sed -n 's/^status: //p' "$T/out"; }
 
+# --- a hostile KP: openssl s_server -WWW answers each request path with
+# the file of that name under $T/www (TLS 1.3, certificate $T/kp.crt) ---
+free_port() {
+    perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport'
+}
+stop_hostile_kp() { kill "$hostile_pid" 2>/dev/null; wait "$hostile_pid" 2>/dev/null; }
+start_hostile_kp() { # sets hostile_port
+    mkdir -p "$T/www/key"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+        -keyout "$T/kp.key" -out "$T/kp.crt" -subj /CN=localhost \
+        -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
+    hostile_port=$(free_port)
+    (cd "$T/www" && exec openssl s_server -quiet -accept "127.0.0.1:$hostile_port" \
+        -cert ../kp.crt -key ../kp.key -WWW -tls1_3 \
+        -ciphersuites TLS_AES_256_GCM_SHA384 > /dev/null 2>&1) &
+    hostile_pid=$!
+    on_cleanup stop_hostile_kp
+    i=0
+    until perl -MIO::Socket::INET -e "IO::Socket::INET->new('127.0.0.1:$hostile_port') or exit 1" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+    done
+}
+
 # --- recomputing a prf key from the shared secret (docs/kpd-prf.md) ---
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }

@@ -6,8 +6,7 @@ need perl
 
 testbed_up
 # Transport: nothing listens on a port we just freed.
-free_port=$(perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport')
-expect_exit 3 "connection refused is a transport error" alice --url "https://127.0.0.1:$free_port" capabilities
+expect_exit 3 "connection refused is a transport error" alice --url "https://127.0.0.1:$(free_port)" capabilities
 expect_match "... named" "$T/err" '^skip-tool: transport:'
 # Timeout: a stopped KP accepts TCP but never answers.
 kill -STOP "$SKIP_TESTBED_ALICE_PID"
@@ -22,22 +21,8 @@ expect_match "... named with its line" "$T/err" 'bad.conf:3: unknown option colo
 "$TESTBED" down "$T" > /dev/null
 
 # A hostile KP: s_server -WWW answers each path with the file of that name.
-mkdir -p "$T/www/key"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/kp.key" -out "$T/kp.crt" -subj /CN=localhost \
-    -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
-port=$(perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport')
-(cd "$T/www" && exec openssl s_server -quiet -accept "127.0.0.1:$port" \
-    -cert ../kp.crt -key ../kp.key -WWW -tls1_3 \
-    -ciphersuites TLS_AES_256_GCM_SHA384 > /dev/null 2>&1) &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_cleanup stop_server
-i=0
-until perl -MIO::Socket::INET -e "IO::Socket::INET->new('127.0.0.1:$port') or exit 1" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
-done
-hostile() { "$TOOL" --url "https://127.0.0.1:$port" --tls cert --ca-file "$T/kp.crt" "$@"; }
+start_hostile_kp
+hostile() { "$TOOL" --url "https://127.0.0.1:$hostile_port" --tls cert --ca-file "$T/kp.crt" "$@"; }
 
 K64=ad229dfb8a276e74c1f3b6c09349a69fb2fed73c541270663f0e5cbbfb031670
 answer() { printf '%s' "$2" > "$T/www/$1"; }

@@ -5,10 +5,6 @@
 . "$top_srcdir/tests/pkcs11/p11-lib.sh"
 need perl
 
-free_port() {
-    perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport'
-}
-
 testbed_up
 dead=$(free_port)
 
@@ -65,21 +61,8 @@ expect_match "... logged with the status" "$T/err" 'C_FindObjectsInit: slot Bob:
 "$TESTBED" down "$T" > /dev/null
 
 # A hostile KP: every path answers with the file of that name.
-mkdir -p "$T/www/key"
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -keyout "$T/kp.key" -out "$T/kp.crt" -subj /CN=localhost \
-    -addext subjectAltName=IP:127.0.0.1 -days 1 2>/dev/null
-port=$(free_port)
-(cd "$T/www" && exec openssl s_server -quiet -accept "127.0.0.1:$port" \
-    -cert ../kp.crt -key ../kp.key -WWW -tls1_3 \
-    -ciphersuites TLS_AES_256_GCM_SHA384 > /dev/null 2>&1) &
-server=$!
-stop_server() { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; }
-on_cleanup stop_server
-i=0
-until perl -MIO::Socket::INET -e "IO::Socket::INET->new('127.0.0.1:$port') or exit 1" 2>/dev/null; do
-    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
-done
+start_hostile_kp
+port=$hostile_port
 printf '[slot Hostile]\nurl = https://127.0.0.1:%s\ntls = cert\nca_file = %s\nremote = Bob\n' \
     "$port" "$T/kp.crt" > "$T/hostile.conf"
 hostile_p11() { SKIP_PKCS11_CONF="$T/hostile.conf" "$P11" "$MODULE" "$@"; }

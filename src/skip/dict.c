@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* A chained hash table with byte-string keys: sessions and objects by
- * handle, and SKIP keys by (slot, CKA_ID). Lookups never scan. */
+/* Chained hash table with byte-string keys. */
 #include "config.h"
-#include "internal.h"
+#include "dict.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,7 +21,8 @@ struct dict {
     size_t count;
 };
 
-/* FNV-1a: keys are handles and keyIds, not attacker-chosen at scale. */
+/* FNV-1a: keys are handles and keyIds; keyIds reach the ledger only after
+ * their MAC verified, so they are not attacker-chosen at scale. */
 static uint64_t hash_bytes(const void *key, size_t len)
 {
     const unsigned char *p = key;
@@ -149,4 +150,24 @@ void dict_each(const dict *d, void (*fn)(void *value, void *arg), void *arg)
     for (size_t i = 0; i < d->bucket_count; i++)
         for (struct entry *e = d->buckets[i]; e; e = e->next)
             fn(e->value, arg);
+}
+
+void dict_filter(dict *d, bool (*keep)(void *value, void *arg),
+                 void (*drop)(void *value), void *arg)
+{
+    for (size_t i = 0; i < d->bucket_count; i++) {
+        struct entry **link = &d->buckets[i];
+        while (*link) {
+            struct entry *e = *link;
+            if (keep(e->value, arg)) {
+                link = &e->next;
+                continue;
+            }
+            *link = e->next;
+            if (drop)
+                drop(e->value);
+            free(e);
+            d->count--;
+        }
+    }
 }
