@@ -13,6 +13,9 @@ static const CK_MECHANISM_TYPE hmac_mechanisms[] = {
     CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_SHA384_HMAC,
     CKM_SHA384_HMAC_GENERAL, CKM_SHA512_HMAC, CKM_SHA512_HMAC_GENERAL,
 };
+static const CK_MECHANISM_TYPE kdf_mechanisms[] = {
+    CKM_HKDF_DERIVE, CKM_IKE2_PRF_PLUS_DERIVE, CKM_NSS_IKE_PRF_PLUS_DERIVE,
+};
 
 /* Copies len bytes out under the two-call convention. */
 static CK_RV put(CK_ATTRIBUTE *attr, const void *data, CK_ULONG len)
@@ -80,11 +83,21 @@ CK_RV attr_get(const object *obj, CK_ATTRIBUTE *attr)
     case CKA_WRAP_WITH_TRUSTED:
     case CKA_TRUSTED:
     case CKA_ALWAYS_AUTHENTICATE: return put_bool(attr, false);
-    case CKA_ALLOWED_MECHANISMS:
-        /* The KDF mechanisms join this list with C_DeriveKey. */
-        if (hmac && obj->key_type != CKK_AES)
-            return put(attr, hmac_mechanisms, sizeof(hmac_mechanisms));
-        return put(attr, NULL, 0);
+    case CKA_ALLOWED_MECHANISMS: {
+        /* The role's mechanisms; an open role lists both sets. */
+        CK_MECHANISM_TYPE list[sizeof(hmac_mechanisms) / sizeof(CK_MECHANISM_TYPE) +
+                               sizeof(kdf_mechanisms) / sizeof(CK_MECHANISM_TYPE)];
+        size_t n = 0;
+        if (hmac && obj->key_type != CKK_AES) {
+            memcpy(list, hmac_mechanisms, sizeof(hmac_mechanisms));
+            n += sizeof(hmac_mechanisms);
+        }
+        if (kdf) {
+            memcpy((char *)list + n, kdf_mechanisms, sizeof(kdf_mechanisms));
+            n += sizeof(kdf_mechanisms);
+        }
+        return put(attr, list, n);
+    }
     case CKA_VALUE_LEN: return put_ulong(attr, obj->value->len);
     case CKA_VALUE:
         if (obj->sensitive || !obj->extractable) {
@@ -201,9 +214,13 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
         case CKA_COPYABLE:
         case CKA_SIGN_RECOVER:
         case CKA_VERIFY_RECOVER:
-            /* Our keys only ever key a KDF or an HMAC, and are never copied. */
+            /* Our keys only ever key a KDF or an HMAC, and are never copied.
+             * Derive templates may carry usage flags (NSS-based callers set
+             * them); they grant nothing here. */
             ok = read_bool(a, &b);
-            if (ok && b && use != TEMPLATE_FIND) {
+            if (ok && b && a->type == CKA_COPYABLE && use == TEMPLATE_DERIVE)
+                return CKR_TEMPLATE_INCONSISTENT;
+            if (ok && b && use != TEMPLATE_FIND && use != TEMPLATE_DERIVE) {
                 skip_log_error("template asks for a use this token never "
                                "allows (attribute 0x%lx); SKIP keys serve "
                                "HMAC or key derivation only", a->type);

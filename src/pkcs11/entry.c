@@ -120,7 +120,7 @@ static CK_RV w_SeedRandom(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
 static CK_RV w_DeriveKey(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
                          CK_OBJECT_HANDLE c, CK_ATTRIBUTE_PTR d, CK_ULONG e,
                          CK_OBJECT_HANDLE_PTR f)
-{ TRACED("C_DeriveKey", ready_then(CKR_MECHANISM_INVALID)); }
+{ TRACED("C_DeriveKey", derive_key(a, b, c, d, e, f)); }
 static CK_RV w_GetFunctionStatus(CK_SESSION_HANDLE a)
 { return CKR_FUNCTION_NOT_PARALLEL; }
 static CK_RV w_CancelFunction(CK_SESSION_HANDLE a)

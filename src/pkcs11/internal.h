@@ -145,7 +145,8 @@ typedef struct key_template {
     const CK_ATTRIBUTE *label, *id, *remote, *value;
 } key_template;
 
-enum template_use { TEMPLATE_GENERATE, TEMPLATE_CREATE, TEMPLATE_FIND };
+enum template_use { TEMPLATE_GENERATE, TEMPLATE_CREATE, TEMPLATE_DERIVE,
+                    TEMPLATE_FIND };
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *out);
 /* Fills one attribute of the caller's template (the C_GetAttributeValue

@@ -5,6 +5,7 @@ noinst_LTLIBRARIES += libskip-pkcs11-core.la
 libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/attrs.c \
 	src/pkcs11/config.c \
+	src/pkcs11/derive.c \
 	src/pkcs11/entry.c \
 	src/pkcs11/errmap.c \
 	src/pkcs11/general.c src/pkcs11/general.h \

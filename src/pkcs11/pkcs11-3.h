@@ -24,6 +24,49 @@
 #define CKR_AEAD_DECRYPT_FAILED 0x00000042UL
 #endif
 
+/* Key derivation (3.0 HKDF, 3.1 IKE prf+) and NSS's number for prf+. */
+#ifndef CKM_HKDF_DERIVE
+#define CKM_HKDF_DERIVE 0x0000402AUL
+#endif
+#ifndef CKK_HKDF
+#define CKK_HKDF 0x00000042UL
+#endif
+#ifndef CKF_HKDF_SALT_NULL
+#define CKF_HKDF_SALT_NULL 0x00000001UL
+#define CKF_HKDF_SALT_DATA 0x00000002UL
+#define CKF_HKDF_SALT_KEY 0x00000004UL
+#endif
+#ifndef CKM_IKE2_PRF_PLUS_DERIVE
+#define CKM_IKE2_PRF_PLUS_DERIVE 0x0000402EUL
+#endif
+#define CKM_NSS_IKE_PRF_PLUS_DERIVE 0xCE534372UL
+
+#ifndef CK_HKDF_PARAMS_DEFINED
+#define CK_HKDF_PARAMS_DEFINED
+typedef struct CK_HKDF_PARAMS {
+    CK_BBOOL bExtract;
+    CK_BBOOL bExpand;
+    CK_MECHANISM_TYPE prfHashMechanism;
+    CK_ULONG ulSaltType;
+    CK_BYTE_PTR pSalt;
+    CK_ULONG ulSaltLen;
+    CK_OBJECT_HANDLE hSaltKey;
+    CK_BYTE_PTR pInfo;
+    CK_ULONG ulInfoLen;
+} CK_HKDF_PARAMS;
+#endif
+
+#ifndef CK_IKE2_PRF_PLUS_DERIVE_PARAMS_DEFINED
+#define CK_IKE2_PRF_PLUS_DERIVE_PARAMS_DEFINED
+typedef struct CK_IKE2_PRF_PLUS_DERIVE_PARAMS {
+    CK_MECHANISM_TYPE prfMechanism;
+    CK_BBOOL bHasSeedKey;
+    CK_OBJECT_HANDLE hSeedKey;
+    CK_BYTE_PTR pSeedData;
+    CK_ULONG ulSeedDataLen;
+} CK_IKE2_PRF_PLUS_DERIVE_PARAMS;
+#endif
+
 /* Our vendor attribute: the remote KP a key is shared with (UTF-8). */
 #define CKA_SKIP_REMOTE_SYSTEM_ID (CKA_VENDOR_DEFINED | 0x00534B01UL)
 

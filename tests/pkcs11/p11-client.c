@@ -6,6 +6,9 @@
  *   "find HEX [hmac|kdf] [remote=R]"          prints "found N"
  *   "attrs HEX"                               prints the key's attributes
  *   "relabel HEX LABEL"                       prints "relabel: CKR_..."
+ *   "derive HEX SEEDHEX [hkdf]"               prints "derived HEX": a 32-byte
+ *       extractable key, prf+ (CKM_IKE2_PRF_PLUS_DERIVE) with HMAC-SHA-256,
+ *       or HKDF-Expand (CKM_HKDF_DERIVE) with SHA-256
  *   "login PIN", "ro" (reopen the session read-only)
  *   "sign HEX DATA"                           prints "mac HEX"  (SHA256-HMAC)
  * HEX may be "-": the keyId of the last keygen.
@@ -17,6 +20,7 @@
 #include "config.h"
 
 #include <dlfcn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +204,40 @@ static void cmd_relabel(const char *hex, char *label)
            errmap_rv_name(p11->C_SetAttributeValue(session, key, &set, 1)));
 }
 
+static void cmd_derive(const char *hex, const char *seed_hex, bool hkdf)
+{
+    unsigned char id[SKIP_KEYID_MAX], seed[256], value[32];
+    size_t len = parse_id(hex, id), seed_len = 0;
+    CK_ULONG count = 0, out_len = 32;
+    CK_OBJECT_HANDLE key = find_id(id, len, &count), derived;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &out_len, sizeof(out_len)},
+                           {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+    CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS prf;
+    CK_HKDF_PARAMS hk;
+    CK_MECHANISM m;
+
+    if (!skip_hex_decode(seed_hex, strlen(seed_hex), seed, sizeof(seed),
+                         &seed_len) || count != 1) {
+        printf("error: bad seed or %lu keys\n", count);
+        exit(1);
+    }
+    if (hkdf) {
+        hk = (CK_HKDF_PARAMS){CK_FALSE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_NULL,
+                              NULL, 0, 0, seed, seed_len};
+        m = (CK_MECHANISM){CKM_HKDF_DERIVE, &hk, sizeof(hk)};
+    } else {
+        prf = (CK_IKE2_PRF_PLUS_DERIVE_PARAMS){CKM_SHA256_HMAC, CK_FALSE, 0,
+                                               seed, seed_len};
+        m = (CK_MECHANISM){CKM_IKE2_PRF_PLUS_DERIVE, &prf, sizeof(prf)};
+    }
+    CHECK("C_DeriveKey", p11->C_DeriveKey(session, &m, key, tmpl, 3, &derived));
+    CHECK("C_GetAttributeValue",
+          p11->C_GetAttributeValue(session, derived, &get, 1));
+    print_hex("derived", value, get.ulValueLen);
+}
+
 static void cmd_login(const char *pin)
 {
     CHECK("C_Login", p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
@@ -297,6 +335,8 @@ int main(int argc, char **argv)
             cmd_attrs(words[1]);
         else if (n == 3 && strcmp(words[0], "relabel") == 0)
             cmd_relabel(words[1], words[2]);
+        else if ((n == 3 || n == 4) && strcmp(words[0], "derive") == 0)
+            cmd_derive(words[1], words[2], n == 4 && strcmp(words[3], "hkdf") == 0);
         else if (n == 2 && strcmp(words[0], "login") == 0)
             cmd_login(words[1]);
         else if (n == 1 && strcmp(words[0], "ro") == 0)

@@ -1,0 +1,341 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* C_DeriveKey on imported keys (the same code as on SKIP keys): the prf+
+ * vectors of the key policy (section 4.3) through CKM_IKE2_PRF_PLUS_DERIVE
+ * and through HKDF expand-only, RFC 5869 test case 1, every malformed
+ * parameter, the derived key's attributes, and the role rules. */
+#include "config.h"
+#include "p11-fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "skip/hex.h"
+
+static CK_SESSION_HANDLE s;
+static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+
+static int setup(void **state)
+{
+    p11_fixture_config(NULL);
+    p11_fixture_open(&s);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    p11_fixture_close();
+    return 0;
+}
+
+/* Bytes first, first+1, ... (the "aabb…ff" notation of the vectors). */
+static void run(unsigned char *out, size_t len, unsigned first)
+{
+    for (size_t i = 0; i < len; i++)
+        out[i] = (unsigned char)(first + i);
+}
+
+static CK_OBJECT_HANDLE import_run(size_t len, unsigned first)
+{
+    unsigned char key[64];
+
+    run(key, len, first);
+    return p11_import(s, CKK_GENERIC_SECRET, key, len, NULL, 0);
+}
+
+/* Derives an extractable key and returns its value in hex. */
+static CK_RV derive_hex(CK_MECHANISM *m, CK_OBJECT_HANDLE base, CK_ULONG len,
+                        char *hex)
+{
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                           {CKA_SENSITIVE, &no, 1},
+                           {CKA_EXTRACTABLE, &yes, 1}};
+    unsigned char value[512];
+    CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+    CK_OBJECT_HANDLE h;
+    CK_RV rv = p11->C_DeriveKey(s, m, base, tmpl, 3, &h);
+
+    if (rv != CKR_OK)
+        return rv;
+    rv = p11->C_GetAttributeValue(s, h, &get, 1);
+    if (rv == CKR_OK)
+        skip_hex_encode(value, get.ulValueLen, hex);
+    return rv;
+}
+
+static const struct {
+    const char *name;
+    CK_MECHANISM_TYPE prf, hash;
+    size_t ppk_len;
+    unsigned ppk_first;
+    size_t seed_len;
+    CK_ULONG out_len;
+    const char *want;
+} vectors[] = {
+    {"case 1", CKM_SHA256_HMAC, CKM_SHA256, 16, 0x00, 32, 32,
+     "712d862a05c9c67ed79b30fcb3a66f975a4fd41a9b0b7b6e03737d7c11679129"},
+    {"case 2", CKM_SHA256_HMAC, CKM_SHA256, 32, 0x40, 32, 32,
+     "7b3012ee8cb9cb878a3253522ed472220dab9fadb845497896e23e29c6121760"},
+    {"case 3", CKM_SHA256_HMAC, CKM_SHA256, 16, 0x00, 32, 64,
+     "712d862a05c9c67ed79b30fcb3a66f975a4fd41a9b0b7b6e03737d7c11679129"
+     "d67d7f3edefb93e972786086964f7dae929e37e064ad917ca412e2c71231383d"},
+    {"case 4", CKM_SHA384_HMAC, CKM_SHA384, 32, 0x40, 48, 48,
+     "774e338166035a859f226c18a5ff06c54a3039fe60fd2e0f86f2b910a54880fd"
+     "dfae8c41268763eae30325b3fd906b87"},
+    {"case 5", CKM_SHA512_HMAC, CKM_SHA512, 32, 0x40, 64, 64,
+     "a3c7e6586c3dc61569b5863efd6dfeb12dbb032189c4f79a6c30d51f73a56e88"
+     "51ed555effae227972ec0624d556842823ceaf965c3e1dcce9e26de2ab1ae150"},
+};
+
+static void prf_plus_vectors(void **state)
+{
+    for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        unsigned char seed[64];
+        char hex[1025];
+        CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {vectors[i].prf, CK_FALSE, 0, seed,
+                                            vectors[i].seed_len};
+        CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+        CK_OBJECT_HANDLE ppk = import_run(vectors[i].ppk_len, vectors[i].ppk_first);
+
+        run(seed, vectors[i].seed_len, 0x10);
+        CHECK_CASE(vectors[i].name, derive_hex(&m, ppk, vectors[i].out_len, hex) ==
+                                        CKR_OK);
+        CHECK_CASE(vectors[i].name, strcmp(hex, vectors[i].want) == 0);
+        /* NSS's number for the same mechanism. */
+        m.mechanism = CKM_NSS_IKE_PRF_PLUS_DERIVE;
+        CHECK_CASE(vectors[i].name, derive_hex(&m, ppk, vectors[i].out_len, hex) ==
+                                        CKR_OK);
+        CHECK_CASE(vectors[i].name, strcmp(hex, vectors[i].want) == 0);
+    }
+}
+
+static void hkdf_expand_agrees_with_prf_plus(void **state)
+{
+    for (size_t i = 0; i < sizeof(vectors) / sizeof(vectors[0]); i++) {
+        unsigned char seed[64];
+        char hex[1025];
+        CK_HKDF_PARAMS p = {CK_FALSE, CK_TRUE, vectors[i].hash, CKF_HKDF_SALT_NULL,
+                            NULL, 0, 0, seed, vectors[i].seed_len};
+        CK_MECHANISM m = {CKM_HKDF_DERIVE, &p, sizeof(p)};
+        CK_OBJECT_HANDLE ppk = import_run(vectors[i].ppk_len, vectors[i].ppk_first);
+
+        run(seed, vectors[i].seed_len, 0x10);
+        CHECK_CASE(vectors[i].name, derive_hex(&m, ppk, vectors[i].out_len, hex) ==
+                                        CKR_OK);
+        CHECK_CASE(vectors[i].name, strcmp(hex, vectors[i].want) == 0);
+    }
+}
+
+static void rfc5869_case1(void **state)
+{
+    unsigned char ikm[22], salt[13], info[10];
+    char hex[1025];
+    CK_HKDF_PARAMS p = {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, salt,
+                        sizeof(salt), 0, info, sizeof(info)};
+    CK_MECHANISM m = {CKM_HKDF_DERIVE, &p, sizeof(p)};
+    CK_OBJECT_HANDLE base;
+
+    memset(ikm, 0x0b, sizeof(ikm));
+    run(salt, sizeof(salt), 0x00);
+    run(info, sizeof(info), 0xf0);
+    base = p11_import(s, CKK_GENERIC_SECRET, ikm, sizeof(ikm), NULL, 0);
+    assert_int_equal(derive_hex(&m, base, 42, hex), CKR_OK);
+    assert_string_equal(hex, "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db0"
+                             "2d56ecc4c5bf34007208d5b887185865");
+    /* Extract alone gives the PRK; the _HMAC number names the hash too. */
+    p.bExpand = CK_FALSE;
+    p.prfHashMechanism = CKM_SHA256_HMAC;
+    assert_int_equal(derive_hex(&m, base, 32, hex), CKR_OK);
+    assert_string_equal(hex, "077709362c2e32df0ddc3f0dc47bba6390b6c73bb50f9c3122"
+                             "ec844ad7c2b3e5");
+}
+
+static void malformed_parameters(void **state)
+{
+    unsigned char seed[32] = {0}, big[1025] = {0};
+    CK_OBJECT_HANDLE base = import_run(32, 0);
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_OBJECT_HANDLE h = 77;
+    struct {
+        const char *name;
+        CK_IKE2_PRF_PLUS_DERIVE_PARAMS p;
+        CK_ULONG size;
+    } ike[] = {
+        {"SHA-1 PRF", {CKM_SHA_1_HMAC, CK_FALSE, 0, seed, 32}, 0},
+        {"a hash, not an HMAC", {CKM_SHA256, CK_FALSE, 0, seed, 32}, 0},
+        {"seed key", {CKM_SHA256_HMAC, CK_TRUE, base, seed, 32}, 0},
+        {"no seed", {CKM_SHA256_HMAC, CK_FALSE, 0, NULL, 0}, 0},
+        {"NULL seed with a length", {CKM_SHA256_HMAC, CK_FALSE, 0, NULL, 32}, 0},
+        {"seed over 1024", {CKM_SHA256_HMAC, CK_FALSE, 0, big, 1025}, 0},
+        {"short struct", {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32}, 8},
+        {"long struct", {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32}, 41},
+    };
+    struct {
+        const char *name;
+        CK_HKDF_PARAMS p;
+    } hkdf[] = {
+        {"neither extract nor expand", {CK_FALSE, CK_FALSE, CKM_SHA256, 1, NULL, 0, 0, NULL, 0}},
+        {"bExtract = 2", {2, CK_TRUE, CKM_SHA256, 1, NULL, 0, 0, NULL, 0}},
+        {"MD5", {CK_TRUE, CK_TRUE, CKM_MD5, 1, NULL, 0, 0, NULL, 0}},
+        {"salt key", {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_KEY, NULL, 0, base, NULL, 0}},
+        {"salt type 0", {CK_TRUE, CK_TRUE, CKM_SHA256, 0, NULL, 0, 0, NULL, 0}},
+        {"salt data NULL", {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, NULL, 4, 0, NULL, 0}},
+        {"salt data empty", {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, seed, 0, 0, NULL, 0}},
+        {"salt over 1024", {CK_TRUE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_DATA, big, 1025, 0, NULL, 0}},
+        {"info NULL with a length", {CK_FALSE, CK_TRUE, CKM_SHA256, 1, NULL, 0, 0, NULL, 5}},
+        {"info over 1024", {CK_FALSE, CK_TRUE, CKM_SHA256, 1, NULL, 0, 0, big, 1025}},
+    };
+
+    for (size_t i = 0; i < sizeof(ike) / sizeof(ike[0]); i++) {
+        CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &ike[i].p,
+                          ike[i].size ? ike[i].size : sizeof(ike[i].p)};
+        CHECK_CASE(ike[i].name, p11->C_DeriveKey(s, &m, base, tmpl, 1, &h) ==
+                                    CKR_MECHANISM_PARAM_INVALID);
+        CHECK_CASE(ike[i].name, h == CK_INVALID_HANDLE);
+    }
+    for (size_t i = 0; i < sizeof(hkdf) / sizeof(hkdf[0]); i++) {
+        CK_MECHANISM m = {CKM_HKDF_DERIVE, &hkdf[i].p, sizeof(hkdf[i].p)};
+        CHECK_CASE(hkdf[i].name, p11->C_DeriveKey(s, &m, base, tmpl, 1, &h) ==
+                                     CKR_MECHANISM_PARAM_INVALID);
+    }
+    {
+        CK_MECHANISM none = {CKM_HKDF_DERIVE, NULL, 0};
+        assert_int_equal(p11->C_DeriveKey(s, &none, base, tmpl, 1, &h),
+                         CKR_MECHANISM_PARAM_INVALID);
+    }
+}
+
+static void other_derive_mechanisms_refused(void **state)
+{
+    static const CK_MECHANISM_TYPE refused[] = {
+        0x360, 0x362, 0x363, 0x364, 0x365, /* CONCATENATE_*, XOR, EXTRACT */
+        0x392, 0x393, 0x394, 0x395,         /* *_KEY_DERIVATION */
+        0x1104, 0x1105,                     /* AES_*_ENCRYPT_DATA */
+        0x402B, 0x402F, 0x4030, 0x4031,     /* HKDF_DATA, IKE1/IKE PRF */
+        0x3AD, 0x3AE,                       /* SP 800-108 feedback, pipeline */
+    };
+    unsigned char data[32] = {0};
+    CK_OBJECT_HANDLE base = import_run(32, 0), h;
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        CK_MECHANISM m = {refused[i], data, sizeof(data)};
+        char name[32];
+        snprintf(name, sizeof(name), "0x%lx", refused[i]);
+        CHECK_CASE(name, p11->C_DeriveKey(s, &m, base, tmpl, 1, &h) ==
+                             CKR_MECHANISM_INVALID);
+    }
+}
+
+static void derived_key_attributes(void **state)
+{
+    unsigned char seed[32] = {1};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32};
+    CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+    CK_ATTRIBUTE sens[] = {{CKA_SENSITIVE, &yes, 1}, {CKA_EXTRACTABLE, &no, 1}};
+    CK_OBJECT_HANDLE base = p11_import(s, CKK_GENERIC_SECRET,
+                                       "0123456789abcdef0123456789abcdef", 32,
+                                       sens, 2);
+    CK_ULONG len = 32, len15 = 15, aes_len = 20, len9000 = 9000;
+    CK_KEY_TYPE aes = CKK_AES;
+    CK_ATTRIBUTE plain[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_OBJECT_HANDLE h;
+    CK_BBOOL local = 1, sensitive = 0, extractable = 1, always = 1, never = 1;
+    CK_ATTRIBUTE get[] = {{CKA_LOCAL, &local, 1}, {CKA_SENSITIVE, &sensitive, 1},
+                          {CKA_EXTRACTABLE, &extractable, 1},
+                          {CKA_ALWAYS_SENSITIVE, &always, 1},
+                          {CKA_NEVER_EXTRACTABLE, &never, 1}};
+    unsigned char value[32];
+    CK_ATTRIBUTE get_value = {CKA_VALUE, value, sizeof(value)};
+    struct {
+        const char *name;
+        CK_ATTRIBUTE a, b;
+        CK_RV want;
+    } bad[] = {
+        {"CKA_ID", {CKA_ID, "\x01", 1}, plain[0], CKR_ATTRIBUTE_READ_ONLY},
+        {"CKA_VALUE", {CKA_VALUE, value, 32}, plain[0], CKR_ATTRIBUTE_READ_ONLY},
+        {"CKA_LOCAL", {CKA_LOCAL, &yes, 1}, plain[0], CKR_ATTRIBUTE_READ_ONLY},
+        {"15 bytes", {CKA_VALUE_LEN, &len15, sizeof(len15)}, {CKA_TOKEN, &no, 1},
+         CKR_KEY_SIZE_RANGE},
+        {"past 255 blocks", {CKA_VALUE_LEN, &len9000, sizeof(len9000)},
+         {CKA_TOKEN, &no, 1}, CKR_KEY_SIZE_RANGE},
+        {"AES of 20 bytes", {CKA_KEY_TYPE, &aes, sizeof(aes)},
+         {CKA_VALUE_LEN, &aes_len, sizeof(aes_len)}, CKR_TEMPLATE_INCONSISTENT},
+        {"no length", {CKA_TOKEN, &no, 1}, {CKA_PRIVATE, &no, 1},
+         CKR_TEMPLATE_INCOMPLETE},
+        {"both roles (and no length)", {CKA_SIGN, &yes, 1}, {CKA_DERIVE, &yes, 1},
+         CKR_TEMPLATE_INCOMPLETE},
+    };
+
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        CK_ATTRIBUTE t[] = {bad[i].a, bad[i].b};
+        h = 5;
+        CHECK_CASE(bad[i].name, p11->C_DeriveKey(s, &m, base, t, 2, &h) == bad[i].want);
+        CHECK_CASE(bad[i].name, h == CK_INVALID_HANDLE);
+    }
+    /* By default the output is sensitive and not extractable, and it is
+     * never LOCAL. The base was imported, so it was never "always
+     * sensitive": neither is its output. */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, plain, 1, &h), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, h, get, 5), CKR_OK);
+    assert_false(local);
+    assert_true(sensitive);
+    assert_false(extractable);
+    assert_false(always);
+    assert_false(never);
+    assert_int_equal(p11->C_GetAttributeValue(s, h, &get_value, 1),
+                     CKR_ATTRIBUTE_SENSITIVE);
+}
+
+static void roles(void **state)
+{
+    unsigned char seed[32] = {2};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32};
+    CK_MECHANISM prf = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CK_ATTRIBUTE sign[] = {{CKA_SIGN, &yes, 1}};
+    CK_OBJECT_HANDLE mac_key = import_run(32, 0);
+    CK_OBJECT_HANDLE open_key = import_run(32, 0);
+    CK_OBJECT_HANDLE hmac_role = p11_import(s, CKK_GENERIC_SECRET, seed, 32, sign, 1);
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_BBOOL can_sign = 1;
+    CK_ATTRIBUTE get = {CKA_SIGN, &can_sign, 1};
+    CK_MECHANISM_TYPE allowed[16];
+    CK_ATTRIBUTE get_allowed = {CKA_ALLOWED_MECHANISMS, allowed, sizeof(allowed)};
+    CK_OBJECT_HANDLE h;
+
+    assert_int_equal(p11->C_DeriveKey(s, &prf, hmac_role, tmpl, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+    assert_int_equal(p11->C_SignInit(s, &hmac, mac_key), CKR_OK);
+    assert_int_equal(p11->C_Sign(s, seed, 4, NULL, &len), CKR_OK);
+    assert_int_equal(p11->C_SignFinal(s, (CK_BYTE[64]){0}, &(CK_ULONG){64}), CKR_OK);
+    assert_int_equal(p11->C_DeriveKey(s, &prf, mac_key, tmpl, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+    /* An open key takes the KDF role with its first derive. */
+    assert_int_equal(p11->C_DeriveKey(s, &prf, open_key, tmpl, 1, &h), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, open_key, &get, 1), CKR_OK);
+    assert_false(can_sign);
+    assert_int_equal(p11->C_GetAttributeValue(s, open_key, &get_allowed, 1), CKR_OK);
+    assert_int_equal(get_allowed.ulValueLen, 3 * sizeof(CK_MECHANISM_TYPE));
+    assert_int_equal(allowed[0], CKM_HKDF_DERIVE);
+    assert_int_equal(p11->C_SignInit(s, &hmac, open_key),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(prf_plus_vectors, setup, teardown),
+        cmocka_unit_test_setup_teardown(hkdf_expand_agrees_with_prf_plus, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(rfc5869_case1, setup, teardown),
+        cmocka_unit_test_setup_teardown(malformed_parameters, setup, teardown),
+        cmocka_unit_test_setup_teardown(other_derive_mechanisms_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(derived_key_attributes, setup, teardown),
+        cmocka_unit_test_setup_teardown(roles, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
