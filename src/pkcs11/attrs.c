@@ -15,6 +15,7 @@ static const CK_MECHANISM_TYPE hmac_mechanisms[] = {
 };
 static const CK_MECHANISM_TYPE kdf_mechanisms[] = {
     CKM_HKDF_DERIVE, CKM_IKE2_PRF_PLUS_DERIVE, CKM_NSS_IKE_PRF_PLUS_DERIVE,
+    CKM_SP800_108_COUNTER_KDF,
 };
 
 /* Copies len bytes out under the two-call convention. */

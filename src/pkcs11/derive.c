@@ -99,10 +99,14 @@ static CK_RV parse_mechanism(const CK_MECHANISM *m, struct kdf_request *r)
     return CKR_MECHANISM_INVALID;
 }
 
-/* The derived key's type and length from the template. */
-static CK_RV output_shape(const key_template *t, const struct kdf_request *r,
-                          CK_KEY_TYPE *type, size_t *len)
+CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
+                      size_t fixed_len, size_t max_len, key_template *t,
+                      CK_KEY_TYPE *type, size_t *len, key_role *role)
 {
+    CK_RV rv = template_parse(attrs, count, TEMPLATE_DERIVE, t);
+
+    if (rv != CKR_OK)
+        return rv;
     *type = t->has_key_type ? t->key_type : CKK_GENERIC_SECRET;
     if (t->has_class && t->cls != CKO_SECRET_KEY)
         return CKR_TEMPLATE_INCONSISTENT;
@@ -110,21 +114,80 @@ static CK_RV output_shape(const key_template *t, const struct kdf_request *r,
         return CKR_TEMPLATE_INCONSISTENT;
     if (t->has_id || t->has_value)
         return CKR_ATTRIBUTE_READ_ONLY;
-    if (r->mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY) {
+    if (fixed_len) {
         /* Extract gives one hash length, no more, no less. */
-        if (t->has_value_len && t->value_len != r->hash_len)
+        if (t->has_value_len && t->value_len != fixed_len)
             return CKR_TEMPLATE_INCONSISTENT;
-        *len = r->hash_len;
+        *len = fixed_len;
     } else {
         if (!t->has_value_len)
             return CKR_TEMPLATE_INCOMPLETE;
         *len = t->value_len;
     }
-    /* Shorter keys are guessable; prf+ and HKDF stop at 255 blocks. */
-    if (*len < KEY_MIN_LEN || *len > 255 * r->hash_len)
+    /* Shorter keys are guessable; the KDFs have a maximum output. */
+    if (*len < KEY_MIN_LEN || *len > max_len)
         return CKR_KEY_SIZE_RANGE;
     if (*type == CKK_AES && *len != 16 && *len != 24 && *len != 32)
         return CKR_TEMPLATE_INCONSISTENT;
+    return template_role(t, role);
+}
+
+object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
+                          key_role role, const object *base,
+                          const session *sess, bool inherit_flags,
+                          skip_secbuf *value)
+{
+    object *obj = calloc(1, sizeof(*obj));
+
+    if (obj == NULL) {
+        skip_secbuf_free(value);
+        return NULL;
+    }
+    obj->value = value;
+    obj->slot_id = sess->slot_id;
+    obj->key_type = type;
+    obj->token = t->has_token && t->token;
+    obj->session = obj->token ? 0 : sess->handle;
+    obj->private_obj = t->has_private ? t->private_obj
+                                      : slot_get_locked(sess->slot_id)->cfg.has_pin;
+    obj->modifiable = true;
+    obj->destroyable = true;
+    /* Extractable only when asked (SP 800-108 takes the base key's values
+     * instead, which for a SKIP key are the same); the provenance flags
+     * say what the output has been since birth, given its base key. */
+    obj->sensitive = t->has_sensitive ? t->sensitive
+                     : inherit_flags ? base->sensitive : true;
+    obj->extractable = t->has_extractable ? t->extractable
+                       : inherit_flags && base->extractable;
+    obj->always_sensitive = base->always_sensitive && obj->sensitive;
+    obj->never_extractable = base->never_extractable && !obj->extractable;
+    obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
+    obj->role = role;
+    if (t->has_label && t->label->ulValueLen) {
+        obj->label = malloc(t->label->ulValueLen + 1);
+        if (obj->label == NULL) {
+            object_free(obj);
+            return NULL;
+        }
+        memcpy(obj->label, t->label->pValue, t->label->ulValueLen);
+        obj->label_len = t->label->ulValueLen;
+    }
+    return obj;
+}
+
+CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
+                         const key_template *t, session **sess, object **base)
+{
+    *sess = session_get_locked(h);
+    if (*sess == NULL)
+        return CKR_SESSION_HANDLE_INVALID;
+    *base = store_get_locked(hBaseKey);
+    if (*base == NULL || !store_visible_locked(*base, *sess))
+        return CKR_KEY_HANDLE_INVALID;
+    if ((*base)->role == ROLE_HMAC)
+        return CKR_KEY_FUNCTION_NOT_PERMITTED;
+    if (t->has_token && t->token && !((*sess)->flags & CKF_RW_SESSION))
+        return CKR_SESSION_READ_ONLY;
     return CKR_OK;
 }
 
@@ -184,6 +247,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     size_t len = 0;
     key_role role = ROLE_OPEN;
     object *base, *obj = NULL;
+    skip_secbuf *value;
     session *sess;
 
     if (rv != CKR_OK)
@@ -191,70 +255,26 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     if (pMechanism == NULL || phKey == NULL)
         return CKR_ARGUMENTS_BAD;
     *phKey = CK_INVALID_HANDLE;
+    if (pMechanism->mechanism == CKM_SP800_108_COUNTER_KDF)
+        return kbkdf_derive(h, pMechanism, hBaseKey, pTemplate, ulCount, phKey);
     rv = parse_mechanism(pMechanism, &r);
     if (rv == CKR_OK)
-        rv = template_parse(pTemplate, ulCount, TEMPLATE_DERIVE, &t);
-    if (rv == CKR_OK)
-        rv = output_shape(&t, &r, &type, &len);
-    if (rv == CKR_OK)
-        rv = template_role(&t, &role);
+        rv = derive_template(pTemplate, ulCount,
+                             r.mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? r.hash_len : 0,
+                             255 * r.hash_len, &t, &type, &len, &role);
     if (rv != CKR_OK)
         return rv;
 
     pthread_mutex_lock(&g_module.lock);
-    sess = session_get_locked(h);
-    if (sess == NULL) {
-        rv = CKR_SESSION_HANDLE_INVALID;
-        goto out;
-    }
-    base = store_get_locked(hBaseKey);
-    if (base == NULL || !store_visible_locked(base, sess)) {
-        rv = CKR_KEY_HANDLE_INVALID;
-        goto out;
-    }
-    if (base->role == ROLE_HMAC) {
-        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-        goto out;
-    }
-    if (!base_type_ok(base, &r)) {
+    rv = derive_base_locked(h, hBaseKey, &t, &sess, &base);
+    if (rv == CKR_OK && !base_type_ok(base, &r))
         rv = CKR_KEY_TYPE_INCONSISTENT;
+    if (rv != CKR_OK)
         goto out;
-    }
-    if (t.has_token && t.token && !(sess->flags & CKF_RW_SESSION)) {
-        rv = CKR_SESSION_READ_ONLY;
-        goto out;
-    }
-    obj = calloc(1, sizeof(*obj));
-    if (obj == NULL || (obj->value = run_kdf(&r, base->value, len)) == NULL) {
-        rv = obj ? CKR_FUNCTION_FAILED : CKR_HOST_MEMORY;
-        goto out;
-    }
-    obj->slot_id = sess->slot_id;
-    obj->key_type = type;
-    obj->token = t.has_token && t.token;
-    obj->session = obj->token ? 0 : h;
-    obj->private_obj = t.has_private ? t.private_obj
-                                     : slot_get_locked(sess->slot_id)->cfg.has_pin;
-    obj->modifiable = true;
-    obj->destroyable = true;
-    /* Extractable only when asked; the provenance flags say what the
-     * output has been since birth, given what its base key has been. */
-    obj->sensitive = t.has_sensitive ? t.sensitive : true;
-    obj->extractable = t.has_extractable && t.extractable;
-    obj->always_sensitive = base->always_sensitive && obj->sensitive;
-    obj->never_extractable = base->never_extractable && !obj->extractable;
-    obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
-    obj->role = role;
-    if (t.has_label && t.label->ulValueLen) {
-        obj->label = malloc(t.label->ulValueLen + 1);
-        if (obj->label == NULL) {
-            rv = CKR_HOST_MEMORY;
-            goto out;
-        }
-        memcpy(obj->label, t.label->pValue, t.label->ulValueLen);
-        obj->label_len = t.label->ulValueLen;
-    }
-    rv = store_add_locked(obj);
+    value = run_kdf(&r, base->value, len);
+    obj = value ? derive_object_new(&t, type, role, base, sess, false, value) : NULL;
+    rv = value == NULL ? CKR_FUNCTION_FAILED
+         : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);
     if (rv == CKR_OK) {
         base->role = ROLE_KDF; /* first use fixes the role */
         *phKey = obj->handle;

@@ -157,6 +157,26 @@ bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count);
 /* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
 CK_RV template_role(const key_template *t, key_role *role);
 
+/* derive.c: what every derive mechanism shares. */
+/* Parses a derived key's template: type, length (fixed_len, or CKA_VALUE_LEN
+ * when fixed_len is 0, at most max_len) and role. */
+CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
+                      size_t fixed_len, size_t max_len, key_template *t,
+                      CK_KEY_TYPE *type, size_t *len, key_role *role);
+/* The session and a base key usable for derivation; lock held. */
+CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
+                         const key_template *t, session **sess, object **base);
+/* A derived key object around value (taken); NULL when out of memory.
+ * inherit_flags: omitted SENSITIVE/EXTRACTABLE follow the base key. */
+object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
+                          key_role role, const object *base,
+                          const session *sess, bool inherit_flags,
+                          skip_secbuf *value);
+/* kbkdf.c: CKM_SP800_108_COUNTER_KDF. */
+CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
+                   CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
+                   CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey);
+
 /* kp.c: talking to the slot's KP without holding the module lock. */
 CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
                   unsigned size_bits, skip_key *key, char **remote_used);

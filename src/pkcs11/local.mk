@@ -10,6 +10,7 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/errmap.c \
 	src/pkcs11/general.c src/pkcs11/general.h \
 	src/pkcs11/internal.h \
+	src/pkcs11/kbkdf.c \
 	src/pkcs11/keygen.c \
 	src/pkcs11/kp.c \
 	src/pkcs11/mac.c \

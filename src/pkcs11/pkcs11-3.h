@@ -67,6 +67,50 @@ typedef struct CK_IKE2_PRF_PLUS_DERIVE_PARAMS {
 } CK_IKE2_PRF_PLUS_DERIVE_PARAMS;
 #endif
 
+/* NIST SP 800-108 counter mode (3.0). */
+#ifndef CKM_SP800_108_COUNTER_KDF
+#define CKM_SP800_108_COUNTER_KDF 0x000003ACUL
+#define CKM_SP800_108_FEEDBACK_KDF 0x000003ADUL
+#define CKM_SP800_108_DOUBLE_PIPELINE_KDF 0x000003AEUL
+#define CK_SP800_108_ITERATION_VARIABLE 0x00000001UL
+#define CK_SP800_108_OPTIONAL_COUNTER 0x00000002UL
+#define CK_SP800_108_DKM_LENGTH 0x00000003UL
+#define CK_SP800_108_BYTE_ARRAY 0x00000004UL
+#define CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS 0x00000001UL
+#define CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS 0x00000002UL
+
+typedef struct CK_PRF_DATA_PARAM {
+    CK_ULONG type;
+    CK_VOID_PTR pValue;
+    CK_ULONG ulValueLen;
+} CK_PRF_DATA_PARAM;
+
+typedef struct CK_SP800_108_COUNTER_FORMAT {
+    CK_BBOOL bLittleEndian;
+    CK_ULONG ulWidthInBits;
+} CK_SP800_108_COUNTER_FORMAT;
+
+typedef struct CK_SP800_108_DKM_LENGTH_FORMAT {
+    CK_ULONG dkmLengthMethod;
+    CK_BBOOL bLittleEndian;
+    CK_ULONG ulWidthInBits;
+} CK_SP800_108_DKM_LENGTH_FORMAT;
+
+typedef struct CK_DERIVED_KEY {
+    CK_ATTRIBUTE_PTR pTemplate;
+    CK_ULONG ulAttributeCount;
+    CK_OBJECT_HANDLE_PTR phKey;
+} CK_DERIVED_KEY;
+
+typedef struct CK_SP800_108_KDF_PARAMS {
+    CK_MECHANISM_TYPE prfType;
+    CK_ULONG ulNumberOfDataParams;
+    CK_PRF_DATA_PARAM *pDataParams;
+    CK_ULONG ulAdditionalDerivedKeys;
+    CK_DERIVED_KEY *pAdditionalDerivedKeys;
+} CK_SP800_108_KDF_PARAMS;
+#endif
+
 /* Our vendor attribute: the remote KP a key is shared with (UTF-8). */
 #define CKA_SKIP_REMOTE_SYSTEM_ID (CKA_VENDOR_DEFINED | 0x00534B01UL)
 

@@ -29,6 +29,7 @@ static const struct mechanism mechanisms[] = {
     {CKM_HKDF_DERIVE, KEY_MIN_LEN, KEY_MAX_LEN, CKF_DERIVE},
     {CKM_IKE2_PRF_PLUS_DERIVE, KEY_MIN_LEN, KEY_MAX_LEN, CKF_DERIVE},
     {CKM_NSS_IKE_PRF_PLUS_DERIVE, KEY_MIN_LEN, KEY_MAX_LEN, CKF_DERIVE},
+    {CKM_SP800_108_COUNTER_KDF, KEY_MIN_LEN, KEY_MAX_LEN, CKF_DERIVE},
 };
 #define MECHANISM_COUNT (sizeof(mechanisms) / sizeof(mechanisms[0]))
 

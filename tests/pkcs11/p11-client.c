@@ -6,6 +6,8 @@
  *   "find HEX [hmac|kdf] [remote=R]"          prints "found N"
  *   "attrs HEX"                               prints the key's attributes
  *   "relabel HEX LABEL"                       prints "relabel: CKR_..."
+ *   "macsec HEX CKNHEX ick|kek"               prints "derived HEX": IEEE
+ *       802.1X ICK or KEK from the CAK (an AES key), by SP 800-108
  *   "derive HEX SEEDHEX [hkdf]"               prints "derived HEX": a 32-byte
  *       extractable key, prf+ (CKM_IKE2_PRF_PLUS_DERIVE) with HMAC-SHA-256,
  *       or HKDF-Expand (CKM_HKDF_DERIVE) with SHA-256
@@ -100,6 +102,7 @@ static void print_hex(const char *tag, const unsigned char *data, size_t len)
 static void options(char **argv, int argc, CK_ATTRIBUTE *tmpl, CK_ULONG *n)
 {
     static CK_BBOOL yes = CK_TRUE;
+    static CK_KEY_TYPE aes = CKK_AES;
 
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "hmac") == 0)
@@ -109,6 +112,8 @@ static void options(char **argv, int argc, CK_ATTRIBUTE *tmpl, CK_ULONG *n)
         else if (strncmp(argv[i], "remote=", 7) == 0)
             tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_SKIP_REMOTE_SYSTEM_ID,
                                           argv[i] + 7, strlen(argv[i] + 7)};
+        else if (strcmp(argv[i], "type=aes") == 0)
+            tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_KEY_TYPE, &aes, sizeof(aes)};
         else if (strncmp(argv[i], "label=", 6) == 0)
             tmpl[(*n)++] = (CK_ATTRIBUTE){CKA_LABEL, argv[i] + 6,
                                           strlen(argv[i] + 6)};
@@ -238,6 +243,47 @@ static void cmd_derive(const char *hex, const char *seed_hex, bool hkdf)
     print_hex("derived", value, get.ulValueLen);
 }
 
+static void cmd_macsec(const char *hex, const char *ckn_hex, const char *which)
+{
+    static CK_BYTE zero = 0;
+    unsigned char id[SKIP_KEYID_MAX], ckn[64], ctx[16] = {0}, value[32];
+    size_t len = parse_id(hex, id), ckn_len = 0;
+    CK_ULONG count = 0, cak_len = 0;
+    CK_OBJECT_HANDLE cak = find_id(id, len, &count), derived;
+    CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, 8};
+    CK_SP800_108_DKM_LENGTH_FORMAT lf = {CK_SP800_108_DKM_LENGTH_SUM_OF_KEYS,
+                                         CK_FALSE, 16};
+    const char *label = strcmp(which, "kek") == 0 ? "IEEE8021 KEK" : "IEEE8021 ICK";
+    CK_PRF_DATA_PARAM dp[] = {
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+        {CK_SP800_108_BYTE_ARRAY, (void *)label, 12},
+        {CK_SP800_108_BYTE_ARRAY, &zero, 1},
+        {CK_SP800_108_BYTE_ARRAY, ctx, 16},
+        {CK_SP800_108_DKM_LENGTH, &lf, sizeof(lf)},
+    };
+    CK_SP800_108_KDF_PARAMS kp = {CKM_AES_CMAC, 5, dp, 0, NULL};
+    CK_MECHANISM m = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+    CK_KEY_TYPE aes = CKK_AES;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE get_len = {CKA_VALUE_LEN, &cak_len, sizeof(cak_len)};
+    CK_ATTRIBUTE tmpl[] = {{CKA_KEY_TYPE, &aes, sizeof(aes)},
+                           {CKA_VALUE_LEN, &cak_len, sizeof(cak_len)},
+                           {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+    CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+
+    if (!skip_hex_decode(ckn_hex, strlen(ckn_hex), ckn, sizeof(ckn), &ckn_len) ||
+        count != 1) {
+        printf("error: bad CKN or %lu keys\n", count);
+        exit(1);
+    }
+    memcpy(ctx, ckn, ckn_len < 16 ? ckn_len : 16);
+    CHECK("C_GetAttributeValue", p11->C_GetAttributeValue(session, cak, &get_len, 1));
+    CHECK("C_DeriveKey", p11->C_DeriveKey(session, &m, cak, tmpl, 4, &derived));
+    CHECK("C_GetAttributeValue",
+          p11->C_GetAttributeValue(session, derived, &get, 1));
+    print_hex("derived", value, get.ulValueLen);
+}
+
 static void cmd_login(const char *pin)
 {
     CHECK("C_Login", p11->C_Login(session, CKU_USER, (CK_UTF8CHAR_PTR)pin,
@@ -335,6 +381,8 @@ int main(int argc, char **argv)
             cmd_attrs(words[1]);
         else if (n == 3 && strcmp(words[0], "relabel") == 0)
             cmd_relabel(words[1], words[2]);
+        else if (n == 4 && strcmp(words[0], "macsec") == 0)
+            cmd_macsec(words[1], words[2], words[3]);
         else if ((n == 3 || n == 4) && strcmp(words[0], "derive") == 0)
             cmd_derive(words[1], words[2], n == 4 && strcmp(words[3], "hkdf") == 0);
         else if (n == 2 && strcmp(words[0], "login") == 0)

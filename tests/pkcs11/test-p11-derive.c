@@ -318,7 +318,7 @@ static void roles(void **state)
     assert_int_equal(p11->C_GetAttributeValue(s, open_key, &get, 1), CKR_OK);
     assert_false(can_sign);
     assert_int_equal(p11->C_GetAttributeValue(s, open_key, &get_allowed, 1), CKR_OK);
-    assert_int_equal(get_allowed.ulValueLen, 3 * sizeof(CK_MECHANISM_TYPE));
+    assert_int_equal(get_allowed.ulValueLen, 4 * sizeof(CK_MECHANISM_TYPE));
     assert_int_equal(allowed[0], CKM_HKDF_DERIVE);
     assert_int_equal(p11->C_SignInit(s, &hmac, open_key),
                      CKR_KEY_FUNCTION_NOT_PERMITTED);

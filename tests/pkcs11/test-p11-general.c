@@ -165,7 +165,7 @@ static void mechanisms(void **state)
     p11_fixture_config(NULL);
     p11_fixture_open(&s);
     assert_int_equal(p11->C_GetMechanismList(0, list, &count), CKR_OK);
-    assert_int_equal(count, 11);
+    assert_int_equal(count, 12);
     assert_int_equal(p11->C_GetMechanismInfo(0, CKM_GENERIC_SECRET_KEY_GEN,
                                              &info), CKR_OK);
     assert_int_equal(info.flags, CKF_HW | CKF_GENERATE);
