@@ -1,10 +1,11 @@
 # Fuzz targets: replayed over their seed corpora in `make check`, and run
 # under libFuzzer by `make fuzz` when clang is installed.
-fuzz_targets = json url config request
+fuzz_targets = json url config request mechanism
 FUZZ_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LDADD = libkpd.la libskip.la $(OPENSSL_LIBS)
 
-check_PROGRAMS += replay-json replay-url replay-config replay-request
+check_PROGRAMS += replay-json replay-url replay-config replay-request \
+	replay-mechanism
 replay_json_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-json.c
 replay_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-url.c
 replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-config.c
@@ -17,20 +18,26 @@ replay_json_LDADD = $(FUZZ_LDADD)
 replay_url_LDADD = $(FUZZ_LDADD)
 replay_config_LDADD = $(FUZZ_LDADD)
 replay_request_LDADD = $(FUZZ_LDADD)
+replay_mechanism_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-mechanism.c
+replay_mechanism_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
+replay_mechanism_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
-tests/fuzz/replay.log: replay-json replay-url replay-config replay-request
+tests/fuzz/replay.log: replay-json replay-url replay-config replay-request \
+	replay-mechanism
 
 # `make fuzz [FUZZ_SECONDS=N]`: each target, instrumented whole (library
 # sources included, so coverage reaches them), for N seconds on a copy of
 # its corpus. New crash inputs land in fuzz-out/; keep them in the corpus
 # once fixed.
 FUZZ_SECONDS = 30
-FUZZ_SRCS = $(filter %.c,$(libskip_la_SOURCES) $(libkpd_la_SOURCES))
+FUZZ_SRCS = $(filter %.c,$(libskip_la_SOURCES) $(libkpd_la_SOURCES) \
+	$(libskip_pkcs11_core_la_SOURCES))
 FUZZ_CLANG_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-I$(top_srcdir)/src -I$(top_builddir) -DSYSCONFDIR='"$(sysconfdir)"' \
-	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS)
+	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS) \
+	$(P11KIT_CFLAGS)
 FUZZ_CLANG_LIBS = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(LIBEVENT_LIBS) \
 	$(INIH_LIBS) -lm -lpthread
 
