@@ -13,6 +13,7 @@
 #include "skip/hex.h"
 #include "skip/log.h"
 #include "skip/sysid.h"
+#include "skip/url.h"
 
 #define TOKEN_LABEL_MAX 32
 
@@ -93,6 +94,14 @@ static int entry(void *user, const char *section, const char *name,
             return 0;
         }
         s->has_pin = true;
+        return 1;
+    }
+    if (strcmp(name, "max_derives") == 0) {
+        if (skip_parse_uint(value, 0, 1000000, &s->max_derives) != SKIP_OK) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "max_derives must be a number in 0..1000000 (0: no limit)");
+            return 0;
+        }
         return 1;
     }
     if (strcmp(name, "random") == 0) {

@@ -178,6 +178,8 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
 CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
                          const key_template *t, session **sess, object **base)
 {
+    unsigned max;
+
     *sess = session_get_locked(h);
     if (*sess == NULL)
         return CKR_SESSION_HANDLE_INVALID;
@@ -188,6 +190,14 @@ CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     if (t->has_token && t->token && !((*sess)->flags & CKF_RW_SESSION))
         return CKR_SESSION_READ_ONLY;
+    max = slot_get_locked((*sess)->slot_id)->cfg.max_derives;
+    /* A live key is a standing derive oracle: the budget bounds it. */
+    if (max && (*base)->derives >= max) {
+        skip_log_error("C_DeriveKey: slot %s: key %s used for max_derives = %u "
+                       "derivations", slot_get_locked((*sess)->slot_id)->cfg.name,
+                       (*base)->unique_id, max);
+        return CKR_KEY_FUNCTION_NOT_PERMITTED;
+    }
     return CKR_OK;
 }
 
@@ -277,6 +287,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
          : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);
     if (rv == CKR_OK) {
         base->role = ROLE_KDF; /* first use fixes the role */
+        base->derives++;
         *phKey = obj->handle;
         obj = NULL;
     }

@@ -32,6 +32,7 @@ typedef struct slot_config {
     unsigned char pin_sha256[32];
     bool has_pin;
     random_mode random;
+    unsigned max_derives;    /* derives per key; 0: no limit */
 } slot_config;
 
 /* Reads $SKIP_PKCS11_CONF or SYSCONFDIR/skip-pkcs11.conf into a new array
@@ -72,6 +73,7 @@ typedef struct object {
     char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
+    unsigned derives;              /* C_DeriveKey calls with it as base */
 } object;
 
 /* --- sessions (session.c) --- */
@@ -163,7 +165,8 @@ CK_RV template_role(const key_template *t, key_role *role);
 CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                       size_t fixed_len, size_t max_len, key_template *t,
                       CK_KEY_TYPE *type, size_t *len, key_role *role);
-/* The session and a base key usable for derivation; lock held. */
+/* The session and a base key usable for derivation; lock held. Counts
+ * against the slot's max_derives, so call it only when about to derive. */
 CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
                          const key_template *t, session **sess, object **base);
 /* A derived key object around value (taken); NULL when out of memory.

@@ -265,6 +265,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
             store_remove_locked(objs[i]);
     } else {
         base->role = ROLE_KDF;
+        base->derives++;
         *phKey = objs[0]->handle;
         for (size_t i = 1; i < n; i++)
             *k.extra[i - 1].phKey = objs[i]->handle;

@@ -324,6 +324,28 @@ static void roles(void **state)
                      CKR_KEY_FUNCTION_NOT_PERMITTED);
 }
 
+static void derive_budget(void **state)
+{
+    unsigned char seed[32] = {3};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32};
+    CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_OBJECT_HANDLE base, other, h;
+
+    p11_fixture_close();
+    p11_fixture_config("max_derives = 3");
+    p11_fixture_open(&s);
+    base = import_run(32, 0);
+    other = import_run(32, 1);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 1, &h), CKR_OK);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+    /* Per key: another key has its own budget. */
+    assert_int_equal(p11->C_DeriveKey(s, &m, other, tmpl, 1, &h), CKR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -336,6 +358,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(derived_key_attributes, setup, teardown),
         cmocka_unit_test_setup_teardown(roles, setup, teardown),
+        cmocka_unit_test_setup_teardown(derive_budget, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -198,6 +198,7 @@ static void bad_config_is_general_error(void **state)
         "tls_version = 1.1",
         "pin_sha256 = 1234",
         "random = sometimes",
+        "max_derives = -1",
         "remote = ",
         "fallback_url = http://x",
         "[other]\nx = 1",
