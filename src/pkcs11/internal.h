@@ -131,7 +131,10 @@ void store_remove_locked(object *obj);
 void store_destroy_session_objects_locked(CK_SESSION_HANDLE h);
 /* True when obj may be seen from sess (private objects need login). */
 bool store_visible_locked(const object *obj, const session *sess);
-void store_clear_locked(void);
+/* C_Logout: private session objects are destroyed, and private token
+ * objects get new handles, so no handle to a private object outlives the
+ * login (the objects themselves stay findable after the next login). */
+void store_logout_locked(CK_SLOT_ID slot_id);
 void object_free(object *obj);
 
 /* attrs.c: reading an object's attributes; the template parser. */

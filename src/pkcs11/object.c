@@ -95,7 +95,7 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     if (t.has_id)
         return CKR_ATTRIBUTE_READ_ONLY;
     if (t.has_token && t.token)
-        return CKR_ATTRIBUTE_VALUE_INVALID;
+        return CKR_TEMPLATE_INCONSISTENT; /* imports are session keys only */
     if (t.has_value_len && t.value_len != t.value->ulValueLen)
         return CKR_TEMPLATE_INCONSISTENT;
     if (!valid_key_length(t.key_type, t.value->ulValueLen))

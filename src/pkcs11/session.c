@@ -105,8 +105,12 @@ static void close_locked(session *s)
     dict_remove(g_module.sessions, &s->handle, sizeof(s->handle));
     free(s);
     sl = slot_get_locked(slot_id);
-    if (sl && slot_session_count_locked(slot_id) == 0)
+    if (sl && sl->logged_in && slot_session_count_locked(slot_id) == 0) {
+        /* The last session closed: the login ends, as with C_Logout. */
+        if (sl->cfg.has_pin)
+            store_logout_locked(slot_id);
         sl->logged_in = false;
+    }
 }
 
 CK_RV session_close(CK_SESSION_HANDLE h)
@@ -245,6 +249,8 @@ CK_RV session_logout(CK_SESSION_HANDLE h)
         sl = slot_get_locked(s->slot_id);
         if (!sl->logged_in)
             rv = CKR_USER_NOT_LOGGED_IN;
+        else if (sl->cfg.has_pin)
+            store_logout_locked(s->slot_id);
         sl->logged_in = false;
     }
     pthread_mutex_unlock(&g_module.lock);

@@ -113,3 +113,35 @@ bool store_visible_locked(const object *obj, const session *sess)
         return false;
     return !obj->private_obj || s->logged_in || !s->cfg.has_pin;
 }
+
+struct private_objects {
+    CK_SLOT_ID slot_id;
+    object **found;
+    size_t count;
+};
+
+static void collect_private(void *value, void *arg)
+{
+    object *obj = value;
+    struct private_objects *p = arg;
+
+    if (obj->slot_id == p->slot_id && obj->private_obj)
+        p->found[p->count++] = obj;
+}
+
+void store_logout_locked(CK_SLOT_ID slot_id)
+{
+    struct private_objects p = {slot_id, NULL, 0};
+
+    p.found = malloc((dict_count(g_module.objects) + 1) * sizeof(object *));
+    if (p.found == NULL)
+        return;
+    dict_each(g_module.objects, collect_private, &p);
+    for (size_t i = 0; i < p.count; i++) {
+        object *obj = p.found[i];
+        store_remove_locked(obj);
+        if (obj->session != 0 || store_add_locked(obj) != CKR_OK)
+            object_free(obj); /* private session objects end with the login */
+    }
+    free(p.found);
+}

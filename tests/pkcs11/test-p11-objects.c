@@ -265,7 +265,7 @@ static void create_rules(void **state)
         CK_RV want;
     } cases[] = {
         {"CKA_ID", {CKA_ID, "\x01", 1}, CKR_ATTRIBUTE_READ_ONLY},
-        {"CKA_TOKEN TRUE", {CKA_TOKEN, &yes, 1}, CKR_ATTRIBUTE_VALUE_INVALID},
+        {"CKA_TOKEN TRUE", {CKA_TOKEN, &yes, 1}, CKR_TEMPLATE_INCONSISTENT},
         {"CKA_LOCAL", {CKA_LOCAL, &no, 1}, CKR_ATTRIBUTE_READ_ONLY},
         {"CKA_ALWAYS_SENSITIVE", {CKA_ALWAYS_SENSITIVE, &no, 1},
          CKR_ATTRIBUTE_READ_ONLY},
