@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* CKM_SP800_108_COUNTER_KDF on imported keys: IEEE 802.1X MACsec ICK/KEK
- * (8-bit counter, key policy section 5.2), HMAC-SHA-256 with a 32-bit
- * counter against OpenSSL's own KBKDF, additional keys from fresh
+ * (8-bit counter, key policy section 5.2), NIST CAVP counter-mode vectors
+ * (8- and 32-bit counters), HMAC-SHA-256 against OpenSSL's own KBKDF, additional keys from fresh
  * segments created all or none, and each malformed parameter. */
 #include "config.h"
 #include "p11-fixture.h"
@@ -108,6 +108,53 @@ static void macsec_vectors(void **state)
         CHECK_CASE(cases[i].name, macsec(h, cases[i].cak_len, "IEEE8021 KEK", ckn,
                                          cases[i].ckn_len, hex) == CKR_OK);
         CHECK_CASE(cases[i].name, strcmp(hex, cases[i].kek) == 0);
+    }
+}
+
+/* NIST CAVP "KDF in Counter Mode" (CAVS 14.4), [PRF=HMAC_SHA256]
+ * [CTRLOCATION=BEFORE_FIXED], as PKCS#11 data parameters: the counter, then
+ * FixedInputData as one byte array. */
+static void nist_cavp_vectors(void **state)
+{
+    static const struct {
+        const char *name;
+        CK_ULONG rlen;
+        const char *ki, *fixed, *ko;
+    } cases[] = {
+        {"RLEN=32 COUNT=0", 32,
+         "dd1d91b7d90b2bd3138533ce92b272fbf8a369316aefe242e659cc0ae238afe0",
+         "01322b96b30acd197979444e468e1c5c6859bf1b1cf951b7e725303e237e46b8"
+         "64a145fab25e517b08f8683d0315bb2911d80a0e8aba17f3b413faac",
+         "10621342bfb0fd40046c0e29f2cfdbf0"},
+        {"RLEN=8", 8,
+         "2ce3a4a13bbf845a38999ef3c2a68385355fbbb0d6997c0bea7c3fecdc7f6745",
+         "8505879d9c93d0b66a29a4d334c257a7824538ebcf151c0b55de0b757dda28fd"
+         "462c17cbdd8b529f9c183b786385499ff61fa1b736fb1579cf2f8e88",
+         "ee9a34656d9d98384f49d35f088cd674"},
+    };
+
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        unsigned char ki[32], fixed[60];
+        char hex[33];
+        size_t n;
+        CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, cases[i].rlen};
+        CK_PRF_DATA_PARAM dp[] = {
+            {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+            {CK_SP800_108_BYTE_ARRAY, fixed, sizeof(fixed)},
+        };
+        CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, dp, 0, NULL};
+        CK_MECHANISM m = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+        CK_ULONG len = 16;
+        CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                               {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+        CK_OBJECT_HANDLE base, h;
+
+        assert_true(skip_hex_decode(cases[i].ki, 64, ki, sizeof(ki), &n));
+        assert_true(skip_hex_decode(cases[i].fixed, 120, fixed, sizeof(fixed), &n));
+        base = p11_import(s, CKK_GENERIC_SECRET, ki, sizeof(ki), NULL, 0);
+        CHECK_CASE(cases[i].name, p11->C_DeriveKey(s, &m, base, tmpl, 3, &h) == CKR_OK);
+        CHECK_CASE(cases[i].name, value_hex(h, hex) == CKR_OK);
+        CHECK_CASE(cases[i].name, strcmp(hex, cases[i].ko) == 0);
     }
 }
 
@@ -298,6 +345,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(macsec_vectors, setup, teardown),
+        cmocka_unit_test_setup_teardown(nist_cavp_vectors, setup, teardown),
         cmocka_unit_test_setup_teardown(hmac_against_openssl_kbkdf, setup, teardown),
         cmocka_unit_test_setup_teardown(additional_keys_use_fresh_segments, setup,
                                         teardown),
