@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "pkcs11-3.h"
 #include "skip/client.h"
@@ -20,6 +21,10 @@
 #define KEY_MAX_LEN 64
 #define CAPS_TTL_S 300
 #define CLIENT_POOL_MAX 8
+/* Searches that ask the KP, per session: enough for any IKE responder,
+ * too few to enumerate keyIds or drain peers' one-time keys. */
+#define FETCH_WINDOW_S 10
+#define FETCH_MAX_PER_WINDOW 100
 
 /* --- configuration (config.c) --- */
 typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
@@ -88,6 +93,8 @@ typedef struct session {
     op_kind op;
     void *op_data; /* freed by session_op_end_locked */
     void *find;    /* the search in progress (object.c), or NULL */
+    time_t fetch_window; /* start of the current fetch-rate window */
+    unsigned fetches;    /* KP fetches by search in that window */
 } session;
 
 /* --- the module --- */

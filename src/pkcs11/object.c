@@ -419,6 +419,20 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
                 store_find_by_id_locked(slot_id, t.id->pValue,
                                         t.id->ulValueLen) == NULL;
     }
+    if (rv == CKR_OK && fetch) {
+        time_t now = time(NULL);
+        if (now - sess->fetch_window >= FETCH_WINDOW_S) {
+            sess->fetch_window = now;
+            sess->fetches = 0;
+        }
+        if (++sess->fetches > FETCH_MAX_PER_WINDOW) {
+            skip_log_error("C_FindObjectsInit: slot %s: more than %d searches "
+                           "asked the KP in %d s in one session; refused",
+                           slot_get_locked(slot_id)->cfg.name,
+                           FETCH_MAX_PER_WINDOW, FETCH_WINDOW_S);
+            rv = CKR_DEVICE_ERROR;
+        }
+    }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         return rv;

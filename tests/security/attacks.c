@@ -642,11 +642,33 @@ static void a33_fetch_abuse(void **state)
     CK_ATTRIBUTE empty[] = {{CKA_ID, long_id, 0}};
     CK_ATTRIBUTE unknown[] = {{CKA_ID, random_id, sizeof(random_id)}};
 
+    CK_SESSION_HANDLE other;
+    int refused = 0;
+
     memset(random_id, 0x5a, sizeof(random_id));
     assert_int_equal(find(malformed, 1, NULL), 0);
     assert_int_equal(find(empty, 1, NULL), 0);
-    /* An unknown keyId costs one KP request and finds nothing. */
+    /* An unknown keyId costs one KP request and finds nothing ... */
     assert_int_equal(find(unknown, 1, NULL), 0);
+    /* ... and enumerating them hits the per-session fetch limit. */
+    assert_int_equal(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL, &other),
+                     CKR_OK);
+    for (int i = 0; i < 110; i++) {
+        CK_RV rv;
+        random_id[0] = (unsigned char)i;
+        rv = p11->C_FindObjectsInit(other, unknown, 1);
+        if (rv == CKR_DEVICE_ERROR)
+            refused++;
+        else if (rv == CKR_OK)
+            assert_int_equal(p11->C_FindObjectsFinal(other), CKR_OK);
+        else
+            fail_msg("search %d: 0x%lx", i, rv);
+    }
+    assert_true(refused >= 10 - 1); /* 100 per 10 s window */
+    /* Local searches are never limited. */
+    assert_int_equal(p11->C_FindObjectsInit(other, NULL, 0), CKR_OK);
+    assert_int_equal(p11->C_FindObjectsFinal(other), CKR_OK);
+    assert_int_equal(p11->C_CloseSession(other), CKR_OK);
 }
 
 static void a35_fork(void **state)
