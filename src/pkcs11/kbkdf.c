@@ -18,6 +18,7 @@
 #define DATA_PARAMS_MAX 16
 #define BYTE_ARRAY_MAX 1024
 #define EXTRA_KEYS_MAX 4
+#define KEY_LEN_MAX (255 * 64) /* per key, as HKDF with SHA-512 allows */
 
 struct kbkdf {
     CK_MECHANISM_TYPE prf;
@@ -237,7 +238,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     for (size_t i = 0; rv == CKR_OK && i < n; i++)
         rv = derive_template(i ? k.extra[i - 1].pTemplate : pTemplate,
                              i ? k.extra[i - 1].ulAttributeCount : ulCount, 0,
-                             SIZE_MAX, &t[i], &types[i], &lens[i], &roles[i]);
+                             KEY_LEN_MAX, &t[i], &types[i], &lens[i], &roles[i]);
     if (rv != CKR_OK)
         return rv;
 

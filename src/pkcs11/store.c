@@ -23,8 +23,10 @@ CK_RV store_add_locked(object *obj)
     size_t n;
 
     obj->handle = g_module.next_handle++;
-    snprintf(obj->unique_id, sizeof(obj->unique_id), "%lu",
-             ++g_module.next_unique);
+    /* A new handle (as at logout) keeps the object's CKA_UNIQUE_ID. */
+    if (obj->unique_id[0] == '\0')
+        snprintf(obj->unique_id, sizeof(obj->unique_id), "%lu",
+                 ++g_module.next_unique);
     if (!dict_set(g_module.objects, &obj->handle, sizeof(obj->handle), obj))
         return CKR_HOST_MEMORY;
     if (obj->id && obj->local) {

@@ -604,8 +604,11 @@ static void a32_private_objects(void **state)
     CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
     CK_ATTRIBUTE t[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}, {CKA_TOKEN, &no, 1}};
     CK_ATTRIBUTE label = {CKA_LABEL, NULL, 0};
-    CK_OBJECT_HANDLE found, session_key;
+    CK_OBJECT_HANDLE found, again, session_key;
     CK_SESSION_HANDLE saved = s;
+    char u1[32] = {0}, u2[32] = {0};
+    CK_ATTRIBUTE unique = {CKA_UNIQUE_ID, u1, sizeof(u1) - 1};
+    CK_ATTRIBUTE unique_again = {CKA_UNIQUE_ID, u2, sizeof(u2) - 1};
 
     assert_int_equal(p11->C_OpenSession(1, CKF_SERIAL_SESSION | CKF_RW_SESSION,
                                         NULL, NULL, &pin), CKR_OK);
@@ -616,6 +619,7 @@ static void a32_private_objects(void **state)
     assert_int_equal(p11->C_Login(pin, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
                      CKR_OK);
     assert_int_equal(find(by_id, 3, &found), 1); /* ... so it is still there */
+    assert_int_equal(p11->C_GetAttributeValue(pin, found, &unique, 1), CKR_OK);
     assert_int_equal(p11->C_GenerateKey(pin, &gen, t, 2, &session_key), CKR_OK);
     assert_int_equal(p11->C_Logout(pin), CKR_OK);
     assert_int_equal(p11->C_GetAttributeValue(pin, found, &label, 1),
@@ -630,7 +634,10 @@ static void a32_private_objects(void **state)
                      CKR_OBJECT_HANDLE_INVALID);
     assert_int_equal(p11->C_GetAttributeValue(pin, session_key, &label, 1),
                      CKR_OBJECT_HANDLE_INVALID);
-    assert_int_equal(find(by_id, 3, NULL), 1);
+    assert_int_equal(find(by_id, 3, &again), 1);
+    assert_int_not_equal(again, found);
+    assert_int_equal(p11->C_GetAttributeValue(pin, again, &unique_again, 1), CKR_OK);
+    assert_string_equal(u1, u2); /* the same object, by CKA_UNIQUE_ID */
     s = saved;
     assert_int_equal(p11->C_CloseSession(pin), CKR_OK);
 }
