@@ -5,8 +5,8 @@
  * Run by attacks.sh, which provides ATTACK_MODULE, a module config with
  * slot 0 (no PIN, max_derives = 3) and slot 1 (PIN 123456) on KP Alice, and
  * in ATTACK_KEYID1..3 keyIds minted at Alice for herself and not yet
- * delivered. Applicable attacks: A1-A7, A14-A16, A23-A27, A29-A33, A35,
- * A36; the rest are checked to stay closed (FNS/MI). A34 and A37 are
+ * delivered. Applicable attacks: A1-A7, A14-A16, A23-A33, A35, A36; the
+ * rest are checked to stay closed (FNS/MI). A34 and A37 are
  * chain.sh's log scan and the TLS tests. */
 #include "config.h"
 
@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "../unit/unit.h"
 #include "pkcs11/pkcs11-3.h"
@@ -498,7 +501,7 @@ static void a26_short_outputs(void **state)
     (void)m;
 }
 
-static void a27_rederivation(void **state)
+static void a27_a28_rederivation_and_use(void **state)
 {
     CK_OBJECT_HANDLE base = skip_key("kdf"), d1, d2, d3;
     CK_IKE2_PRF_PLUS_DERIVE_PARAMS p;
@@ -527,6 +530,15 @@ static void a27_rederivation(void **state)
     assert_int_equal(p11->C_SignInit(s, &hmac, d2), CKR_OK);
     assert_int_equal(p11->C_Sign(s, (CK_BYTE_PTR) "m", 1, mac2, &l2), CKR_OK);
     assert_memory_equal(mac1, mac2, 32);
+    /* A28: a derived key used as an HMAC key gives HMAC(derived, m), which
+     * reveals the derived key's use, nothing of the SKIP key. */
+    {
+        unsigned char want[32];
+        unsigned int want_len = 0;
+        HMAC(EVP_sha256(), v2, 32, (const unsigned char *)"m", 1, want, &want_len);
+        assert_int_equal(want_len, 32);
+        assert_memory_equal(mac1, want, 32);
+    }
     assert_int_equal(read_bool(d1, CKA_NEVER_EXTRACTABLE), CK_TRUE);
     assert_int_equal(read_bool(d2, CKA_NEVER_EXTRACTABLE), CK_FALSE);
     assert_int_equal(read_bool(d2, CKA_ALWAYS_SENSITIVE), CK_FALSE);
@@ -752,7 +764,7 @@ int main(void)
         cmocka_unit_test(a24_salt_key),
         cmocka_unit_test(a25_weak_prf),
         cmocka_unit_test(a26_short_outputs),
-        cmocka_unit_test(a27_rederivation),
+        cmocka_unit_test(a27_a28_rederivation_and_use),
         cmocka_unit_test(a29_additional_key_atomicity),
         cmocka_unit_test(a30_live_ppk),
         cmocka_unit_test(a31_closed_session_handles),
