@@ -190,6 +190,14 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
                    CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
                    CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phKey);
 
+/* keygen.c: a SKIP key object around key->key (taken) and remote (taken),
+ * with the attributes every SKIP key has: token, local, sensitive, never
+ * extractable, not modifiable; CKA_ID the keyId; CKA_LABEL the label given
+ * or the keyId in hex. NULL when out of memory. */
+object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
+                        key_role role, CK_MECHANISM_TYPE mech,
+                        const CK_ATTRIBUTE *label);
+
 /* kp.c: talking to the slot's KP without holding the module lock. */
 CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
                   unsigned size_bits, skip_key *key, char **remote_used);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skip/hex.h"
 #include "skip/log.h"
 
 /* Class and key type follow from the mechanism when the template omits
@@ -50,44 +51,42 @@ static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
     return CKR_OK;
 }
 
-static object *new_key(const key_template *t, CK_MECHANISM_TYPE mech,
-                       skip_key *key, char *remote)
+object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
+                        key_role role, CK_MECHANISM_TYPE mech,
+                        const CK_ATTRIBUTE *label)
 {
     object *obj = calloc(1, sizeof(*obj));
+    size_t label_len = label ? label->ulValueLen : 2 * key->key_id_len;
 
-    if (obj == NULL)
+    if (obj == NULL) {
+        free(remote);
         return NULL;
-    obj->key_type = t->key_type;
-    obj->token = t->has_token ? t->token : true;
-    obj->modifiable = false;
-    obj->destroyable = t->has_destroyable ? t->destroyable : true;
+    }
+    obj->key_type = type;
+    obj->token = true;
+    obj->modifiable = false; /* SKIP keys are fixed, label included */
+    obj->destroyable = true;
     obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
     obj->local = true;
     obj->keygen_mech = mech;
-    template_role(t, &obj->role);
+    obj->role = role;
     obj->remote = remote;
     obj->value = key->key;
     key->key = NULL;
     obj->id = malloc(key->key_id_len);
-    if (obj->id)
-        memcpy(obj->id, key->key_id, key->key_id_len);
-    obj->id_len = key->key_id_len;
-    if (t->has_label) {
-        obj->label = malloc(t->label->ulValueLen + 1);
-        if (obj->label && t->label->ulValueLen)
-            memcpy(obj->label, t->label->pValue, t->label->ulValueLen);
-        obj->label_len = t->label->ulValueLen;
-    } else {
-        /* The keyId in hex: unique, and Java lists only labelled keys. */
-        obj->label = malloc(2 * key->key_id_len + 1);
-        for (size_t i = 0; obj->label && i < key->key_id_len; i++)
-            snprintf(obj->label + 2 * i, 3, "%02x", key->key_id[i]);
-        obj->label_len = 2 * key->key_id_len;
-    }
+    obj->label = malloc(label_len + 1);
     if (obj->id == NULL || obj->label == NULL) {
         object_free(obj);
         return NULL;
     }
+    memcpy(obj->id, key->key_id, key->key_id_len);
+    obj->id_len = key->key_id_len;
+    if (label && label_len)
+        memcpy(obj->label, label->pValue, label_len);
+    else if (!label) /* the keyId in hex: unique, and Java lists only
+                        labelled keys */
+        skip_hex_encode(key->key_id, key->key_id_len, obj->label);
+    obj->label_len = label_len;
     return obj;
 }
 
@@ -151,10 +150,13 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     free(remote_asked);
     if (rv != CKR_OK)
         return rv;
-    obj = new_key(&t, pMechanism->mechanism, &key, remote);
+    obj = skip_key_object(&key, remote, t.key_type, role, pMechanism->mechanism,
+                          t.has_label ? t.label : NULL);
     skip_key_clear(&key);
     if (obj == NULL)
         return CKR_HOST_MEMORY;
+    obj->token = t.has_token ? t.token : true;
+    obj->destroyable = t.has_destroyable ? t.destroyable : true;
     obj->private_obj = t.private_obj;
     obj->slot_id = slot_id;
 

@@ -343,35 +343,12 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
         free(remote);
         return CKR_OK;
     }
-    obj = calloc(1, sizeof(*obj));
-    if (obj == NULL) {
-        skip_key_clear(&key);
-        free(remote);
-        return CKR_HOST_MEMORY;
-    }
-    obj->key_type = t->has_key_type ? t->key_type : CKK_GENERIC_SECRET;
-    obj->token = true;
-    obj->modifiable = false; /* SKIP keys are fixed, label included */
-    obj->destroyable = true;
-    obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
-    obj->local = true;
-    obj->role = role;
-    obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
-    obj->value = key.key;
-    key.key = NULL;
-    obj->remote = remote;
-    obj->id = malloc(key.key_id_len);
-    obj->label = malloc(2 * key.key_id_len + 1);
-    if (obj->id == NULL || obj->label == NULL) {
-        object_free(obj);
-        return CKR_HOST_MEMORY;
-    }
-    memcpy(obj->id, key.key_id, key.key_id_len);
-    obj->id_len = key.key_id_len;
-    for (size_t i = 0; i < key.key_id_len; i++)
-        snprintf(obj->label + 2 * i, 3, "%02x", key.key_id[i]);
-    obj->label_len = 2 * key.key_id_len;
+    obj = skip_key_object(&key, remote,
+                          t->has_key_type ? t->key_type : CKK_GENERIC_SECRET,
+                          role, CK_UNAVAILABLE_INFORMATION, NULL);
     skip_key_clear(&key);
+    if (obj == NULL)
+        return CKR_HOST_MEMORY;
 
     pthread_mutex_lock(&g_module.lock);
     rv = module_ready();
