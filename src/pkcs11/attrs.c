@@ -217,10 +217,15 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
         case CKA_VERIFY_RECOVER:
             /* Our keys only ever key a KDF or an HMAC, and are never copied.
              * Derive templates may carry usage flags (NSS-based callers set
-             * them); they grant nothing here. */
+             * them); they grant nothing here. So does ENCRYPT/DECRYPT in a
+             * generate template: it is pkcs11-tool's default for every
+             * --keygen, and the key still reads back FALSE for both. */
             ok = read_bool(a, &b);
             if (ok && b && a->type == CKA_COPYABLE && use == TEMPLATE_DERIVE)
                 return CKR_TEMPLATE_INCONSISTENT;
+            if (ok && b && use == TEMPLATE_GENERATE &&
+                (a->type == CKA_ENCRYPT || a->type == CKA_DECRYPT))
+                break;
             if (ok && b && use != TEMPLATE_FIND && use != TEMPLATE_DERIVE) {
                 skip_log_error("template asks for a use this token never "
                                "allows (attribute 0x%lx); SKIP keys serve "

@@ -23,8 +23,12 @@ static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
     if (t->has_key_type && t->key_type != want)
         return CKR_TEMPLATE_INCONSISTENT;
     t->key_type = want;
-    if (t->has_id)
-        return CKR_ATTRIBUTE_READ_ONLY; /* the KP names the key */
+    if (t->has_id) {
+        skip_log_error("C_GenerateKey: the Key Provider names SKIP keys: "
+                       "drop CKA_ID from the template (pkcs11-tool: leave "
+                       "out --id; the keyId is printed as the ID)");
+        return CKR_ATTRIBUTE_READ_ONLY;
+    }
     if (t->has_value)
         return CKR_ATTRIBUTE_READ_ONLY;
     if ((t->has_sensitive && !t->sensitive) ||

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skip/hex.h"
 #include "skip/log.h"
 
 struct find_state {
@@ -369,9 +370,38 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
     return rv == CKR_FUNCTION_FAILED ? CKR_OK : rv;
 }
 
+/* A search by label alone may still name a keyId: every SKIP key's default
+ * CKA_LABEL is its keyId in lower-case hex, and Java's KeyStore (and
+ * p11tool's object=) can look keys up by label only. Such a label (16 to 64
+ * bytes of keyId) then asks the KP as CKA_ID would. */
+#define KEYID_LABEL_MIN 16
+
+static void id_from_default_label(key_template *t, CK_ATTRIBUTE *id_attr,
+                                  unsigned char *buf)
+{
+    const char *label = t->has_label ? t->label->pValue : NULL;
+    size_t len = t->has_label ? t->label->ulValueLen : 0;
+    size_t n;
+
+    if (t->has_id || label == NULL || len < 2 * KEYID_LABEL_MIN ||
+        len > 2 * SKIP_KEYID_MAX)
+        return;
+    for (size_t i = 0; i < len; i++)
+        if (label[i] >= 'A' && label[i] <= 'F')
+            return; /* not the form our labels take */
+    if (!skip_hex_decode(label, len, buf, SKIP_KEYID_MAX, &n))
+        return;
+    *id_attr = (CK_ATTRIBUTE){CKA_ID, buf, n};
+    t->id = id_attr;
+    t->has_id = true;
+}
+
 CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
                        CK_ULONG ulCount)
 {
+    unsigned char label_id[SKIP_KEYID_MAX];
+    CK_ATTRIBUTE label_id_attr;
+    bool id_given;
     CK_RV rv = module_ready();
     struct find_collect c = {0};
     struct find_state *state = NULL;
@@ -385,6 +415,8 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     rv = template_parse(pTemplate, ulCount, TEMPLATE_FIND, &t);
     if (rv != CKR_OK)
         return rv;
+    id_given = t.has_id;
+    id_from_default_label(&t, &label_id_attr, label_id);
     pthread_mutex_lock(&g_module.lock);
     rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find != NULL)
@@ -436,7 +468,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         c.attrs = pTemplate;
         c.count = ulCount;
         c.state = state;
-        if (t.has_id) {
+        if (id_given) {
             object *obj = store_find_by_id_locked(sess->slot_id, t.id->pValue,
                                                   t.id->ulValueLen);
             if (obj)

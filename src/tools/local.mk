@@ -11,3 +11,12 @@ EXTRA_DIST += src/tools/skip-testbed.in
 skip-testbed: src/tools/skip-testbed.in Makefile
 	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/src/tools/skip-testbed.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
+
+# skip-pkcs11-server keeps the module loaded for one-operation-per-process
+# tools, which reach it through p11-kit-client.so.
+bin_PROGRAMS += skip-pkcs11-server
+skip_pkcs11_server_SOURCES = src/tools/skip-pkcs11-server.c
+skip_pkcs11_server_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DDEFAULT_MODULE='"$(p11_module_path)/skip-pkcs11.so"'
+skip_pkcs11_server_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) -pthread
+skip_pkcs11_server_LDADD = $(P11KIT_LIBS) -lpthread

@@ -1,0 +1,8 @@
+# Interop: the tools people use, against skip-testbed's two sites.
+interop_tests = \
+	tests/interop/pkcs11-tool.sh \
+	$(NULL)
+TESTS += $(interop_tests)
+EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh
+$(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client \
+	skip-kpd skip-testbed
