@@ -1,6 +1,7 @@
 # Interop: the tools people use, against skip-testbed's two sites.
 interop_tests = \
 	tests/interop/pkcs11-tool.sh \
+	tests/interop/p11tool.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh
