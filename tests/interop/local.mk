@@ -2,6 +2,7 @@
 interop_tests = \
 	tests/interop/pkcs11-tool.sh \
 	tests/interop/p11tool.sh \
+	tests/interop/p11-kit.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh

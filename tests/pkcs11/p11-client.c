@@ -36,6 +36,7 @@ const char *errmap_rv_name(CK_RV rv);
 
 static CK_FUNCTION_LIST *p11;
 static CK_SESSION_HANDLE session;
+static CK_SLOT_ID slot_id; /* the first skip-pkcs11 token's slot */
 static unsigned char last_id[SKIP_KEYID_MAX]; /* "-" in a command */
 static size_t last_id_len;
 
@@ -294,7 +295,7 @@ static void cmd_login(const char *pin)
 static void cmd_read_only(void)
 {
     CHECK("C_CloseSession", p11->C_CloseSession(session));
-    CHECK("C_OpenSession", p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL,
+    CHECK("C_OpenSession", p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION, NULL,
                                               NULL, &session));
 }
 
@@ -342,8 +343,26 @@ static void cmd_info(void)
 {
     CK_TOKEN_INFO info;
 
-    CHECK("C_GetTokenInfo", p11->C_GetTokenInfo(0, &info));
+    CHECK("C_GetTokenInfo", p11->C_GetTokenInfo(slot_id, &info));
     printf("token %.32s\n", info.label);
+}
+
+/* Behind p11-kit's proxy or client the slots of other modules come first
+ * and the numbers change; ours is the one skip-pkcs11 makes. */
+static CK_SLOT_ID pick_slot(void)
+{
+    CK_SLOT_ID slots[64];
+    CK_ULONG count = 64;
+
+    CHECK("C_GetSlotList", p11->C_GetSlotList(CK_TRUE, slots, &count));
+    for (CK_ULONG i = 0; i < count; i++) {
+        CK_TOKEN_INFO info;
+        if (p11->C_GetTokenInfo(slots[i], &info) == CKR_OK &&
+            memcmp(info.manufacturerID, "skip-pkcs11 ", 12) == 0)
+            return slots[i];
+    }
+    printf("error: no skip-pkcs11 token among %lu slots\n", count);
+    exit(1);
 }
 
 int main(int argc, char **argv)
@@ -363,8 +382,9 @@ int main(int argc, char **argv)
     get_list = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     CHECK("C_GetFunctionList", get_list ? get_list(&p11) : CKR_GENERAL_ERROR);
     CHECK("C_Initialize", p11->C_Initialize(NULL));
-    CHECK("C_OpenSession", p11->C_OpenSession(0, CKF_SERIAL_SESSION |
-                                                     CKF_RW_SESSION,
+    slot_id = pick_slot();
+    CHECK("C_OpenSession", p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION |
+                                                           CKF_RW_SESSION,
                                               NULL, NULL, &session));
     for (int i = 2; i < argc; i++) {
         char *words[8], *copy = strdup(argv[i]), *save = NULL;
