@@ -3,8 +3,10 @@ interop_tests = \
 	tests/interop/pkcs11-tool.sh \
 	tests/interop/p11tool.sh \
 	tests/interop/p11-kit.sh \
+	tests/interop/java.sh \
 	$(NULL)
 TESTS += $(interop_tests)
-EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh
+EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh \
+	tests/interop/SkipPeer.java
 $(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client \
 	skip-kpd skip-testbed

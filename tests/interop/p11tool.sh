@@ -20,8 +20,8 @@ run_ok "--list-token-urls" at_alice $P --list-token-urls
 expect_match "... the token's URI" "$T/out" \
     '^pkcs11:model=SKIP%20KP;manufacturer=skip-pkcs11;serial=[0-9]+;token=Alice$'
 run_ok "--list-mechanisms" at_alice $P --list-mechanisms "pkcs11:token=Alice"
-expect_match "... HMAC-SHA256" "$T/out" 'CKM_SHA256_HMAC keysize range \(16, 64\) sign verify'
-expect_match "... KP key generation" "$T/out" 'CKM_GENERIC_SECRET_KEY_GEN keysize range \(16, 64\) hw generate'
+expect_match "... HMAC-SHA256" "$T/out" 'CKM_SHA256_HMAC keysize range \(128, 512\) sign verify'
+expect_match "... KP key generation" "$T/out" 'CKM_GENERIC_SECRET_KEY_GEN keysize range \(128, 512\) hw generate'
 run_ok "--generate-random=32" at_alice $P --generate-random=32 "pkcs11:token=Alice"
 expect_eq "... 32 bytes" "$(wc -c < "$T/out")" 32
 

@@ -22,10 +22,10 @@ expect_match "-L: token flags" "$T/out" 'token flags +: rng, token initialized'
 run_ok "-T: slots with tokens" at_alice $A -T
 expect_match "-T: the token is present" "$T/out" 'Slot 0 \(0x0\): SKIP Key Provider Alice'
 run_ok "-M: mechanisms" at_alice $A -M
-expect_match "-M: key generation on the KP is hw" "$T/out" 'GENERIC-SECRET-KEY-GEN, keySize=\{16,64\}, hw, generate'
+expect_match "-M: key generation on the KP is hw" "$T/out" 'GENERIC-SECRET-KEY-GEN, keySize=\{128,512\}, hw, generate'
 expect_match "-M: AES key generation" "$T/out" 'AES-KEY-GEN, keySize=\{16,32\}, hw, generate'
-expect_match "-M: HMAC-SHA256" "$T/out" 'SHA256-HMAC, keySize=\{16,64\}, sign, verify'
-expect_match "-M: HKDF derive" "$T/out" 'mechtype-0x402A, keySize=\{16,64\}, derive'
+expect_match "-M: HMAC-SHA256" "$T/out" 'SHA256-HMAC, keySize=\{128,512\}, sign, verify'
+expect_match "-M: HKDF derive" "$T/out" 'mechtype-0x402A, keySize=\{128,512\}, derive'
 
 # --- key generation, one process each ---
 expect_exit 1 "--keygen without --sensitive is refused" \

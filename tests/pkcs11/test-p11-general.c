@@ -169,10 +169,16 @@ static void mechanisms(void **state)
     assert_int_equal(p11->C_GetMechanismInfo(0, CKM_GENERIC_SECRET_KEY_GEN,
                                              &info), CKR_OK);
     assert_int_equal(info.flags, CKF_HW | CKF_GENERATE);
+    /* generic secret sizes in bits, AES key sizes in bytes */
+    assert_int_equal(info.ulMinKeySize, 128);
+    assert_int_equal(info.ulMaxKeySize, 512);
+    assert_int_equal(p11->C_GetMechanismInfo(0, CKM_AES_KEY_GEN, &info), CKR_OK);
     assert_int_equal(info.ulMinKeySize, 16);
-    assert_int_equal(info.ulMaxKeySize, 64);
+    assert_int_equal(info.ulMaxKeySize, 32);
     assert_int_equal(p11->C_GetMechanismInfo(0, CKM_SHA256_HMAC, &info), CKR_OK);
     assert_int_equal(info.flags, CKF_SIGN | CKF_VERIFY);
+    assert_int_equal(info.ulMinKeySize, 128);
+    assert_int_equal(info.ulMaxKeySize, 512);
     assert_int_equal(p11->C_GetMechanismInfo(0, CKM_AES_ECB_ENCRYPT_DATA, &info),
                      CKR_MECHANISM_INVALID);
     assert_int_equal(p11->C_GetMechanismList(3, list, &count),
