@@ -4,9 +4,10 @@ interop_tests = \
 	tests/interop/p11tool.sh \
 	tests/interop/p11-kit.sh \
 	tests/interop/java.sh \
+	tests/interop/pykcs11.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh \
-	tests/interop/SkipPeer.java
+	tests/interop/SkipPeer.java tests/interop/skip_peer.py
 $(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client \
 	skip-kpd skip-testbed
