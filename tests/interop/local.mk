@@ -5,9 +5,16 @@ interop_tests = \
 	tests/interop/p11-kit.sh \
 	tests/interop/java.sh \
 	tests/interop/pykcs11.sh \
+	tests/interop/host-life.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh \
 	tests/interop/SkipPeer.java tests/interop/skip_peer.py
-$(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client \
+$(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client p11-host \
 	skip-kpd skip-testbed
+
+# p11-host: a host's fork and exit handlers around the module.
+check_PROGRAMS += p11-host
+p11_host_SOURCES = tests/interop/p11-host.c
+p11_host_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
+p11_host_LDADD = -ldl
