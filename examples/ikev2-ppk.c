@@ -134,6 +134,14 @@ int main(int argc, char **argv)
         }
         seeds = 4;
     }
+    {
+        /* The daemon cannot read the PPK, only use it. */
+        unsigned char v[64];
+        CK_ATTRIBUTE value = {CKA_VALUE, v, sizeof(v)};
+        CK_RV rv = p11->C_GetAttributeValue(s, ppk, &value, 1);
+        printf("ppk_value %s\n",
+               rv == CKR_ATTRIBUTE_SENSITIVE ? "unreadable" : "READABLE");
+    }
     prf_plus(s, ppk, "SK_d", argv[seeds]);
     prf_plus(s, ppk, "SK_pi", argv[seeds + 1]);
     prf_plus(s, ppk, "SK_pr", argv[seeds + 2]);

@@ -13,5 +13,7 @@ expect_exit 0 "responder" env SKIP_PKCS11_CONF="$SKIP_TESTBED_BOB_MODULE_CONF" \
     "$top_builddir/ikev2-ppk" "$MODULE" responder "$key_id" "$d" "$pi" "$pr"
 expect_eq "SK_d, SK_pi, SK_pr agree" "$(grep '^SK_' "$T/out" | tr '\n' ' ')" \
     "$(grep '^SK_' "$T/i.out" | tr '\n' ' ')"
+expect_match "the PPK is unreadable at the initiator" "$T/i.out" '^ppk_value unreadable$'
+expect_match "... and at the responder" "$T/out" '^ppk_value unreadable$'
 expect_eq "... three 32-byte keys" "$(grep -cE '^SK_(d|pi|pr) [0-9a-f]{64}$' "$T/out")" 3
 finish

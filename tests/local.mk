@@ -70,3 +70,4 @@ TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
+tests/integration/demo.log: skip-pkcs11.la ikev2-ppk
