@@ -65,9 +65,12 @@ integration_tests = \
 	tests/integration/kpd-500.sh \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
+	tests/man-pages.sh \
+	tests/systemd-unit.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
 tests/integration/demo.log: skip-pkcs11.la ikev2-ppk
+tests/man-pages.log: $(man_pages)
