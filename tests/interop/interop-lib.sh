@@ -56,7 +56,8 @@ start_server() { # alice|bob: sets ${site}_sock
         2> "$T/server-$site.log" &
     servers="$servers $!"
     i=0
-    until [ -S "$sock" ]; do
+    # The log line, not the socket file: a killed server leaves its file.
+    until grep -q '^skip-pkcs11-server: serving ' "$T/server-$site.log" 2>/dev/null; do
         i=$((i + 1))
         [ $i -lt 200 ] || { echo "Bail out! skip-pkcs11-server $site"; cat "$T/server-$site.log"; exit 1; }
         sleep 0.05

@@ -6,6 +6,7 @@ interop_tests = \
 	tests/interop/java.sh \
 	tests/interop/pykcs11.sh \
 	tests/interop/host-life.sh \
+	tests/interop/server.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh \
