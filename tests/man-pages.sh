@@ -8,7 +8,8 @@ need groff
 for page in skip-kpd.8 skip-kpd.conf.5 skip-tool.1 skip-testbed.1 \
     skip-pkcs11.8 skip-pkcs11.conf.5 skip-pkcs11-server.8; do
     file=$top_builddir/man/$page
-    groff -man -ww -z -Tutf8 "$file" > "$T/warnings" 2>&1
+    # Every warning but line adjustment, which long install paths trigger.
+    groff -man -ww -Wbreak -z -Tutf8 "$file" > "$T/warnings" 2>&1
     expect_eq "$page renders without warnings" "$(cat "$T/warnings")" ""
     expect_no_match "$page has every path filled in" "$file" '@[a-z_]+@'
 done
