@@ -1,14 +1,49 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Locked, no-dump, cleansed memory for secrets. */
+/* Locked, no-dump, cleansed memory for secrets.
+ *
+ * Buffers of up to SLAB_MAX bytes (keys, hex scratch) share 64 KiB chunks
+ * carved into slots of a few size classes, so a held key costs its slot and
+ * not a page of its own; larger buffers (HTTP bodies, entropy) get their own
+ * mapping. Either way the memory is mlock()ed and MADV_DONTDUMP, and every
+ * byte is cleansed before it is reused or unmapped. Chunks are kept for
+ * reuse, never returned to the system: the peak number of held keys sets
+ * the footprint. */
 #include "config.h"
 #include "secbuf.h"
 #include "log.h"
 
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
+
+#define CHUNK_SIZE (64 * 1024)
+#define SLAB_MAX 2048
+
+static const size_t slot_sizes[] = {64, 128, 256, 512, 1024, 2048};
+#define CLASS_COUNT (sizeof(slot_sizes) / sizeof(slot_sizes[0]))
+
+/* A free slot holds the link to the next one; nothing else. */
+struct free_slot {
+    struct free_slot *next;
+};
+
+static struct free_slot *free_slots[CLASS_COUNT];
+static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void slab_prepare(void) { pthread_mutex_lock(&slab_lock); }
+static void slab_parent(void) { pthread_mutex_unlock(&slab_lock); }
+static void slab_child(void) { pthread_mutex_unlock(&slab_lock); }
+
+/* A child forked while another thread held the lock must not inherit it
+ * held: hold it across fork() ourselves. */
+static void register_atfork(void)
+{
+    pthread_atfork(slab_prepare, slab_parent, slab_child);
+}
 
 static size_t map_size(size_t cap)
 {
@@ -17,9 +52,72 @@ static size_t map_size(size_t cap)
     return (cap + page - 1) / page * page;
 }
 
+/* A private, zero-filled, locked, no-dump mapping of size bytes. */
+static void *map_secret(size_t size)
+{
+    void *mem = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (mem == MAP_FAILED)
+        return NULL;
+    if (madvise(mem, size, MADV_DONTDUMP) != 0)
+        skip_debug("secbuf", "madvise(MADV_DONTDUMP) failed");
+    /* Without CAP_IPC_LOCK the RLIMIT_MEMLOCK budget may run out; the
+     * memory is still cleansed and kept out of core dumps. */
+    if (mlock(mem, size) != 0)
+        skip_debug("secbuf", "mlock failed; key memory may be swapped");
+    return mem;
+}
+
+static int class_of(size_t cap)
+{
+    for (size_t i = 0; i < CLASS_COUNT; i++)
+        if (cap <= slot_sizes[i])
+            return (int)i;
+    return -1;
+}
+
+/* A zero-filled slot of class cls, carving a new chunk when none is free. */
+static void *slot_take(int cls)
+{
+    struct free_slot *s;
+
+    pthread_once(&atfork_once, register_atfork);
+    pthread_mutex_lock(&slab_lock);
+    if (free_slots[cls] == NULL) {
+        unsigned char *chunk = map_secret(CHUNK_SIZE);
+        size_t size = slot_sizes[cls];
+
+        for (size_t off = 0; chunk && off + size <= CHUNK_SIZE; off += size) {
+            struct free_slot *fresh = (struct free_slot *)(chunk + off);
+            fresh->next = free_slots[cls];
+            free_slots[cls] = fresh;
+        }
+    }
+    s = free_slots[cls];
+    if (s != NULL) {
+        free_slots[cls] = s->next;
+        s->next = NULL; /* the slot is all zeros again */
+    }
+    pthread_mutex_unlock(&slab_lock);
+    return s;
+}
+
+/* Takes back a slot the caller has cleansed. */
+static void slot_give(void *mem, int cls)
+{
+    struct free_slot *s = mem;
+
+    pthread_mutex_lock(&slab_lock);
+    s->next = free_slots[cls];
+    free_slots[cls] = s;
+    pthread_mutex_unlock(&slab_lock);
+}
+
 skip_secbuf *skip_secbuf_new(size_t cap)
 {
     skip_secbuf *buf;
+    int cls = class_of(cap);
     void *mem;
 
     if (cap == 0)
@@ -27,20 +125,11 @@ skip_secbuf *skip_secbuf_new(size_t cap)
     buf = calloc(1, sizeof(*buf));
     if (buf == NULL)
         return NULL;
-    /* A private mapping of its own: MADV_DONTDUMP works on whole pages,
-     * and no other allocation shares (or dumps) these pages. */
-    mem = mmap(NULL, map_size(cap), PROT_READ | PROT_WRITE,
-               MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (mem == MAP_FAILED) {
+    mem = cls >= 0 ? slot_take(cls) : map_secret(map_size(cap));
+    if (mem == NULL) {
         free(buf);
         return NULL;
     }
-    if (madvise(mem, map_size(cap), MADV_DONTDUMP) != 0)
-        skip_debug("secbuf", "madvise(MADV_DONTDUMP) failed");
-    /* Without CAP_IPC_LOCK the RLIMIT_MEMLOCK budget may run out; the
-     * buffer is still cleansed and kept out of core dumps. */
-    if (mlock(mem, map_size(cap)) != 0)
-        skip_debug("secbuf", "mlock failed; key memory may be swapped");
     buf->data = mem;
     buf->cap = cap;
     return buf;
@@ -61,16 +150,25 @@ void skip_secbuf_clear(skip_secbuf *buf)
 {
     if (buf == NULL)
         return;
-    OPENSSL_cleanse(buf->data, buf->cap);
+    OPENSSL_cleanse(buf->data, buf->len);
     buf->len = 0;
 }
 
 void skip_secbuf_free(skip_secbuf *buf)
 {
+    int cls;
+
     if (buf == NULL)
         return;
-    OPENSSL_cleanse(buf->data, buf->cap);
-    munlock(buf->data, map_size(buf->cap));
-    munmap(buf->data, map_size(buf->cap));
+    cls = class_of(buf->cap);
+    if (cls >= 0) {
+        /* The whole slot, whatever cap was asked: it goes back zeroed. */
+        OPENSSL_cleanse(buf->data, slot_sizes[cls]);
+        slot_give(buf->data, cls);
+    } else {
+        OPENSSL_cleanse(buf->data, buf->cap);
+        munlock(buf->data, map_size(buf->cap));
+        munmap(buf->data, map_size(buf->cap));
+    }
     free(buf);
 }

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Memory for key bytes and anything that held them (hex, HTTP bodies):
- * page-aligned, mlock()ed so it is never swapped, MADV_DONTDUMP so it never
- * reaches a core file, and cleansed before it is unmapped. */
+ * mlock()ed so it is never swapped, MADV_DONTDUMP so it never reaches a
+ * core file, and cleansed before it is reused or unmapped. Small buffers
+ * share locked chunks (a slot each); see secbuf.c. */
 #ifndef SKIP_SECBUF_H
 #define SKIP_SECBUF_H
 
@@ -19,7 +20,9 @@ skip_secbuf *skip_secbuf_new(size_t cap);
 /* A new buffer holding a copy of len bytes. */
 skip_secbuf *skip_secbuf_dup(const void *data, size_t len);
 
-/* Cleanses the whole capacity and sets len to 0; the buffer stays usable. */
+/* Cleanses the bytes in use and sets len to 0; the buffer stays usable.
+ * For buffers whose writers keep len exact (an appending HTTP body);
+ * skip_secbuf_free cleanses the whole capacity whatever len says. */
 void skip_secbuf_clear(skip_secbuf *buf);
 
 /* Cleanses and releases; NULL is a no-op. */
