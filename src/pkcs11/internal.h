@@ -51,6 +51,7 @@ typedef struct slot {
     CK_SLOT_ID id;
     slot_config cfg;
     bool logged_in;
+    size_t session_count; /* open sessions: the login ends at zero */
     /* KP access (kp.c): idle clients and the cached capabilities. */
     skip_client *idle[CLIENT_POOL_MAX];
     size_t idle_count;
@@ -79,6 +80,9 @@ typedef struct object {
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
     unsigned derives;              /* C_DeriveKey calls with it as base */
+    /* A session object's place in its session's list, so closing a
+     * session touches its own objects, not every object held. */
+    struct object *owner_prev, *owner_next;
 } object;
 
 /* --- sessions (session.c) --- */
@@ -95,6 +99,7 @@ typedef struct session {
     void *find;    /* the search in progress (object.c), or NULL */
     time_t fetch_window; /* start of the current fetch-rate window */
     unsigned fetches;    /* KP fetches by search in that window */
+    object *owned;       /* its session objects (owner_next list) */
 } session;
 
 /* --- the module --- */
@@ -135,7 +140,7 @@ object *store_get_locked(CK_OBJECT_HANDLE h);
 object *store_find_by_id_locked(CK_SLOT_ID slot_id, const unsigned char *id,
                                 size_t len);
 void store_remove_locked(object *obj);
-void store_destroy_session_objects_locked(CK_SESSION_HANDLE h);
+void store_destroy_session_objects_locked(session *s);
 /* True when obj may be seen from sess (private objects need login). */
 bool store_visible_locked(const object *obj, const session *sess);
 /* C_Logout: private session objects are destroyed, and private token

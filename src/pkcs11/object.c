@@ -455,9 +455,12 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find != NULL)
         rv = CKR_OPERATION_ACTIVE;
+    /* An exact CKA_ID finds one object at most; other searches may find
+     * every object held. */
     if (rv == CKR_OK && state &&
-        !(state->handles = malloc((dict_count(g_module.objects) + 1) *
-                                  sizeof(CK_OBJECT_HANDLE))))
+        !(state->handles = malloc(
+              ((id_given ? 1 : dict_count(g_module.objects)) + 1) *
+              sizeof(CK_OBJECT_HANDLE))))
         rv = CKR_HOST_MEMORY;
     if (rv == CKR_OK && state == NULL)
         rv = CKR_HOST_MEMORY;

@@ -58,6 +58,7 @@ CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
         rv = CKR_HOST_MEMORY;
         goto out;
     }
+    slot_get_locked(slotID)->session_count++;
     *ph = s->handle;
 out:
     pthread_mutex_unlock(&g_module.lock);
@@ -79,21 +80,6 @@ static void collect(void *value, void *arg)
         c->handles[c->count++] = s->handle;
 }
 
-static void count_in_slot(void *value, void *arg)
-{
-    struct slot_sessions *c = arg;
-
-    c->count += ((session *)value)->slot_id == c->slot_id;
-}
-
-static size_t slot_session_count_locked(CK_SLOT_ID slot_id)
-{
-    struct slot_sessions c = {slot_id, NULL, 0};
-
-    dict_each(g_module.sessions, count_in_slot, &c);
-    return c.count;
-}
-
 static void close_locked(session *s)
 {
     CK_SLOT_ID slot_id = s->slot_id;
@@ -101,11 +87,13 @@ static void close_locked(session *s)
 
     session_op_end_locked(s);
     session_find_end_locked(s);
-    store_destroy_session_objects_locked(s->handle);
+    store_destroy_session_objects_locked(s);
     dict_remove(g_module.sessions, &s->handle, sizeof(s->handle));
     free(s);
     sl = slot_get_locked(slot_id);
-    if (sl && sl->logged_in && slot_session_count_locked(slot_id) == 0) {
+    if (sl)
+        sl->session_count--;
+    if (sl && sl->logged_in && sl->session_count == 0) {
         /* The last session closed: the login ends, as with C_Logout. */
         if (sl->cfg.has_pin)
             store_logout_locked(slot_id);

@@ -17,6 +17,33 @@ static size_t id_key(CK_SLOT_ID slot_id, const unsigned char *id, size_t len,
     return sizeof(slot_id) + len;
 }
 
+/* Links a session object into its session's list, or takes it out. */
+static void link_owned(object *obj)
+{
+    session *s = obj->session ? session_get_locked(obj->session) : NULL;
+
+    if (s == NULL)
+        return;
+    obj->owner_prev = NULL;
+    obj->owner_next = s->owned;
+    if (s->owned)
+        s->owned->owner_prev = obj;
+    s->owned = obj;
+}
+
+static void unlink_owned(object *obj)
+{
+    session *s = obj->session ? session_get_locked(obj->session) : NULL;
+
+    if (obj->owner_prev)
+        obj->owner_prev->owner_next = obj->owner_next;
+    else if (s && s->owned == obj)
+        s->owned = obj->owner_next;
+    if (obj->owner_next)
+        obj->owner_next->owner_prev = obj->owner_prev;
+    obj->owner_prev = obj->owner_next = NULL;
+}
+
 CK_RV store_add_locked(object *obj)
 {
     unsigned char key[sizeof(CK_SLOT_ID) + SKIP_KEYID_MAX];
@@ -36,6 +63,7 @@ CK_RV store_add_locked(object *obj)
             return CKR_HOST_MEMORY;
         }
     }
+    link_owned(obj);
     return CKR_OK;
 }
 
@@ -59,6 +87,7 @@ void store_remove_locked(object *obj)
     unsigned char key[sizeof(CK_SLOT_ID) + SKIP_KEYID_MAX];
 
     dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+    unlink_owned(obj);
     if (obj->id && obj->local &&
         dict_get(g_module.objects_by_id, key,
                  id_key(obj->slot_id, obj->id, obj->id_len, key)) == obj)
@@ -77,34 +106,13 @@ void object_free(object *obj)
     free(obj);
 }
 
-struct owned {
-    CK_SESSION_HANDLE session;
-    object **found;
-    size_t count;
-};
-
-static void collect_owned(void *value, void *arg)
+void store_destroy_session_objects_locked(session *s)
 {
-    object *obj = value;
-    struct owned *o = arg;
-
-    if (obj->session == o->session)
-        o->found[o->count++] = obj;
-}
-
-void store_destroy_session_objects_locked(CK_SESSION_HANDLE h)
-{
-    struct owned o = {h, NULL, 0};
-
-    o.found = malloc((dict_count(g_module.objects) + 1) * sizeof(object *));
-    if (o.found == NULL)
-        return;
-    dict_each(g_module.objects, collect_owned, &o);
-    for (size_t i = 0; i < o.count; i++) {
-        store_remove_locked(o.found[i]);
-        object_free(o.found[i]);
+    while (s->owned) {
+        object *obj = s->owned;
+        store_remove_locked(obj); /* unlinks it from s->owned */
+        object_free(obj);
     }
-    free(o.found);
 }
 
 bool store_visible_locked(const object *obj, const session *sess)

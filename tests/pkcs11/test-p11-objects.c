@@ -415,6 +415,35 @@ static void find_and_destroy(void **state)
                      CKR_OBJECT_HANDLE_INVALID);
 }
 
+/* Closing a session destroys its own session objects, in any order of
+ * creation and destruction, and nothing of another session's. */
+static void closing_a_session_ends_only_its_objects(void **state)
+{
+    CK_SESSION_HANDLE other;
+    CK_OBJECT_HANDLE mine[4], theirs[3];
+    CK_ULONG len;
+    CK_ATTRIBUTE get = {CKA_VALUE_LEN, &len, sizeof(len)};
+
+    assert_int_equal(p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+                                        NULL, NULL, &other), CKR_OK);
+    for (int i = 0; i < 4; i++)
+        mine[i] = p11_import(s, CKK_GENERIC_SECRET, tc1_key, 20, NULL, 0);
+    for (int i = 0; i < 3; i++)
+        theirs[i] = p11_import(other, CKK_GENERIC_SECRET, tc1_key, 20, NULL, 0);
+    /* Unlink from the head, the middle and the tail of each list. */
+    assert_int_equal(p11->C_DestroyObject(s, mine[3]), CKR_OK);
+    assert_int_equal(p11->C_DestroyObject(s, mine[1]), CKR_OK);
+    assert_int_equal(p11->C_DestroyObject(other, theirs[0]), CKR_OK);
+    assert_int_equal(p11->C_CloseSession(other), CKR_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(p11->C_GetAttributeValue(s, theirs[i], &get, 1),
+                         CKR_OBJECT_HANDLE_INVALID);
+    assert_int_equal(p11->C_GetAttributeValue(s, mine[0], &get, 1), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, mine[2], &get, 1), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, mine[1], &get, 1),
+                     CKR_OBJECT_HANDLE_INVALID);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -427,6 +456,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(generate_templates_refused_before_the_kp,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(find_and_destroy, setup, teardown),
+        cmocka_unit_test_setup_teardown(closing_a_session_ends_only_its_objects,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
