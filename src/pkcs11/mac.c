@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* HMAC-SHA-256/384/512 sign and verify, single- and multi-part, on keys in
- * the HMAC role. A key whose role is still open takes the HMAC role here. */
+ * the HMAC role. A key whose role is still open takes the HMAC role here.
+ *
+ * Only C_SignInit/C_VerifyInit key the MAC under the module lock (the key
+ * must not be destroyed meanwhile); the MAC itself is computed without it,
+ * on state taken out of the session, so threads on other sessions run in
+ * parallel. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
@@ -8,6 +13,7 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +30,17 @@ void mac_state_free(void *data)
         EVP_MAC_CTX_free(m->ctx); /* OpenSSL cleanses the key copy */
         free(m);
     }
+}
+
+/* OpenSSL's HMAC, fetched once: a fetch per operation takes OpenSSL's
+ * global lock, which serialises threads. Kept for the process's life, as
+ * OpenSSL's own state is (C_Finalize never tears OpenSSL down). */
+static EVP_MAC *hmac_impl;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void fetch_hmac(void)
+{
+    hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 static const char *digest_of(CK_MECHANISM_TYPE mech, size_t *full,
@@ -70,7 +87,6 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     bool general;
     size_t full = 0, out_len;
     OSSL_PARAM params[2];
-    EVP_MAC *hmac;
     session *sess;
     object *key;
 
@@ -84,6 +100,17 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     out_len = mac_length(pMechanism, full, general);
     if (out_len == 0)
         return CKR_MECHANISM_PARAM_INVALID;
+
+    pthread_once(&hmac_once, fetch_hmac);
+    m = calloc(1, sizeof(*m));
+    if (m == NULL || hmac_impl == NULL ||
+        (m->ctx = EVP_MAC_CTX_new(hmac_impl)) == NULL) {
+        mac_state_free(m);
+        return CKR_HOST_MEMORY;
+    }
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                                 (char *)digest, 0);
+    params[1] = OSSL_PARAM_construct_end();
 
     pthread_mutex_lock(&g_module.lock);
     sess = session_get_locked(h);
@@ -108,20 +135,7 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
         goto out;
     }
-    m = calloc(1, sizeof(*m));
-    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    if (m == NULL || hmac == NULL) {
-        EVP_MAC_free(hmac);
-        rv = CKR_HOST_MEMORY;
-        goto out;
-    }
-    m->ctx = EVP_MAC_CTX_new(hmac);
-    EVP_MAC_free(hmac);
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
-    if (m->ctx == NULL ||
-        EVP_MAC_init(m->ctx, key->value->data, key->value->len, params) != 1) {
+    if (EVP_MAC_init(m->ctx, key->value->data, key->value->len, params) != 1) {
         rv = CKR_FUNCTION_FAILED;
         goto out;
     }
@@ -136,7 +150,9 @@ out:
     return rv;
 }
 
-/* The session's MAC state when an operation of this kind is active. */
+/* The session's MAC state when an operation of this kind is active. While
+ * another call on the session computes (its state taken out), the
+ * operation is active but its state is absent. */
 static CK_RV active_locked(CK_SESSION_HANDLE h, bool verify, session **sess,
                            struct mac_state **m)
 {
@@ -146,7 +162,27 @@ static CK_RV active_locked(CK_SESSION_HANDLE h, bool verify, session **sess,
     if ((*sess)->op != (verify ? OP_VERIFY : OP_SIGN))
         return CKR_OPERATION_NOT_INITIALIZED;
     *m = (*sess)->op_data;
-    return CKR_OK;
+    return *m ? CKR_OK : CKR_OPERATION_ACTIVE;
+}
+
+/* Returns state taken out of session h: back into it to go on (keep), or
+ * the operation ends. If the session closed meanwhile, the state is freed. */
+static void give_back(CK_SESSION_HANDLE h, struct mac_state *m, bool keep)
+{
+    session *sess;
+
+    pthread_mutex_lock(&g_module.lock);
+    sess = session_get_locked(h);
+    if (sess && sess->op != OP_NONE && sess->op_data == NULL) {
+        if (keep) {
+            sess->op_data = m;
+            m = NULL;
+        } else {
+            sess->op = OP_NONE;
+        }
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    mac_state_free(m);
 }
 
 CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
@@ -160,14 +196,18 @@ CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = active_locked(h, verify, &sess, &m);
-    if (rv == CKR_OK && pPart == NULL && ulPartLen != 0)
+    if (rv == CKR_OK && pPart == NULL && ulPartLen != 0) {
         rv = CKR_ARGUMENTS_BAD;
-    else if (rv == CKR_OK && EVP_MAC_update(m->ctx, pPart, ulPartLen) != 1)
-        rv = CKR_FUNCTION_FAILED;
-    if (rv != CKR_OK && rv != CKR_SESSION_HANDLE_INVALID &&
-        rv != CKR_OPERATION_NOT_INITIALIZED)
         session_op_end_locked(sess); /* every error ends the operation */
+    } else if (rv == CKR_OK) {
+        sess->op_data = NULL; /* ours until give_back */
+    }
     pthread_mutex_unlock(&g_module.lock);
+    if (rv != CKR_OK)
+        return rv;
+    if (EVP_MAC_update(m->ctx, pPart, ulPartLen) != 1)
+        rv = CKR_FUNCTION_FAILED;
+    give_back(h, m, rv == CKR_OK);
     return rv;
 }
 
@@ -193,32 +233,37 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
     CK_RV rv = module_ready();
     struct mac_state *m;
     session *sess;
+    bool compute = false;
 
     if (rv != CKR_OK)
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = active_locked(h, false, &sess, &m);
-    if (rv != CKR_OK)
-        goto out;
-    if (pulSignatureLen == NULL || (single && pData == NULL && ulDataLen)) {
+    if (rv != CKR_OK) {
+        /* nothing to end */
+    } else if (pulSignatureLen == NULL || (single && pData == NULL && ulDataLen)) {
         rv = CKR_ARGUMENTS_BAD;
+        session_op_end_locked(sess);
     } else if (pSignature == NULL) {
         /* A length query leaves the operation running. */
         *pulSignatureLen = m->out_len;
-        goto out;
     } else if (*pulSignatureLen < m->out_len) {
         *pulSignatureLen = m->out_len;
         rv = CKR_BUFFER_TOO_SMALL;
-        goto out;
-    } else if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1) {
+    } else {
+        sess->op_data = NULL; /* ours until give_back */
+        compute = true;
+    }
+    pthread_mutex_unlock(&g_module.lock);
+    if (!compute)
+        return rv;
+    if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1) {
         rv = CKR_FUNCTION_FAILED;
     } else {
         rv = finish(m, pSignature);
         *pulSignatureLen = m->out_len;
     }
-    session_op_end_locked(sess);
-out:
-    pthread_mutex_unlock(&g_module.lock);
+    give_back(h, m, false);
     return rv;
 }
 
@@ -247,8 +292,11 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = active_locked(h, true, &sess, &m);
+    if (rv == CKR_OK)
+        sess->op_data = NULL; /* ours until give_back, which ends it */
+    pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
-        goto out;
+        return rv;
     if (pSignature == NULL || (single && pData == NULL && ulDataLen))
         rv = CKR_ARGUMENTS_BAD;
     else if (ulSignatureLen != m->out_len)
@@ -259,9 +307,7 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
              CRYPTO_memcmp(mac, pSignature, m->out_len) != 0)
         rv = CKR_SIGNATURE_INVALID;
     OPENSSL_cleanse(mac, sizeof(mac));
-    session_op_end_locked(sess);
-out:
-    pthread_mutex_unlock(&g_module.lock);
+    give_back(h, m, false);
     return rv;
 }
 
