@@ -20,6 +20,7 @@ unit_tests = \
 	test-prf \
 	test-routes \
 	test-secbuf \
+	test-hmac \
 	$(NULL)
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -33,6 +34,7 @@ test_kpd_config_SOURCES = tests/unit/test-kpd-config.c $(FIXTURE)
 test_prf_SOURCES = tests/unit/test-prf.c $(FIXTURE)
 test_routes_SOURCES = tests/unit/test-routes.c $(FIXTURE)
 test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
+test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
 test_json_CFLAGS = $(UNIT_CFLAGS)
 test_url_CFLAGS = $(UNIT_CFLAGS)
@@ -42,6 +44,7 @@ test_kpd_config_CFLAGS = $(UNIT_CFLAGS)
 test_prf_CFLAGS = $(UNIT_CFLAGS)
 test_routes_CFLAGS = $(UNIT_CFLAGS)
 test_secbuf_CFLAGS = $(UNIT_CFLAGS)
+test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
 test_json_LDADD = $(UNIT_LDADD)
 test_url_LDADD = $(UNIT_LDADD)
@@ -51,6 +54,7 @@ test_kpd_config_LDADD = $(UNIT_LDADD)
 test_prf_LDADD = $(UNIT_LDADD)
 test_routes_LDADD = $(UNIT_LDADD)
 test_secbuf_LDADD = $(UNIT_LDADD)
+test_hmac_LDADD = $(UNIT_LDADD)
 
 integration_tests = \
 	tests/integration/wire-psk13.sh \

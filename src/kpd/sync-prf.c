@@ -13,7 +13,6 @@
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <openssl/rand.h>
 #include <stdio.h>
@@ -22,6 +21,7 @@
 #include <time.h>
 
 #include "skip/hex.h"
+#include "skip/hmac.h"
 #include "skip/log.h"
 #include "skip/psk.h"
 
@@ -57,7 +57,6 @@ struct prf {
     uint64_t hwm_ms;  /* keyIds are minted only with times below this */
     uint64_t last_ms; /* time of the last keyId minted */
     unsigned seq;     /* its sequence number within that millisecond */
-    EVP_KDF *hkdf;
 };
 
 static uint64_t wall_clock_ms(void)
@@ -72,42 +71,15 @@ uint64_t (*kpd_clock_ms)(void) = wall_clock_ms;
 
 /* --- primitives ------------------------------------------------------ */
 
-/* HKDF-SHA256; salt NULL means expand-only with key as the PRK. */
-static bool hkdf(struct prf *p, const unsigned char *key, size_t key_len,
-                 const unsigned char *salt, size_t salt_len,
-                 const void *info, size_t info_len, unsigned char *out,
-                 size_t out_len)
-{
-    int mode = salt ? EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND
-                    : EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(p->hkdf);
-    OSSL_PARAM params[6], *q = params;
-    bool ok;
-
-    if (ctx == NULL)
-        return false;
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
-    *q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
-                                             key_len);
-    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
-                                             info_len);
-    if (salt)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                 (void *)salt, salt_len);
-    *q = OSSL_PARAM_construct_end();
-    ok = EVP_KDF_derive(ctx, out, out_len, params) == 1;
-    EVP_KDF_CTX_free(ctx);
-    return ok;
-}
 
 /* S_(e+1) = HKDF-Expand(S_e, "skip-kpd ratchet", 32). */
 static skip_secbuf *ratchet(struct prf *p, const skip_secbuf *secret)
 {
     skip_secbuf *next = skip_secbuf_new(SECRET_LEN);
 
-    if (next && !hkdf(p, secret->data, secret->len, NULL, 0, LABEL_RATCHET,
-                      strlen(LABEL_RATCHET), next->data, SECRET_LEN)) {
+    if (next && !skip_hkdf_sha256(secret->data, secret->len, NULL, 0,
+                                  LABEL_RATCHET, strlen(LABEL_RATCHET),
+                                  next->data, SECRET_LEN)) {
         skip_secbuf_free(next);
         return NULL;
     }
@@ -143,8 +115,9 @@ static bool keyid_mac(struct prf *p, const skip_secbuf *secret,
                       const char *issuer, const char *receiver,
                       unsigned char *mac)
 {
-    unsigned char k_mac[32], msg[ID_HEADER + 2 * 256 + 2], full[32];
-    unsigned int full_len = 0;
+    unsigned char k_mac[32], msg[ID_HEADER + 2 * 256 + 2];
+    unsigned char full[EVP_MAX_MD_SIZE];
+    size_t full_len = 0;
     size_t n;
     bool ok;
 
@@ -152,10 +125,10 @@ static bool keyid_mac(struct prf *p, const skip_secbuf *secret,
     n = direction(msg + ID_HEADER, sizeof(msg) - ID_HEADER, "", 0, issuer,
                   receiver);
     ok = n > 0 &&
-         hkdf(p, secret->data, secret->len, NULL, 0, LABEL_MAC,
-              strlen(LABEL_MAC), k_mac, sizeof(k_mac)) &&
-         HMAC(EVP_sha256(), k_mac, sizeof(k_mac), msg, ID_HEADER + n, full,
-              &full_len) != NULL;
+         skip_hkdf_sha256(secret->data, secret->len, NULL, 0, LABEL_MAC,
+                          strlen(LABEL_MAC), k_mac, sizeof(k_mac)) &&
+         skip_hmac("SHA256", k_mac, sizeof(k_mac), msg, ID_HEADER + n, full,
+                   &full_len);
     if (ok)
         memcpy(mac, full, id_len - ID_HEADER);
     OPENSSL_cleanse(k_mac, sizeof(k_mac));
@@ -176,8 +149,8 @@ static skip_secbuf *derive_key(struct prf *p, const skip_secbuf *secret,
     skip_secbuf *key = skip_secbuf_new(key_len);
 
     if (key == NULL || n == 0 ||
-        !hkdf(p, secret->data, secret->len, id, id_len, info, n, key->data,
-              key_len)) {
+        !skip_hkdf_sha256(secret->data, secret->len, id, id_len, info, n,
+                          key->data, key_len)) {
         skip_secbuf_free(key);
         return NULL;
     }
@@ -549,7 +522,6 @@ static void prf_free(kpd_sync *sync)
         peer_clear(&p->peers[i]);
     free(p->peers);
     kpd_ledger_free(p->ledger);
-    EVP_KDF_free(p->hkdf);
     free(p->hwm_path);
     free(p->local_id);
     free(p);
@@ -596,13 +568,12 @@ skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
     p->id_len = cfg->key_id_bits / 8;
     p->lifetime_ms = (uint64_t)cfg->key_lifetime_s * 1000u;
     p->interval_ms = (uint64_t)cfg->ratchet_interval_s * 1000u;
-    p->hkdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     p->local_id = strdup(cfg->local_id);
     snprintf(path, sizeof(path), "%s/issue.hwm", cfg->state_dir);
     p->hwm_path = strdup(path);
-    if (p->hkdf == NULL || p->local_id == NULL || p->hwm_path == NULL) {
+    if (p->local_id == NULL || p->hwm_path == NULL) {
         prf_free(&p->base);
-        return skip_err_set(err, SKIP_E_INTERNAL, "HKDF unavailable or out of "
+        return skip_err_set(err, SKIP_E_INTERNAL, "out of "
                             "memory");
     }
     snprintf(path, sizeof(path), "%s/delivered.log", cfg->state_dir);

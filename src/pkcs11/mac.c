@@ -5,15 +5,15 @@
  * Only C_SignInit/C_VerifyInit key the MAC under the module lock (the key
  * must not be destroyed meanwhile); the MAC itself is computed without it,
  * on state taken out of the session, so threads on other sessions run in
- * parallel. */
+ * parallel; the context is a copy of an unkeyed template (skip/hmac.h), so
+ * no call looks HMAC up in OpenSSL's locked method store. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
+#include "skip/hmac.h"
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -30,17 +30,6 @@ void mac_state_free(void *data)
         EVP_MAC_CTX_free(m->ctx); /* OpenSSL cleanses the key copy */
         free(m);
     }
-}
-
-/* OpenSSL's HMAC, fetched once: a fetch per operation takes OpenSSL's
- * global lock, which serialises threads. Kept for the process's life, as
- * OpenSSL's own state is (C_Finalize never tears OpenSSL down). */
-static EVP_MAC *hmac_impl;
-static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
-
-static void fetch_hmac(void)
-{
-    hmac_impl = EVP_MAC_fetch(NULL, "HMAC", NULL);
 }
 
 static const char *digest_of(CK_MECHANISM_TYPE mech, size_t *full,
@@ -86,7 +75,6 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     const char *digest;
     bool general;
     size_t full = 0, out_len;
-    OSSL_PARAM params[2];
     session *sess;
     object *key;
 
@@ -101,16 +89,11 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     if (out_len == 0)
         return CKR_MECHANISM_PARAM_INVALID;
 
-    pthread_once(&hmac_once, fetch_hmac);
     m = calloc(1, sizeof(*m));
-    if (m == NULL || hmac_impl == NULL ||
-        (m->ctx = EVP_MAC_CTX_new(hmac_impl)) == NULL) {
+    if (m == NULL || (m->ctx = skip_hmac_new(digest)) == NULL) {
         mac_state_free(m);
         return CKR_HOST_MEMORY;
     }
-    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                                 (char *)digest, 0);
-    params[1] = OSSL_PARAM_construct_end();
 
     pthread_mutex_lock(&g_module.lock);
     sess = session_get_locked(h);
@@ -135,7 +118,7 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
         goto out;
     }
-    if (EVP_MAC_init(m->ctx, key->value->data, key->value->len, params) != 1) {
+    if (EVP_MAC_init(m->ctx, key->value->data, key->value->len, NULL) != 1) {
         rv = CKR_FUNCTION_FAILED;
         goto out;
     }
@@ -241,7 +224,8 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
     rv = active_locked(h, false, &sess, &m);
     if (rv != CKR_OK) {
         /* nothing to end */
-    } else if (pulSignatureLen == NULL || (single && pData == NULL && ulDataLen)) {
+    } else if (pulSignatureLen == NULL ||
+               (single && pData == NULL && ulDataLen)) {
         rv = CKR_ARGUMENTS_BAD;
         session_op_end_locked(sess);
     } else if (pSignature == NULL) {

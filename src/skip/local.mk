@@ -5,6 +5,7 @@ libskip_la_SOURCES = \
 	src/skip/dict.c src/skip/dict.h \
 	src/skip/glob.c src/skip/glob.h \
 	src/skip/hex.c src/skip/hex.h \
+	src/skip/hmac.c src/skip/hmac.h \
 	src/skip/json.c src/skip/json.h \
 	src/skip/log.c src/skip/log.h \
 	src/skip/psk.c src/skip/psk.h \

@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* HMAC (and HKDF on it) without a fetch per use. OpenSSL 3 looks an algorithm up
+ * by name on every fetch, under its global method-store lock; one fetch per
+ * digest for the process's life, and a copy of an unkeyed template per
+ * use, keep threads (and the KP's request loop) off that lock. */
+#ifndef SKIP_HMAC_H
+#define SKIP_HMAC_H
+
+#include <openssl/evp.h>
+
+/* A new, unkeyed HMAC context for digest "SHA256", "SHA384" or "SHA512",
+ * ready for EVP_MAC_init(ctx, key, len, NULL); NULL for another digest or
+ * out of memory. The caller frees it with EVP_MAC_CTX_free. */
+EVP_MAC_CTX *skip_hmac_new(const char *digest);
+
+/* One-shot HMAC into out (room for EVP_MAX_MD_SIZE); 1 on success. */
+int skip_hmac(const char *digest, const void *key, size_t key_len,
+              const void *data, size_t len, unsigned char *out,
+              size_t *out_len);
+
+/* HKDF-SHA256 (RFC 5869) on the HMAC above: OpenSSL 3.0 cannot copy an
+ * HKDF context, so its KDF would look SHA-256 up on every call. With salt
+ * NULL it is expand-only and ikm is the PRK. out_len is at most 255 * 32.
+ * Returns 1 on success; the intermediate values are cleansed. */
+int skip_hkdf_sha256(const void *ikm, size_t ikm_len, const void *salt,
+                     size_t salt_len, const void *info, size_t info_len,
+                     unsigned char *out, size_t out_len);
+
+#endif
