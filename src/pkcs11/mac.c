@@ -148,8 +148,9 @@ static CK_RV active_locked(CK_SESSION_HANDLE h, bool verify, session **sess,
     return *m ? CKR_OK : CKR_OPERATION_ACTIVE;
 }
 
-/* Returns state taken out of session h: back into it to go on (keep), or
- * the operation ends. If the session closed meanwhile, the state is freed. */
+/* Returns state a C_*Update took out of session h: back into it to go on
+ * (keep), or the operation ends. If the session closed meanwhile, the
+ * state is freed. */
 static void give_back(CK_SESSION_HANDLE h, struct mac_state *m, bool keep)
 {
     session *sess;
@@ -235,7 +236,10 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         *pulSignatureLen = m->out_len;
         rv = CKR_BUFFER_TOO_SMALL;
     } else {
-        sess->op_data = NULL; /* ours until give_back */
+        /* The operation ends here whatever the MAC's outcome: the state is
+         * ours alone from now on, and no second lock is needed. */
+        sess->op = OP_NONE;
+        sess->op_data = NULL;
         compute = true;
     }
     pthread_mutex_unlock(&g_module.lock);
@@ -247,7 +251,7 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         rv = finish(m, pSignature);
         *pulSignatureLen = m->out_len;
     }
-    give_back(h, m, false);
+    mac_state_free(m);
     return rv;
 }
 
@@ -276,8 +280,11 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         return rv;
     pthread_mutex_lock(&g_module.lock);
     rv = active_locked(h, true, &sess, &m);
-    if (rv == CKR_OK)
-        sess->op_data = NULL; /* ours until give_back, which ends it */
+    if (rv == CKR_OK) {
+        /* Verification ends with this call: the state is ours alone. */
+        sess->op = OP_NONE;
+        sess->op_data = NULL;
+    }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         return rv;
@@ -291,7 +298,7 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
              CRYPTO_memcmp(mac, pSignature, m->out_len) != 0)
         rv = CKR_SIGNATURE_INVALID;
     OPENSSL_cleanse(mac, sizeof(mac));
-    give_back(h, m, false);
+    mac_state_free(m);
     return rv;
 }
 

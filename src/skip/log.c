@@ -12,6 +12,10 @@
 
 static const char *log_prog = "skip";
 static const char *log_debug_env = "SKIP_DEBUG";
+/* The debug areas, read from the environment at skip_log_init: asking
+ * getenv on every traced call showed in profiles. */
+static const char *log_debug_list;
+static bool log_debug_read;
 static bool log_syslog;
 static skip_log_level log_level = SKIP_LOG_INFO;
 static pthread_mutex_t log_mutex = PTHREAD_MUTEX_INITIALIZER;
@@ -20,6 +24,8 @@ void skip_log_init(const char *prog, const char *debug_env, bool use_syslog)
 {
     log_prog = prog;
     log_debug_env = debug_env;
+    log_debug_list = getenv(debug_env);
+    log_debug_read = true;
     log_syslog = use_syslog;
     if (use_syslog)
         openlog(prog, LOG_PID, LOG_DAEMON);
@@ -63,8 +69,14 @@ void skip_log(skip_log_level level, const char *fmt, ...)
 
 bool skip_debug_enabled(const char *area)
 {
-    const char *list = getenv(log_debug_env);
+    const char *list;
     size_t n = strlen(area);
+
+    if (!log_debug_read) { /* a call before skip_log_init */
+        log_debug_list = getenv(log_debug_env);
+        log_debug_read = true;
+    }
+    list = log_debug_list;
 
     if (list == NULL || *list == '\0')
         return false;
