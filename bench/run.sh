@@ -1,0 +1,172 @@
+#!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
+# `make bench`: speed and memory of skip-pkcs11 and skip-kpd, every figure a
+# ratio against a baseline measured in the same run (SoftHSM2, raw libcurl,
+# nginx, or ourselves at another size). Writes bench/results.json (one
+# object per row) and prints a table with the machine it ran on.
+set -eu
+top_builddir=${top_builddir:-$(pwd)}
+top_srcdir=${top_srcdir:-$top_builddir}
+out=${BENCH_RESULTS:-$top_srcdir/bench/results.json}
+SOFTHSM=/usr/lib/softhsm/libsofthsm2.so
+MODULE=$top_builddir/.libs/skip-pkcs11.so
+export SKIP_KPD="$top_builddir/skip-kpd"
+KPD_SECONDS=${BENCH_KPD_SECONDS:-5}
+KPD_REQUESTS=${BENCH_KPD_REQUESTS:-1000000}
+
+missing=""
+for tool in wrk:wrk nginx:nginx-light softhsm2-util:softhsm2; do
+    command -v "${tool%%:*}" > /dev/null 2>&1 || missing="$missing ${tool#*:}"
+done
+if [ -n "$missing" ]; then
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "bench: missing packages; as root run: apt-get install -y$missing" >&2
+        exit 1
+    fi
+    # nginx is only started here, from our own config: keep the package's
+    # service from starting, with a policy of our own if there is none.
+    made_policy=no
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+        chmod 755 /usr/sbin/policy-rc.d
+        made_policy=yes
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
+    [ "$made_policy" = no ] || rm -f /usr/sbin/policy-rc.d
+fi
+if ldd "$MODULE" | grep -q 'lib\(asan\|ubsan\)'; then
+    echo "bench: warning: this build has sanitizers on; reconfigure without" \
+        "--enable-asan/--enable-ubsan for figures worth keeping" >&2
+fi
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/skip-bench.XXXXXX")
+nginx_pid=""
+cleanup() {
+    [ -z "$nginx_pid" ] || kill "$nginx_pid" 2> /dev/null || true
+    "$top_builddir/skip-testbed" down "$T/tb" > /dev/null 2>&1 || true
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "bench: $(nproc) cores, $cpu"
+
+# Certificate mode, so raw libcurl and wrk reach skip-kpd with a CA file.
+"$top_builddir/skip-testbed" up "$T/tb" --tls cert13 > /dev/null
+. "$T/tb/env"
+
+mkdir "$T/softhsm"
+printf 'directories.tokendir = %s/softhsm\nobjectstore.backend = file\nlog.level = ERROR\n' \
+    "$T" > "$T/softhsm2.conf"
+export SOFTHSM2_CONF=$T/softhsm2.conf
+softhsm2-util --init-token --free --label bench --so-pin 87654321 --pin 123456 > /dev/null
+
+: > "$T/rows"
+SKIP_PKCS11_CONF=$SKIP_TESTBED_ALICE_MODULE_CONF "$top_builddir/bench-module" \
+    "$MODULE" "$SOFTHSM" 123456 "$SKIP_TESTBED_ALICE_URL" "$T/tb/ca.crt" Bob "$T/rows"
+
+# --- skip-kpd against nginx, both on one core's worth of event loop ---
+# nginx serves a body of the size skip-kpd's /key answers have.
+key_id=$("$top_builddir/skip-tool" -c "$SKIP_TESTBED_ALICE_TOOL_CONF" key Bob |
+    sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p')
+mkdir -p "$T/www"
+chmod 711 "$T" # nginx's workers run as an unprivileged user
+printf '{"keyId":"%s","key":"%s"}' "$key_id" "$(openssl rand -hex 32)" > "$T/www/key.json"
+nginx_port=$(perl -MIO::Socket::INET -e '$s=IO::Socket::INET->new(Listen=>1,LocalAddr=>"127.0.0.1:0") or die; print $s->sockport')
+cat > "$T/nginx.conf" <<EOF
+daemon off;
+worker_processes 1;
+pid $T/nginx.pid;
+error_log $T/nginx.err;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    keepalive_requests 100000000;
+    server {
+        listen 127.0.0.1:$nginx_port ssl;
+        ssl_certificate $T/tb/alice/kpd.crt;
+        ssl_certificate_key $T/tb/alice/kpd.key;
+        ssl_protocols TLSv1.3;
+        ssl_conf_command Ciphersuites TLS_AES_256_GCM_SHA384;
+        location / { root $T/www; default_type application/json; try_files /key.json =404; }
+    }
+}
+EOF
+nginx -c "$T/nginx.conf" -p "$T" &
+nginx_pid=$!
+sleep 0.5
+
+kpd_url="$SKIP_TESTBED_ALICE_URL/key?remoteSystemID=Bob"
+nginx_url="https://127.0.0.1:$nginx_port/key?remoteSystemID=Bob"
+rate() { # URL SECONDS: requests per second, and total requests to $T/total
+    wrk -t2 -c32 -d"$2"s "$1" > "$T/wrk" 2>&1
+    grep -q 'Non-2xx' "$T/wrk" && { cat "$T/wrk" >&2; echo "bench: wrk saw errors" >&2; exit 1; }
+    sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$T/wrk" > "$T/total"
+    sed -n 's/^Requests\/sec: *//p' "$T/wrk"
+}
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+
+rss_cold=$(rss_kb "$SKIP_TESTBED_ALICE_PID")
+rate "$kpd_url" 1 > /dev/null
+rate "$nginx_url" 1 > /dev/null
+# "Start" is the daemon serving: after one second of load has filled its
+# connection buffers and OpenSSL's and libevent's pools. The cold figure is
+# reported beside it.
+rss_start=$(rss_kb "$SKIP_TESTBED_ALICE_PID")
+served=0
+: > "$T/ratios"
+for round in 1 2 3 4 5; do
+    ours=$(rate "$kpd_url" "$KPD_SECONDS")
+    served=$((served + $(cat "$T/total")))
+    base=$(rate "$nginx_url" "$KPD_SECONDS")
+    echo "$ours $base" >> "$T/ratios"
+done
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ours=$(awk '{ print $1 }' "$T/ratios" | median)
+base=$(awk '{ print $2 }' "$T/ratios" | median)
+ratio=$(awk '{ print $1 / $2 }' "$T/ratios" | median)
+met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) ? "true" : "false" }')
+printf '{"row":"kpd keep-alive TLS 1.3","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":">= 0.8","met":%s}\n' \
+    "$ours" "$base" "$ratio" "$met" >> "$T/rows"
+
+# Memory of skip-kpd: RSS after warm-up against RSS after a million requests.
+while [ "$served" -lt "$KPD_REQUESTS" ]; do
+    rate "$kpd_url" 10 > /dev/null
+    served=$((served + $(cat "$T/total")))
+done
+rss_end=$(rss_kb "$SKIP_TESTBED_ALICE_PID")
+growth=$(awk -v a="$rss_end" -v b="$rss_start" 'BEGIN { printf "%.4g", a / b }')
+met=$(awk -v g="$growth" 'BEGIN { print (g <= 1.05) ? "true" : "false" }')
+printf '{"row":"kpd RSS after %d requests","ours":%s,"baseline":%s,"unit":"KiB","ratio":%s,"target":"<= 1.05","met":%s}\n' \
+    "$served" "$rss_end" "$rss_start" "$growth" "$met" >> "$T/rows"
+# Then a second million: the growth of a daemon that has settled.
+rss_settled=$rss_end
+target_served=$((served + KPD_REQUESTS))
+while [ "$served" -lt "$target_served" ]; do
+    rate "$kpd_url" 10 > /dev/null
+    served=$((served + $(cat "$T/total")))
+done
+rss_end=$(rss_kb "$SKIP_TESTBED_ALICE_PID")
+growth=$(awk -v a="$rss_end" -v b="$rss_settled" 'BEGIN { printf "%.4g", a / b }')
+met=$(awk -v g="$growth" 'BEGIN { print (g <= 1.05) ? "true" : "false" }')
+printf '{"row":"kpd RSS over the next %d","ours":%s,"baseline":%s,"unit":"KiB","ratio":%s,"target":"<= 1.05","met":%s}\n' \
+    "$KPD_REQUESTS" "$rss_end" "$rss_settled" "$growth" "$met" >> "$T/rows"
+warm=$(awk -v a="$rss_start" -v b="$rss_cold" 'BEGIN { printf "%.4g", a / b }')
+printf '{"row":"kpd RSS warm-up (1 s)","ours":%s,"baseline":%s,"unit":"KiB","ratio":%s,"target":"reported","met":true}\n' \
+    "$rss_start" "$rss_cold" "$warm" >> "$T/rows"
+
+{
+    echo "["
+    sed '$!s/$/,/' "$T/rows"
+    echo "]"
+} > "$out"
+
+echo
+echo "machine: $(nproc) cores, $cpu"
+printf '%-28s %12s %12s %-6s %8s  %-9s %s\n' row ours baseline unit ratio target met
+sed 's/^{"row":"\([^"]*\)","ours":\([^,]*\),"baseline":\([^,]*\),"unit":"\([^"]*\)","ratio":\([^,]*\),"target":"\([^"]*\)","met":\([a-z]*\)}$/\1|\2|\3|\4|\5|\6|\7/' "$T/rows" |
+    while IFS='|' read -r row o b u r t m; do
+        printf '%-28s %12s %12s %-6s %8s  %-9s %s\n' "$row" "$o" "$b" "$u" "$r" "$t" "$m"
+    done
+echo "bench: results in $out"
