@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skip/hmac.h"
 #include "skip/log.h"
 
 module g_module = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP};
@@ -175,8 +176,12 @@ CK_RV general_finalize(CK_VOID_PTR pReserved)
         rv = CKR_CRYPTOKI_NOT_INITIALIZED;
     } else {
         /* Every key is cleansed here. OpenSSL and curl stay initialised:
-         * the host may still use them, or be exiting through atexit. */
+         * the host may still use them, or be exiting through atexit. Our
+         * own HMAC templates go, so unloading the module leaks nothing;
+         * freeing them after OpenSSL's exit cleanup is safe (counted
+         * references keep what they point to). */
         teardown_locked(false);
+        skip_hmac_release();
     }
     pthread_mutex_unlock(&g_module.lock);
     return rv;

@@ -1,46 +1,66 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* HMAC contexts copied from unkeyed per-digest templates. The templates
- * hold no key; they are made once and kept, as OpenSSL's own state is. */
+ * hold no key; they are made on first use and kept until
+ * skip_hmac_release (the module's C_Finalize), so a host that unloads the
+ * module leaks nothing. */
 #include "config.h"
 #include "hmac.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
-#include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 static const char *const digests[] = {"SHA256", "SHA384", "SHA512"};
 #define DIGEST_COUNT (sizeof(digests) / sizeof(digests[0]))
 
-static EVP_MAC_CTX *templates[DIGEST_COUNT];
-static pthread_once_t templates_once = PTHREAD_ONCE_INIT;
+static _Atomic(EVP_MAC_CTX *) templates[DIGEST_COUNT];
 
-static void make_templates(void)
+/* An unkeyed HMAC context with digest i set; NULL out of memory. */
+static EVP_MAC_CTX *make_template(size_t i)
 {
     EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
+    OSSL_PARAM params[] = {
+        OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
+                                         (char *)digests[i], 0),
+        OSSL_PARAM_construct_end(),
+    };
 
-    for (size_t i = 0; hmac && i < DIGEST_COUNT; i++) {
-        OSSL_PARAM params[] = {
-            OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-                                             (char *)digests[i], 0),
-            OSSL_PARAM_construct_end(),
-        };
-        templates[i] = EVP_MAC_CTX_new(hmac);
-        if (templates[i] && EVP_MAC_CTX_set_params(templates[i], params) != 1) {
-            EVP_MAC_CTX_free(templates[i]);
-            templates[i] = NULL;
-        }
+    EVP_MAC_free(hmac); /* the context keeps its own reference */
+    if (ctx && EVP_MAC_CTX_set_params(ctx, params) != 1) {
+        EVP_MAC_CTX_free(ctx);
+        ctx = NULL;
     }
-    EVP_MAC_free(hmac); /* the contexts keep their own reference */
+    return ctx;
 }
 
 EVP_MAC_CTX *skip_hmac_new(const char *digest)
 {
-    pthread_once(&templates_once, make_templates);
-    for (size_t i = 0; i < DIGEST_COUNT; i++)
-        if (strcmp(digest, digests[i]) == 0)
-            return templates[i] ? EVP_MAC_CTX_dup(templates[i]) : NULL;
+    for (size_t i = 0; i < DIGEST_COUNT; i++) {
+        EVP_MAC_CTX *t, *expected = NULL;
+
+        if (strcmp(digest, digests[i]) != 0)
+            continue;
+        t = atomic_load(&templates[i]);
+        if (t == NULL) {
+            /* Two threads may both make one; the loser frees its own. */
+            t = make_template(i);
+            if (t && !atomic_compare_exchange_strong(&templates[i],
+                                                     &expected, t)) {
+                EVP_MAC_CTX_free(t);
+                t = expected;
+            }
+        }
+        return t ? EVP_MAC_CTX_dup(t) : NULL;
+    }
     return NULL;
+}
+
+void skip_hmac_release(void)
+{
+    for (size_t i = 0; i < DIGEST_COUNT; i++)
+        EVP_MAC_CTX_free(atomic_exchange(&templates[i], NULL));
 }
 
 int skip_hmac(const char *digest, const void *key, size_t key_len,

@@ -13,6 +13,10 @@
  * out of memory. The caller frees it with EVP_MAC_CTX_free. */
 EVP_MAC_CTX *skip_hmac_new(const char *digest);
 
+/* Frees the templates; the next skip_hmac_new makes them again. Not to be
+ * called while another thread uses this file (C_Finalize's contract). */
+void skip_hmac_release(void);
+
 /* One-shot HMAC into out (room for EVP_MAX_MD_SIZE); 1 on success. */
 int skip_hmac(const char *digest, const void *key, size_t key_len,
               const void *data, size_t len, unsigned char *out,

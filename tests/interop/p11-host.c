@@ -110,6 +110,14 @@ static void run_atexit(int early)
         atexit(finalize_at_exit);
     expect("C_OpenSession", open_session(&s), CKR_OK);
     expect("C_GenerateKey", generate(s, &key), CKR_OK);
+    {
+        /* A MAC leaves OpenSSL objects of the module's for C_Finalize. */
+        CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+        unsigned char mac[32];
+        CK_ULONG len = sizeof(mac);
+        expect("C_SignInit", p11->C_SignInit(s, &hmac, key), CKR_OK);
+        expect("C_Sign", p11->C_Sign(s, (CK_BYTE_PTR) "x", 1, mac, &len), CKR_OK);
+    }
 }
 
 int main(int argc, char **argv)
