@@ -73,6 +73,7 @@ integration_tests = \
 	tests/integration/kpd-500.sh \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
+	tests/integration/kpd-one-write.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)

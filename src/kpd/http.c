@@ -101,6 +101,33 @@ static void debug_nodelay(struct evhttp_request *req)
         skip_debug("http", "connection TCP_NODELAY %s", on ? "on" : "off");
 }
 
+/* evhttp queues a reply as two chains, its headers and our body, and
+ * bufferevent_openssl writes each chain as a TLS record of its own: two
+ * records and two write(2) calls per reply, where one would do. This moves
+ * the whole queued output into one locked buffer of ours (so the key's
+ * plaintext never lands in libevent's own, uncleansed memory) and queues
+ * that as a single chain: one record, one write. */
+static void coalesce_output(struct evbuffer *output)
+{
+    size_t len = evbuffer_get_length(output);
+    skip_secbuf *joined;
+
+    if (len == 0 || evbuffer_get_contiguous_space(output) == len)
+        return; /* already one chain */
+    joined = skip_secbuf_new(len);
+    if (joined == NULL)
+        return; /* two records then; still correct */
+    if (evbuffer_remove(output, joined->data, len) != (int)len ||
+        evbuffer_add_reference(output, joined->data, len, free_body,
+                               joined) != 0) {
+        /* Cannot happen with the output in our hands; never send a
+         * partial reply. */
+        skip_log_error("cannot queue a reply; exiting");
+        abort();
+    }
+    joined->len = len;
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
     kpd_ctx *ctx = arg;
@@ -129,8 +156,16 @@ static void on_request(struct evhttp_request *req, void *arg)
         evhttp_send_error(req, 500, NULL);
         return;
     }
-    evhttp_send_reply(req, reply.status, NULL, out);
-    evbuffer_free(out);
+    {
+        /* Taken before the reply: evhttp owns the request afterwards. */
+        struct bufferevent *bev = evhttp_connection_get_bufferevent(
+            evhttp_request_get_connection(req));
+
+        evhttp_send_reply(req, reply.status, NULL, out);
+        evbuffer_free(out);
+        if (bev != NULL)
+            coalesce_output(bufferevent_get_output(bev));
+    }
 }
 
 /* Every accepted connection gets TLS. This callback must never return

@@ -1,0 +1,29 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# skip-kpd sends each reply as one TLS record in one write(2): evhttp
+# queues headers and body as two chains, and skip-kpd joins them in locked
+# memory before they are written. 200 keys over one kept-alive connection
+# take 200 writes, not 400.
+. "$top_srcdir/tests/integration/lib.sh"
+need strace
+
+testbed_up
+alice key Bob > /dev/null # the handshake's writes come before the count
+strace -f -e trace=write -o "$T/writes" -p "$SKIP_TESTBED_ALICE_PID" 2> "$T/strace.err" &
+tracer=$!
+i=0
+until grep -q 'attached' "$T/strace.err" 2>/dev/null; do
+    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+done
+expect_exit 0 "200 keys on one connection" alice --repeat 200 key Bob
+expect_match "... over one connection" "$T/err" '200 requests over 1 connections'
+sleep 0.3
+kill "$tracer"
+wait "$tracer" 2> /dev/null
+writes=$(grep -c '^[0-9]* *write(' "$T/writes")
+# 200 replies and the new connection's handshake (a few records).
+if [ "$writes" -ge 200 ] && [ "$writes" -le 206 ]; then
+    ok "one write per reply ($writes writes for 200 replies and a handshake)"
+else
+    not_ok "one write per reply: $writes writes for 200 replies"
+fi
+finish
