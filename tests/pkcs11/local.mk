@@ -30,8 +30,9 @@ test_p11_kbkdf_LDADD = $(P11_UNIT_LDADD)
 
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \
-	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh
+	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh
 TESTS += $(p11_integration_tests)
-EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh
+EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh \
+	tests/pkcs11/truncating-kp.py
 $(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client p11-threads \
-	skip-kpd skip-testbed
+	skip-kpd skip-testbed skip-pkcs11-server
