@@ -5,8 +5,9 @@
  * Only C_SignInit/C_VerifyInit key the MAC under the module lock (the key
  * must not be destroyed meanwhile); the MAC itself is computed without it,
  * on state taken out of the session, so threads on other sessions run in
- * parallel; the context is a copy of an unkeyed template (skip/hmac.h), so
- * no call looks HMAC up in OpenSSL's locked method store. */
+ * parallel; the context is the thread's spare, re-keyed (skip/hmac.h), so
+ * no call looks HMAC up in OpenSSL's locked method store or touches its
+ * shared reference counts. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
@@ -19,7 +20,8 @@
 
 struct mac_state {
     EVP_MAC_CTX *ctx;
-    size_t out_len; /* bytes given out: full, or the _GENERAL length */
+    const char *digest; /* ctx's digest, to hand it back (skip/hmac.h) */
+    size_t out_len;     /* bytes given out: full, or the _GENERAL length */
 };
 
 void mac_state_free(void *data)
@@ -27,7 +29,7 @@ void mac_state_free(void *data)
     struct mac_state *m = data;
 
     if (m) {
-        EVP_MAC_CTX_free(m->ctx); /* OpenSSL cleanses the key copy */
+        skip_hmac_give(m->ctx, m->digest); /* re-keyed with zeros first */
         free(m);
     }
 }
@@ -90,10 +92,11 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return CKR_MECHANISM_PARAM_INVALID;
 
     m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->ctx = skip_hmac_new(digest)) == NULL) {
-        mac_state_free(m);
+    if (m == NULL || (m->ctx = skip_hmac_take(digest)) == NULL) {
+        free(m);
         return CKR_HOST_MEMORY;
     }
+    m->digest = digest;
 
     pthread_mutex_lock(&g_module.lock);
     sess = session_get_locked(h);

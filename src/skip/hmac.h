@@ -13,8 +13,18 @@
  * out of memory. The caller frees it with EVP_MAC_CTX_free. */
 EVP_MAC_CTX *skip_hmac_new(const char *digest);
 
-/* Frees the templates; the next skip_hmac_new makes them again. Not to be
- * called while another thread uses this file (C_Finalize's contract). */
+/* An unkeyed-or-reused HMAC context for digest, to key with EVP_MAC_init:
+ * the calling thread's spare when it has one (no allocation, no shared
+ * reference counts), else a new copy. Hand it back with skip_hmac_give. */
+EVP_MAC_CTX *skip_hmac_take(const char *digest);
+
+/* Re-keys ctx with zeros (erasing the key's state) and keeps it as the
+ * calling thread's spare, or frees it. NULL is a no-op. */
+void skip_hmac_give(EVP_MAC_CTX *ctx, const char *digest);
+
+/* Frees the templates and the calling thread's spares; the next use makes
+ * them again. Not to be called while another thread uses this file
+ * (C_Finalize's contract). */
 void skip_hmac_release(void);
 
 /* One-shot HMAC into out (room for EVP_MAX_MD_SIZE); 1 on success. */

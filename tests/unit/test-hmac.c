@@ -8,6 +8,7 @@
 #include <openssl/core_names.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
+#include <pthread.h>
 
 #include "skip/hex.h"
 #include "skip/hmac.h"
@@ -103,12 +104,53 @@ static void hkdf_agrees_with_openssl(void **state)
     }
 }
 
+static EVP_MAC_CTX *taken_elsewhere;
+
+static void *take_in_thread(void *arg)
+{
+    taken_elsewhere = skip_hmac_take("SHA256");
+    return arg;
+}
+
+/* A context handed back is erased (re-keyed with zeros) and is the
+ * calling thread's spare: the same thread gets it back, another does not. */
+static void spares_are_erased_and_per_thread(void **state)
+{
+    static const unsigned char zeros[32];
+    unsigned char key[32], mac[EVP_MAX_MD_SIZE], want[EVP_MAX_MD_SIZE];
+    size_t n = 0, wn = 0;
+    EVP_MAC_CTX *ctx = skip_hmac_take("SHA256"), *again;
+    pthread_t other;
+
+    memset(key, 0x42, sizeof(key));
+    assert_non_null(ctx);
+    assert_int_equal(EVP_MAC_init(ctx, key, sizeof(key), NULL), 1);
+    skip_hmac_give(ctx, "SHA256");
+    again = skip_hmac_take("SHA256");
+    assert_ptr_equal(again, ctx);
+    /* Re-initialised without a key, it computes under the zero key: the
+     * 0x42 key left nothing behind. */
+    assert_int_equal(EVP_MAC_init(again, NULL, 0, NULL), 1);
+    assert_int_equal(EVP_MAC_update(again, (const unsigned char *)"data", 4), 1);
+    assert_int_equal(EVP_MAC_final(again, mac, &n, sizeof(mac)), 1);
+    assert_true(skip_hmac("SHA256", zeros, sizeof(zeros), "data", 4, want, &wn));
+    assert_memory_equal(mac, want, 32);
+    skip_hmac_give(again, "SHA256");
+    assert_int_equal(pthread_create(&other, NULL, take_in_thread, NULL), 0);
+    pthread_join(other, NULL);
+    assert_non_null(taken_elsewhere);
+    assert_ptr_not_equal(taken_elsewhere, again);
+    EVP_MAC_CTX_free(taken_elsewhere);
+    skip_hmac_release();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hmac_rfc4231_case2),
         cmocka_unit_test(hkdf_rfc5869_case1),
         cmocka_unit_test(hkdf_agrees_with_openssl),
+        cmocka_unit_test(spares_are_erased_and_per_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
