@@ -512,7 +512,7 @@ int main(int argc, char **argv)
             time_random, 5000, &n4k, false, "reported");
 
     threads_row("threads keygen 2/1", 300, false);
-    threads_row("threads hmac 2/1", 20000, true);
+    threads_row("threads hmac 2/1", 300000, true);
 
     find_rows();
 

@@ -77,6 +77,8 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     const char *digest;
     bool general;
     size_t full = 0, out_len;
+    unsigned char copy[KEY_MAX_LEN];
+    size_t copy_len = 0;
     session *sess;
     object *key;
 
@@ -121,17 +123,44 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
         goto out;
     }
-    if (EVP_MAC_init(m->ctx, key->value->data, key->value->len, NULL) != 1) {
+    /* Keying the MAC (two hash compressions) runs after the lock is
+     * released, on a copy of the key that lives only until then, as
+     * OpenSSL's own keying keeps its padded key on the stack. */
+    if (key->value->len <= sizeof(copy)) {
+        copy_len = key->value->len;
+        memcpy(copy, key->value->data, copy_len);
+    } else if (EVP_MAC_init(m->ctx, key->value->data, key->value->len,
+                            NULL) != 1) {
         rv = CKR_FUNCTION_FAILED;
         goto out;
     }
     m->out_len = out_len;
-    key->role = ROLE_HMAC; /* first use fixes the role */
+    if (key->role != ROLE_HMAC)
+        key->role = ROLE_HMAC; /* first use fixes the role */
     sess->op = verify ? OP_VERIFY : OP_SIGN;
-    sess->op_data = m;
-    m = NULL;
+    sess->op_data = copy_len ? NULL : m; /* NULL: busy until keyed */
+    if (copy_len == 0)
+        m = NULL;
 out:
     pthread_mutex_unlock(&g_module.lock);
+    if (rv == CKR_OK && m != NULL) {
+        bool keyed = EVP_MAC_init(m->ctx, copy, copy_len, NULL) == 1;
+
+        OPENSSL_cleanse(copy, sizeof(copy));
+        pthread_mutex_lock(&g_module.lock);
+        sess = session_get_locked(h);
+        if (sess == NULL || sess->op == OP_NONE || sess->op_data != NULL) {
+            rv = CKR_SESSION_CLOSED; /* closed while we keyed */
+        } else if (!keyed) {
+            sess->op = OP_NONE;
+            rv = CKR_FUNCTION_FAILED;
+        } else {
+            sess->op_data = m;
+            m = NULL;
+        }
+        pthread_mutex_unlock(&g_module.lock);
+    }
+    OPENSSL_cleanse(copy, sizeof(copy));
     mac_state_free(m);
     return rv;
 }
