@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# The manual pages render without a groff warning, carry no unfilled
+# The manual pages render without a groff warning (line adjustment aside:
+# long install paths cannot be adjusted), carry no unfilled
 # @placeholder@, and name every configuration key and option the code
 # accepts, so a new key cannot ship undocumented.
 . "$top_srcdir/tests/integration/lib.sh"
