@@ -160,6 +160,18 @@ static bool conflicts(const CK_ATTRIBUTE *attrs, CK_ULONG i)
     return false;
 }
 
+/* An empty byte array may come as {NULL, 0}; those who copy or compare it
+ * get a pointer to an empty string instead, never NULL. */
+static const CK_ATTRIBUTE empty_label = {CKA_LABEL, (void *)"", 0};
+static const CK_ATTRIBUTE empty_id = {CKA_ID, (void *)"", 0};
+static const CK_ATTRIBUTE empty_value = {CKA_VALUE, (void *)"", 0};
+
+static const CK_ATTRIBUTE *bytes_of(const CK_ATTRIBUTE *a,
+                                    const CK_ATTRIBUTE *empty)
+{
+    return a->pValue == NULL ? empty : a;
+}
+
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *t)
 {
@@ -233,10 +245,14 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                 return CKR_TEMPLATE_INCONSISTENT;
             }
             break;
-        case CKA_LABEL: t->label = a, t->has_label = true; break;
-        case CKA_ID: t->id = a, t->has_id = true; break;
-        case CKA_SKIP_REMOTE_SYSTEM_ID: t->remote = a, t->has_remote = true; break;
-        case CKA_VALUE: t->value = a, t->has_value = true; break;
+        case CKA_LABEL: t->label = bytes_of(a, &empty_label), t->has_label = true; break;
+        case CKA_ID: t->id = bytes_of(a, &empty_id), t->has_id = true; break;
+        case CKA_SKIP_REMOTE_SYSTEM_ID:
+            /* A system id is 1..255 bytes (docs/decisions.md). */
+            ok = a->ulValueLen >= 1 && a->ulValueLen <= 255;
+            t->remote = a, t->has_remote = true;
+            break;
+        case CKA_VALUE: t->value = bytes_of(a, &empty_value), t->has_value = true; break;
         case CKA_START_DATE:
         case CKA_END_DATE:
             ok = a->ulValueLen == 0 || a->ulValueLen == sizeof(CK_DATE);

@@ -1,11 +1,11 @@
 # Fuzz targets: replayed over their seed corpora in `make check`, and run
 # under libFuzzer by `make fuzz` when clang is installed.
-fuzz_targets = json url config request mechanism
+fuzz_targets = json url config request mechanism template
 FUZZ_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LDADD = libkpd.la libskip.la $(OPENSSL_LIBS)
 
 check_PROGRAMS += replay-json replay-url replay-config replay-request \
-	replay-mechanism
+	replay-mechanism replay-template
 replay_json_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-json.c
 replay_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-url.c
 replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-config.c
@@ -21,11 +21,14 @@ replay_request_LDADD = $(FUZZ_LDADD)
 replay_mechanism_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-mechanism.c
 replay_mechanism_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
 replay_mechanism_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
+replay_template_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-template.c
+replay_template_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
+replay_template_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 tests/fuzz/replay.log: replay-json replay-url replay-config replay-request \
-	replay-mechanism
+	replay-mechanism replay-template
 
 # `make fuzz [FUZZ_SECONDS=N]`: each target, instrumented whole (library
 # sources included, so coverage reaches them), for N seconds on a copy of
@@ -55,11 +58,26 @@ fuzz: $(addprefix fuzz-,$(fuzz_targets))
 			-print_final_stats=1 fuzz-work/$$t 2>&1 | \
 			grep -E 'stat::number_of_executed_units|ERROR|SUMMARY' || exit 1; \
 	done
+
+# `make fuzz-long`: each target until FUZZ_LONG_RUNS executions (10 million)
+# or FUZZ_LONG_SECONDS per target, whichever comes first; prints the count.
+FUZZ_LONG_RUNS = 10000000
+FUZZ_LONG_SECONDS = 3600
+fuzz-long: $(addprefix fuzz-,$(fuzz_targets))
+	@for t in $(fuzz_targets); do \
+		mkdir -p fuzz-out/$$t fuzz-work/$$t; \
+		cp $(top_srcdir)/tests/fuzz/corpus/$$t/* fuzz-work/$$t/; \
+		echo "== fuzz-$$t: $(FUZZ_LONG_RUNS) runs or $(FUZZ_LONG_SECONDS) s"; \
+		./fuzz-$$t -runs=$(FUZZ_LONG_RUNS) -max_total_time=$(FUZZ_LONG_SECONDS) \
+			-artifact_prefix=fuzz-out/$$t/ -print_final_stats=1 \
+			fuzz-work/$$t 2>&1 | \
+			grep -E 'stat::number_of_executed_units|stat::new_units_added|ERROR|SUMMARY' || exit 1; \
+	done
 else
-fuzz:
-	@echo "make fuzz needs clang with libFuzzer (apt-get install clang)"; exit 1
+fuzz fuzz-long:
+	@echo "make $@ needs clang with libFuzzer (apt-get install clang)"; exit 1
 endif
-.PHONY: fuzz
+.PHONY: fuzz fuzz-long
 CLEANFILES += $(addprefix fuzz-,$(fuzz_targets))
 clean-local: clean-fuzz
 clean-fuzz:

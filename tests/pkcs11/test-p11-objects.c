@@ -317,6 +317,7 @@ static void create_rules(void **state)
 
 static void generate_templates_refused_before_the_kp(void **state)
 {
+    static char long_id[256];
     CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
     CK_MECHANISM aes = {CKM_AES_KEY_GEN, NULL, 0};
     CK_MECHANISM bad = {CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0};
@@ -338,6 +339,11 @@ static void generate_templates_refused_before_the_kp(void **state)
     CK_ATTRIBUTE sized[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}};
     CK_ATTRIBUTE modifiable[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
                                  {CKA_MODIFIABLE, &yes, 1}};
+    /* Found by fuzz-template: an empty remote given as {NULL, 0}. */
+    CK_ATTRIBUTE empty_remote[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
+                                   {CKA_SKIP_REMOTE_SYSTEM_ID, NULL, 0}};
+    CK_ATTRIBUTE long_remote[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
+                                  {CKA_SKIP_REMOTE_SYSTEM_ID, long_id, 256}};
 
     assert_int_equal(p11->C_GenerateKey(s, &gen, insensitive, 1, &h),
                      CKR_TEMPLATE_INCONSISTENT);
@@ -353,6 +359,12 @@ static void generate_templates_refused_before_the_kp(void **state)
                      CKR_TEMPLATE_INCOMPLETE);
     assert_int_equal(p11->C_GenerateKey(s, &gen, modifiable, 2, &h),
                      CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(p11->C_GenerateKey(s, &gen, empty_remote, 2, &h),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(p11->C_GenerateKey(s, &gen, long_remote, 2, &h),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
+    assert_int_equal(p11->C_FindObjectsInit(s, empty_remote + 1, 1),
+                     CKR_ATTRIBUTE_VALUE_INVALID);
     assert_int_equal(p11->C_GenerateKey(s, &gen, wrong_type, 2, &h),
                      CKR_TEMPLATE_INCONSISTENT);
     assert_int_equal(p11->C_GenerateKey(s, &gen, both_roles, 3, &h),
@@ -415,6 +427,25 @@ static void find_and_destroy(void **state)
                      CKR_OBJECT_HANDLE_INVALID);
 }
 
+/* An empty byte array may come as {NULL, 0}: an empty label. */
+static void empty_label_without_a_buffer(void **state)
+{
+    CK_ATTRIBUTE no_buffer[] = {{CKA_LABEL, NULL, 0}};
+    CK_OBJECT_HANDLE h = p11_import(s, CKK_GENERIC_SECRET, tc1_key, 20,
+                                    no_buffer, 1);
+    CK_ATTRIBUTE get = {CKA_LABEL, NULL, 99};
+    CK_OBJECT_HANDLE found[2];
+    CK_ULONG n = 9;
+
+    assert_int_equal(p11->C_GetAttributeValue(s, h, &get, 1), CKR_OK);
+    assert_int_equal(get.ulValueLen, 0);
+    assert_int_equal(p11->C_FindObjectsInit(s, no_buffer, 1), CKR_OK);
+    assert_int_equal(p11->C_FindObjects(s, found, 2, &n), CKR_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(found[0], h);
+    assert_int_equal(p11->C_FindObjectsFinal(s), CKR_OK);
+}
+
 /* Closing a session destroys its own session objects, in any order of
  * creation and destruction, and nothing of another session's. */
 static void closing_a_session_ends_only_its_objects(void **state)
@@ -458,6 +489,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(find_and_destroy, setup, teardown),
         cmocka_unit_test_setup_teardown(closing_a_session_ends_only_its_objects,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(empty_label_without_a_buffer, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
