@@ -6,83 +6,17 @@
  * module cannot validate a caller's wild pointer, only lengths and values. */
 #include "config.h"
 
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "pkcs11/pkcs11-3.h"
+#include "offline-slot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static CK_FUNCTION_LIST *p11;
-static CK_SESSION_HANDLE session;
 static CK_OBJECT_HANDLE generic_key, aes_key;
-static char dir[] = "/tmp/skip-fuzz-p11-XXXXXX";
-
-static void cleanup(void)
-{
-    char cmd[64];
-
-    p11->C_Finalize(NULL);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "fuzz-mechanism: cannot remove %s\n", dir);
-}
-
-static CK_OBJECT_HANDLE import(CK_KEY_TYPE type, CK_ULONG len)
-{
-    static const unsigned char value[32] = "0123456789abcdef0123456789abcdef";
-    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},
-                        {CKA_KEY_TYPE, &type, sizeof(type)},
-                        {CKA_VALUE, (void *)value, len}};
-    CK_OBJECT_HANDLE h = 0;
-
-    if (p11->C_CreateObject(session, t, 3, &h) != CKR_OK)
-        abort();
-    return h;
-}
 
 static void setup(void)
 {
-    char path[128];
-    FILE *f;
-
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/psk", dir);
-    f = fopen(path, "w");
-    fputs("0x000102030405060708090a0b0c0d0e0f\n", f);
-    fclose(f);
-    snprintf(path, sizeof(path), "%s/module.conf", dir);
-    f = fopen(path, "w");
-    fprintf(f, "[slot Fuzz]\nurl = https://127.0.0.1:1\npsk_identity = f\n"
-               "psk_file = %s/psk\n", dir);
-    fclose(f);
-    setenv("SKIP_PKCS11_CONF", path, 1);
-    if (C_GetFunctionList(&p11) != CKR_OK || p11->C_Initialize(NULL) != CKR_OK ||
-        p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-                           &session) != CKR_OK)
-        abort();
-    generic_key = import(CKK_GENERIC_SECRET, 32);
-    aes_key = import(CKK_AES, 16);
-    atexit(cleanup);
-}
-
-/* A reader over the input: numbers, lengths and pointers into it. */
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint8_t byte(struct input *in)
-{
-    if (in->left == 0)
-        return 0;
-    in->left--;
-    return *in->p++;
+    offline_slot_open("");
+    generic_key = offline_import(CKK_GENERIC_SECRET, 32);
+    aes_key = offline_import(CKK_AES, 16);
 }
 
 static CK_ULONG ulong_from(struct input *in)

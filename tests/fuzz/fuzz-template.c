@@ -9,74 +9,17 @@
 #include "config.h"
 
 #include <stdbool.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
 
-#include "pkcs11/pkcs11-3.h"
+#include "offline-slot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static CK_FUNCTION_LIST *p11;
-static CK_SESSION_HANDLE session;
 static CK_OBJECT_HANDLE held_key;
-static char dir[] = "/tmp/skip-fuzz-template-XXXXXX";
-
-static void cleanup(void)
-{
-    char cmd[64];
-
-    p11->C_Finalize(NULL);
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
-        fprintf(stderr, "fuzz-template: cannot remove %s\n", dir);
-}
 
 static void setup(void)
 {
-    static const unsigned char value[32] = "0123456789abcdef0123456789abcdef";
-    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-    CK_KEY_TYPE type = CKK_GENERIC_SECRET;
-    CK_ATTRIBUTE key[] = {{CKA_CLASS, &cls, sizeof(cls)},
-                          {CKA_KEY_TYPE, &type, sizeof(type)},
-                          {CKA_VALUE, (void *)value, sizeof(value)}};
-    char path[128];
-    FILE *f;
-
-    if (mkdtemp(dir) == NULL)
-        abort();
-    snprintf(path, sizeof(path), "%s/psk", dir);
-    f = fopen(path, "w");
-    fputs("0x000102030405060708090a0b0c0d0e0f\n", f);
-    fclose(f);
-    snprintf(path, sizeof(path), "%s/module.conf", dir);
-    f = fopen(path, "w");
-    fprintf(f, "[slot Fuzz]\nurl = https://127.0.0.1:1\npsk_identity = f\n"
-               "psk_file = %s/psk\nremote = Peer\nconnect_timeout_ms = 200\n",
-            dir);
-    fclose(f);
-    setenv("SKIP_PKCS11_CONF", path, 1);
-    if (C_GetFunctionList(&p11) != CKR_OK || p11->C_Initialize(NULL) != CKR_OK ||
-        p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-                           &session) != CKR_OK ||
-        p11->C_CreateObject(session, key, 3, &held_key) != CKR_OK)
-        abort();
-    atexit(cleanup);
-}
-
-struct input {
-    const uint8_t *p;
-    size_t left;
-};
-
-static uint8_t byte(struct input *in)
-{
-    if (in->left == 0)
-        return 0;
-    in->left--;
-    return *in->p++;
+    offline_slot_open("remote = Peer\nconnect_timeout_ms = 200\n");
+    held_key = offline_import(CKK_GENERIC_SECRET, 32);
 }
 
 /* The attribute types a template can meet, the vendor one included; a

@@ -18,10 +18,12 @@ replay_json_LDADD = $(FUZZ_LDADD)
 replay_url_LDADD = $(FUZZ_LDADD)
 replay_config_LDADD = $(FUZZ_LDADD)
 replay_request_LDADD = $(FUZZ_LDADD)
-replay_mechanism_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-mechanism.c
+replay_mechanism_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-mechanism.c \
+	tests/fuzz/offline-slot.h
 replay_mechanism_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
 replay_mechanism_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
-replay_template_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-template.c
+replay_template_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-template.c \
+	tests/fuzz/offline-slot.h
 replay_template_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
 replay_template_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 
