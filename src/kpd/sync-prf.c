@@ -73,7 +73,7 @@ uint64_t (*kpd_clock_ms)(void) = wall_clock_ms;
 
 
 /* S_(e+1) = HKDF-Expand(S_e, "skip-kpd ratchet", 32). */
-static skip_secbuf *ratchet(struct prf *p, const skip_secbuf *secret)
+static skip_secbuf *ratchet(const skip_secbuf *secret)
 {
     skip_secbuf *next = skip_secbuf_new(SECRET_LEN);
 
@@ -110,7 +110,7 @@ static size_t direction(unsigned char *buf, size_t cap, const char *prefix,
 /* MAC = HMAC-SHA256(K_mac, id[0..10) || issuer || 0x00 || receiver),
  * K_mac = HKDF-Expand(S_e, "skip-kpd keyid mac", 32); truncated to fill
  * the keyId. */
-static bool keyid_mac(struct prf *p, const skip_secbuf *secret,
+static bool keyid_mac(const skip_secbuf *secret,
                       const unsigned char *id, size_t id_len,
                       const char *issuer, const char *receiver,
                       unsigned char *mac)
@@ -138,7 +138,7 @@ static bool keyid_mac(struct prf *p, const skip_secbuf *secret,
 
 /* key = HKDF-SHA256(salt = keyId, IKM = S_e,
  *                   info = "skip-kpd key" 0x00 issuer 0x00 receiver). */
-static skip_secbuf *derive_key(struct prf *p, const skip_secbuf *secret,
+static skip_secbuf *derive_key(const skip_secbuf *secret,
                                const unsigned char *id, size_t id_len,
                                const char *issuer, const char *receiver,
                                size_t key_len)
@@ -260,7 +260,7 @@ static void peer_advance(struct prf *p, struct prf_peer *peer, uint64_t now_ms)
     skip_err err;
 
     while (peer->epoch < cur) {
-        skip_secbuf *next = ratchet(p, peer->secret);
+        skip_secbuf *next = ratchet(peer->secret);
         if (next == NULL) {
             skip_log_error("peer %s: ratchet failed", peer->name);
             return;
@@ -296,7 +296,7 @@ static const skip_secbuf *secret_for(struct prf *p, struct prf_peer *peer,
     if (e + 1 == peer->epoch)
         return peer->prev;
     if (e == peer->epoch + 1)
-        return *scratch = ratchet(p, peer->secret);
+        return *scratch = ratchet(peer->secret);
     return NULL;
 }
 
@@ -380,9 +380,9 @@ static skip_rc prf_issue(kpd_sync *sync, const char *peer_name,
     id[5] = (unsigned char)(size_bits / 8 - 1);
     put_be(id + 6, p->seq, 2);
     if (RAND_bytes(id + 8, 2) != 1 ||
-        !keyid_mac(p, secret, id, p->id_len, p->local_id, peer_name,
+        !keyid_mac(secret, id, p->id_len, p->local_id, peer_name,
                    id + ID_HEADER) ||
-        (*key = derive_key(p, secret, id, p->id_len, p->local_id, peer_name,
+        (*key = derive_key(secret, id, p->id_len, p->local_id, peer_name,
                            size_bits / 8)) == NULL) {
         skip_secbuf_free(scratch);
         return skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
@@ -423,7 +423,7 @@ static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
     if (secret == NULL)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
                             "epoch");
-    if (!keyid_mac(p, secret, id, id_len, peer_name, p->local_id, mac)) {
+    if (!keyid_mac(secret, id, id_len, peer_name, p->local_id, mac)) {
         rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
         goto out;
     }
@@ -435,7 +435,7 @@ static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
         rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId already delivered");
         goto out;
     }
-    *key = derive_key(p, secret, id, id_len, peer_name, p->local_id,
+    *key = derive_key(secret, id, id_len, peer_name, p->local_id,
                       size_bits / 8);
     if (*key == NULL) {
         rc = skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");

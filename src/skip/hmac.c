@@ -38,7 +38,8 @@ static EVP_MAC_CTX *make_template(size_t i)
     return ctx;
 }
 
-EVP_MAC_CTX *skip_hmac_new(const char *digest)
+/* A new copy of digest's template, or NULL for another digest. */
+static EVP_MAC_CTX *hmac_new(const char *digest)
 {
     for (size_t i = 0; i < DIGEST_COUNT; i++) {
         EVP_MAC_CTX *t, *expected = NULL;
@@ -131,7 +132,7 @@ EVP_MAC_CTX *skip_hmac_take(const char *digest)
         s->ctx[i] = NULL;
         return ctx;
     }
-    return skip_hmac_new(digest);
+    return hmac_new(digest);
 }
 
 void skip_hmac_give(EVP_MAC_CTX *ctx, const char *digest)

@@ -1,21 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* HMAC (and HKDF on it) without a fetch per use. OpenSSL 3 looks an algorithm up
- * by name on every fetch, under its global method-store lock; one fetch per
- * digest for the process's life, and a copy of an unkeyed template per
- * use, keep threads (and the KP's request loop) off that lock. */
+/* HMAC (and HKDF on it) without a fetch per use. OpenSSL 3 looks an
+ * algorithm up by name on every fetch, under its global method-store lock;
+ * one unkeyed template per digest, and contexts each thread reuses, keep
+ * threads (and the KP's request loop) off that lock and off OpenSSL's
+ * shared reference counts. */
 #ifndef SKIP_HMAC_H
 #define SKIP_HMAC_H
 
 #include <openssl/evp.h>
 
-/* A new, unkeyed HMAC context for digest "SHA256", "SHA384" or "SHA512",
- * ready for EVP_MAC_init(ctx, key, len, NULL); NULL for another digest or
- * out of memory. The caller frees it with EVP_MAC_CTX_free. */
-EVP_MAC_CTX *skip_hmac_new(const char *digest);
-
-/* An unkeyed-or-reused HMAC context for digest, to key with EVP_MAC_init:
- * the calling thread's spare when it has one (no allocation, no shared
- * reference counts), else a new copy. Hand it back with skip_hmac_give. */
+/* An HMAC context for digest "SHA256", "SHA384" or "SHA512" (NULL for
+ * another digest or out of memory), to key with EVP_MAC_init(ctx, key,
+ * len, NULL): the calling thread's spare when it has one, else a new
+ * copy of the digest's template. Hand it back with skip_hmac_give. */
 EVP_MAC_CTX *skip_hmac_take(const char *digest);
 
 /* Re-keys ctx with zeros (erasing the key's state) and keeps it as the
