@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 skip_rc skip_psk_parse(const char *text, size_t len, skip_secbuf **out,
@@ -58,7 +59,9 @@ skip_rc skip_secret_file_read(const char *path, size_t max, skip_secbuf **out,
                               skip_err *err)
 {
     skip_secbuf *buf;
-    ssize_t n;
+    struct stat st;
+    size_t cap = max + 1;
+    ssize_t n = 0;
     int fd;
 
     *out = NULL;
@@ -66,18 +69,26 @@ skip_rc skip_secret_file_read(const char *path, size_t max, skip_secbuf **out,
     if (fd < 0)
         return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", path,
                             strerror(errno));
-    buf = skip_secbuf_new(max + 1);
+    /* Lock only what a regular file needs (a PSK file is a few hundred
+     * bytes, its limit a megabyte); one byte more shows a file that grew
+     * while it was read. Pipes and devices get the limit. */
+    if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size < max)
+        cap = (size_t)st.st_size + 1;
+    buf = skip_secbuf_new(cap);
     if (buf == NULL) {
         close(fd);
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
     }
-    while ((n = read(fd, buf->data + buf->len, buf->cap - buf->len)) > 0)
+    while (buf->len < buf->cap &&
+           (n = read(fd, buf->data + buf->len, buf->cap - buf->len)) > 0)
         buf->len += (size_t)n;
     close(fd);
-    if (n < 0 || buf->len > max) {
+    if (n < 0 || buf->len == buf->cap) {
+        const char *why = n < 0 ? strerror(errno)
+                          : buf->cap > max ? "file too large"
+                          : "file changed while it was read";
         skip_secbuf_free(buf);
-        return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", path,
-                            n < 0 ? strerror(errno) : "file too large");
+        return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", path, why);
     }
     *out = buf;
     return SKIP_OK;

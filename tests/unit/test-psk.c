@@ -6,6 +6,10 @@
 #include "skip/client.h"
 #include "skip/psk.h"
 
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
 static void hex_and_ascii(void **state)
 {
     skip_secbuf *key;
@@ -37,6 +41,57 @@ static void refused(void **state)
                                SKIP_E_CONFIG);
         CHECK_CASE(bad[i], key == NULL);
     }
+}
+
+/* Writes len bytes of 'k' to a new temporary file; returns its path. */
+static char *temp_file(size_t len)
+{
+    static char path[64];
+    int fd;
+
+    snprintf(path, sizeof(path), "/tmp/skip-test-psk-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    for (size_t i = 0; i < len; i++)
+        assert_int_equal(write(fd, "k", 1), 1);
+    close(fd);
+    return path;
+}
+
+/* A secret file is read whole up to its limit (its buffer sized to the file,
+ * not the limit) and refused, naming the path, one byte over. */
+static void secret_file_limits(void **state)
+{
+    skip_secbuf *buf;
+    skip_err err = {0};
+    char *path;
+
+    path = temp_file(100);
+    assert_int_equal(skip_secret_file_read(path, 1 << 20, &buf, &err), SKIP_OK);
+    assert_int_equal(buf->len, 100);
+    assert_true(buf->cap < 4096);
+    assert_int_equal(buf->data[99], 'k');
+    skip_secbuf_free(buf);
+    unlink(path);
+
+    path = temp_file(64);
+    assert_int_equal(skip_secret_file_read(path, 64, &buf, &err), SKIP_OK);
+    assert_int_equal(buf->len, 64);
+    skip_secbuf_free(buf);
+    unlink(path);
+
+    path = temp_file(65);
+    assert_int_equal(skip_secret_file_read(path, 64, &buf, &err), SKIP_E_CONFIG);
+    assert_null(buf);
+    assert_non_null(strstr(err.detail, path));
+    assert_non_null(strstr(err.detail, "file too large"));
+    unlink(path);
+
+    path = temp_file(0);
+    assert_int_equal(skip_secret_file_read(path, 64, &buf, &err), SKIP_OK);
+    assert_int_equal(buf->len, 0);
+    skip_secbuf_free(buf);
+    unlink(path);
 }
 
 static void client_options(void **state)
@@ -75,6 +130,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(hex_and_ascii),
         cmocka_unit_test(refused),
+        cmocka_unit_test(secret_file_limits),
         cmocka_unit_test(client_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
