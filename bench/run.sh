@@ -14,26 +14,8 @@ export SKIP_KPD="$top_builddir/skip-kpd"
 KPD_SECONDS=${BENCH_KPD_SECONDS:-5}
 KPD_REQUESTS=${BENCH_KPD_REQUESTS:-1000000}
 
-missing=""
-for tool in wrk:wrk nginx:nginx-light softhsm2-util:softhsm2; do
-    command -v "${tool%%:*}" > /dev/null 2>&1 || missing="$missing ${tool#*:}"
-done
-if [ -n "$missing" ]; then
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "bench: missing packages; as root run: apt-get install -y$missing" >&2
-        exit 1
-    fi
-    # nginx is only started here, from our own config: keep the package's
-    # service from starting, with a policy of our own if there is none.
-    made_policy=no
-    if [ ! -e /usr/sbin/policy-rc.d ]; then
-        printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-        chmod 755 /usr/sbin/policy-rc.d
-        made_policy=yes
-    fi
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
-    [ "$made_policy" = no ] || rm -f /usr/sbin/policy-rc.d
-fi
+"$top_srcdir/tests/ensure-tools.sh" bench wrk:wrk nginx:nginx-light \
+    softhsm2-util:softhsm2
 if ldd "$MODULE" | grep -q 'lib\(asan\|ubsan\)'; then
     echo "bench: warning: this build has sanitizers on; reconfigure without" \
         "--enable-asan/--enable-ubsan for figures worth keeping" >&2

@@ -6,14 +6,31 @@ set -u
 
 : "${top_builddir:=$(pwd)}"
 : "${top_srcdir:=$top_builddir}"
-TOOL=$top_builddir/skip-tool
-TESTBED=$top_builddir/skip-testbed
-KPD=$top_builddir/skip-kpd
-export SKIP_KPD="$KPD"
 # A sanitizer report must not pass for one of skip-tool's own exit codes.
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}exitcode=86"
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/skip-test.XXXXXX")
+
+# built NAME: the path to run the built program NAME by. `make memcheck`
+# sets SKIP_TEST_WRAPPER (valgrind and its options); each program then runs
+# through a small script that execs it under the wrapper, so the daemons
+# the testbed starts and every client a test runs are checked too.
+built() {
+    if [ -z "${SKIP_TEST_WRAPPER:-}" ]; then
+        echo "$top_builddir/$1"
+        return
+    fi
+    mkdir -p "$T/wrap"
+    printf '#!/bin/sh\nexec %s "%s" "$@"\n' "$SKIP_TEST_WRAPPER" \
+        "$top_builddir/$1" > "$T/wrap/$1"
+    chmod +x "$T/wrap/$1"
+    echo "$T/wrap/$1"
+}
+
+TOOL=$(built skip-tool)
+TESTBED=$top_builddir/skip-testbed
+KPD=$(built skip-kpd)
+export SKIP_KPD="$KPD"
 failures=0
 checks=0
 cleanup_hooks=""
@@ -32,7 +49,8 @@ cleanup() {
             status=1
         fi
     done
-    rm -rf "$T"
+    # KEEP_T=1 keeps the temp dir (logs, configs) to look at after a run.
+    [ -n "${KEEP_T:-}" ] || rm -rf "$T"
     exit "$status"
 }
 trap cleanup EXIT
@@ -55,6 +73,12 @@ not_ok() {
 testbed_up() {
     "$TESTBED" up "$T" "$@" || { echo "Bail out! skip-testbed up $*"; exit 1; }
     . "$T/env"
+    # Under valgrind a TLS handshake takes seconds: clients wait longer.
+    if [ -n "${SKIP_TEST_WRAPPER:-}" ]; then
+        for conf in "$T"/*/tool.conf "$T"/*/module.conf; do
+            printf 'timeout_ms = 120000\nconnect_timeout_ms = 60000\n' >> "$conf"
+        done
+    fi
 }
 
 alice() { "$TOOL" -c "$SKIP_TESTBED_ALICE_TOOL_CONF" "$@"; }

@@ -6,7 +6,7 @@
 P11_MODULE_DIR=$(pkg-config --variable=p11_module_path p11-kit-1)
 P11KIT_CLIENT=$P11_MODULE_DIR/p11-kit-client.so
 P11KIT_PROXY=$(dirname "$P11_MODULE_DIR")/p11-kit-proxy.so
-SERVER=$top_builddir/skip-pkcs11-server
+SERVER=$(built skip-pkcs11-server)
 
 # A sanitized module needs its runtime loaded before the host's own code;
 # the host's leaks are not ours to report.

@@ -3,8 +3,8 @@
 # p11-client, one per site of skip-testbed.
 . "$top_srcdir/tests/integration/lib.sh"
 
-MODULE=$top_builddir/.libs/skip-pkcs11.so
-P11=$top_builddir/p11-client
+MODULE=${SKIP_TEST_MODULE:-$top_builddir/.libs/skip-pkcs11.so}
+P11=$(built p11-client)
 [ -f "$MODULE" ] || { echo "Bail out! $MODULE not built"; exit 1; }
 
 # p11-client is built with the same sanitizers as the module, so it can

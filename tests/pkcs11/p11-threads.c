@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* p11-threads MODULE THREADS ROUNDS: THREADS threads share one loaded
  * module; each opens its own session and, ROUNDS times, generates a key at
- * the KP, signs with it, finds it by CKA_ID and draws random bytes. Prints
+ * the KP, signs with it in one part and in several (the MACs must agree),
+ * finds it by CKA_ID and draws random bytes. Prints
  * "ok KEYS" when every call succeeded and every key is distinct. */
 #include "config.h"
 
@@ -42,13 +43,19 @@ static void *work(void *arg)
     for (int i = 0; i < rounds && i < 64; i++) {
         CK_OBJECT_HANDLE key, found = 0;
         CK_ATTRIBUTE id = {CKA_ID, w->ids[w->count], 16};
-        unsigned char mac[32], random[64];
-        CK_ULONG mac_len = sizeof(mac), n = 0;
+        unsigned char mac[32], mac2[32], random[64];
+        CK_ULONG mac_len = sizeof(mac), mac2_len = sizeof(mac2), n = 0;
 
         if (p11->C_GenerateKey(s, &gen, tmpl, 3, &key) != CKR_OK ||
             p11->C_GetAttributeValue(s, key, &id, 1) != CKR_OK ||
             p11->C_SignInit(s, &hmac, key) != CKR_OK ||
-            p11->C_Sign(s, (CK_BYTE_PTR) "x", 1, mac, &mac_len) != CKR_OK ||
+            p11->C_Sign(s, (CK_BYTE_PTR) "xy", 2, mac, &mac_len) != CKR_OK ||
+            /* multi-part: the context goes back to this thread's spares */
+            p11->C_SignInit(s, &hmac, key) != CKR_OK ||
+            p11->C_SignUpdate(s, (CK_BYTE_PTR) "x", 1) != CKR_OK ||
+            p11->C_SignUpdate(s, (CK_BYTE_PTR) "y", 1) != CKR_OK ||
+            p11->C_SignFinal(s, mac2, &mac2_len) != CKR_OK ||
+            memcmp(mac, mac2, sizeof(mac)) != 0 ||
             p11->C_FindObjectsInit(s, &id, 1) != CKR_OK ||
             p11->C_FindObjects(s, &found, 1, &n) != CKR_OK ||
             p11->C_FindObjectsFinal(s) != CKR_OK || n != 1 || found != key ||

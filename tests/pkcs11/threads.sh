@@ -1,11 +1,15 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Several threads in one process generate, sign, find and draw random at
-# once through one loaded module (under the sanitizers in CI).
+# once through one loaded module (under the sanitizers in CI). `make tsan`
+# runs it with a ThreadSanitizer build of the module and of p11-threads
+# (SKIP_TEST_MODULE, SKIP_TEST_P11_THREADS) and more rounds.
 . "$top_srcdir/tests/pkcs11/p11-lib.sh"
 
+set -- ${SKIP_TEST_THREADS:-4 8}
+threads=$1 rounds=$2
 testbed_up
-expect_exit 0 "4 threads x 8 rounds of keygen, HMAC, find and random" \
+expect_exit 0 "$threads threads x $rounds rounds of keygen, HMAC, find and random" \
     env SKIP_PKCS11_CONF="$SKIP_TESTBED_ALICE_MODULE_CONF" \
-    "$top_builddir/p11-threads" "$MODULE" 4 8
-expect_match "... 32 distinct keys" "$T/out" '^ok 32$'
+    "${SKIP_TEST_P11_THREADS:-$(built p11-threads)}" "$MODULE" "$threads" "$rounds"
+expect_match "... $((threads * rounds)) distinct keys" "$T/out" "^ok $((threads * rounds))\$"
 finish
