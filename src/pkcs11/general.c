@@ -77,7 +77,7 @@ static void teardown_locked(bool in_forked_child)
         dict_each(g_module.objects, free_object, NULL);
         dict_free(g_module.objects);
     }
-    dict_free(g_module.objects_by_id);
+    id_index_free(g_module.objects_by_id);
     for (size_t i = 0; i < g_module.slot_count; i++) {
         slot *s = &g_module.slots[i];
         if (!in_forked_child)
@@ -142,7 +142,7 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
     g_module.slots = calloc(count ? count : 1, sizeof(slot));
     g_module.sessions = dict_new();
     g_module.objects = dict_new();
-    g_module.objects_by_id = dict_new();
+    g_module.objects_by_id = id_index_new();
     if (!g_module.slots || !g_module.sessions || !g_module.objects ||
         !g_module.objects_by_id) {
         config_free(cfgs, count);

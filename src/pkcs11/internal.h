@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "id-index.h"
 #include "pkcs11-3.h"
 #include "skip/client.h"
 #include "skip/dict.h"
@@ -111,7 +112,9 @@ typedef struct module {
     size_t slot_count;
     dict *sessions;     /* handle -> session */
     dict *objects;      /* handle -> object */
-    dict *objects_by_id;/* (slot, CKA_ID) -> object, SKIP keys only */
+    id_index *objects_by_id; /* (slot, CKA_ID) -> SKIP key */
+    unsigned long removals;  /* objects removed so far: a search's snapshot
+                              * of handles is still valid while unchanged */
     CK_ULONG next_handle;
     unsigned long next_unique;
 } module;
@@ -137,8 +140,9 @@ void session_close_all_locked(CK_SLOT_ID slot_id);
 /* store.c */
 CK_RV store_add_locked(object *obj);
 object *store_get_locked(CK_OBJECT_HANDLE h);
-object *store_find_by_id_locked(CK_SLOT_ID slot_id, const unsigned char *id,
-                                size_t len);
+/* The index entry of the SKIP key with this CKA_ID in the slot, or NULL. */
+const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
+                                        const unsigned char *id, size_t len);
 void store_remove_locked(object *obj);
 void store_destroy_session_objects_locked(session *s);
 /* True when obj may be seen from sess (private objects need login). */

@@ -16,6 +16,7 @@
 struct find_state {
     CK_OBJECT_HANDLE *handles;
     size_t count, pos;
+    unsigned long removals; /* g_module.removals when the snapshot was taken */
 };
 
 void find_state_free(void *data)
@@ -295,6 +296,30 @@ static void collect_match(void *value, void *arg)
         c->state->handles[c->state->count++] = obj->handle;
 }
 
+/* collect_match for an exact-CKA_ID search, from the index entry: the
+ * lookup proved the slot and CKA_ID equal, and every object is a secret
+ * key, so a template of CKA_ID and CKA_CLASS alone (what responders ask)
+ * is answered without reading the object. */
+static void collect_entry(const id_entry *e, struct find_collect *c)
+{
+    const slot *s = slot_get_locked(c->sess->slot_id);
+    const CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
+
+    if (e->private_obj && !s->logged_in && s->cfg.has_pin)
+        return;
+    for (CK_ULONG i = 0; i < c->count; i++) {
+        const CK_ATTRIBUTE *a = &c->attrs[i];
+        if (a->type == CKA_ID)
+            continue;
+        if (a->type == CKA_CLASS && a->ulValueLen == sizeof(secret) &&
+            a->pValue != NULL && memcmp(a->pValue, &secret, sizeof(secret)) == 0)
+            continue;
+        collect_match(e->obj, c); /* something the entry does not hold */
+        return;
+    }
+    c->state->handles[c->state->count++] = e->handle;
+}
+
 /* Whether a search may ask the KP: an exact CKA_ID, nothing that rules out
  * a SKIP key, and login done when the token has a PIN. */
 static bool may_fetch(const key_template *t)
@@ -471,11 +496,12 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         c.attrs = pTemplate;
         c.count = ulCount;
         c.state = state;
+        state->removals = g_module.removals;
         if (id_given) {
-            object *obj = store_find_by_id_locked(sess->slot_id, t.id->pValue,
-                                                  t.id->ulValueLen);
-            if (obj)
-                collect_match(obj, &c);
+            const id_entry *e = store_find_by_id_locked(
+                sess->slot_id, t.id->pValue, t.id->ulValueLen);
+            if (e)
+                collect_entry(e, &c);
         } else {
             dict_each(g_module.objects, collect_match, &c);
         }
@@ -507,8 +533,9 @@ CK_RV object_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR phObject,
         f = sess->find;
         while (n < ulMaxObjectCount && f->pos < f->count) {
             CK_OBJECT_HANDLE ho = f->handles[f->pos++];
-            /* Objects destroyed since the snapshot are skipped. */
-            if (store_get_locked(ho) != NULL)
+            /* Objects removed since the snapshot are skipped (none were
+             * if the count of removals has not moved). */
+            if (f->removals == g_module.removals || store_get_locked(ho) != NULL)
                 phObject[n++] = ho;
         }
         *pulObjectCount = n;

@@ -1,21 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The object store: a dict by handle and, for SKIP keys, a dict by
- * (slot, CKA_ID), so "is this keyId held?" is one lookup. */
+/* The object store: a dict by handle and, for SKIP keys, the CKA_ID index
+ * (id-index.c), so "is this keyId held?" is one lookup that does not read
+ * the object. */
 #include "config.h"
 #include "internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The by-id key: the slot id's bytes, then the keyId. */
-static size_t id_key(CK_SLOT_ID slot_id, const unsigned char *id, size_t len,
-                     unsigned char *out)
-{
-    memcpy(out, &slot_id, sizeof(slot_id));
-    memcpy(out + sizeof(slot_id), id, len);
-    return sizeof(slot_id) + len;
-}
 
 /* Links a session object into its session's list, or takes it out. */
 static void link_owned(object *obj)
@@ -46,9 +38,6 @@ static void unlink_owned(object *obj)
 
 CK_RV store_add_locked(object *obj)
 {
-    unsigned char key[sizeof(CK_SLOT_ID) + SKIP_KEYID_MAX];
-    size_t n;
-
     obj->handle = g_module.next_handle++;
     /* A new handle (as at logout) keeps the object's CKA_UNIQUE_ID. */
     if (obj->unique_id[0] == '\0')
@@ -56,12 +45,9 @@ CK_RV store_add_locked(object *obj)
                  ++g_module.next_unique);
     if (!dict_set(g_module.objects, &obj->handle, sizeof(obj->handle), obj))
         return CKR_HOST_MEMORY;
-    if (obj->id && obj->local) {
-        n = id_key(obj->slot_id, obj->id, obj->id_len, key);
-        if (!dict_set(g_module.objects_by_id, key, n, obj)) {
-            dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
-            return CKR_HOST_MEMORY;
-        }
+    if (obj->id && obj->local && !id_index_add(g_module.objects_by_id, obj)) {
+        dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+        return CKR_HOST_MEMORY;
     }
     link_owned(obj);
     return CKR_OK;
@@ -72,27 +58,21 @@ object *store_get_locked(CK_OBJECT_HANDLE h)
     return dict_get(g_module.objects, &h, sizeof(h));
 }
 
-object *store_find_by_id_locked(CK_SLOT_ID slot_id, const unsigned char *id,
-                                size_t len)
+const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
+                                        const unsigned char *id, size_t len)
 {
-    unsigned char key[sizeof(CK_SLOT_ID) + SKIP_KEYID_MAX];
-
     if (len == 0 || len > SKIP_KEYID_MAX)
         return NULL;
-    return dict_get(g_module.objects_by_id, key, id_key(slot_id, id, len, key));
+    return id_index_find(g_module.objects_by_id, slot_id, id, len);
 }
 
 void store_remove_locked(object *obj)
 {
-    unsigned char key[sizeof(CK_SLOT_ID) + SKIP_KEYID_MAX];
-
     dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
     unlink_owned(obj);
-    if (obj->id && obj->local &&
-        dict_get(g_module.objects_by_id, key,
-                 id_key(obj->slot_id, obj->id, obj->id_len, key)) == obj)
-        dict_remove(g_module.objects_by_id, key,
-                    id_key(obj->slot_id, obj->id, obj->id_len, key));
+    if (obj->id && obj->local)
+        id_index_remove(g_module.objects_by_id, obj);
+    g_module.removals++;
 }
 
 void object_free(object *obj)

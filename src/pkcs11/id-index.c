@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The CKA_ID index (see id-index.h). Linear probing keeps a lookup within
+ * one or two adjacent cache lines; removal shifts later entries back, so
+ * no tombstones accumulate as keys come and go. */
+#include "config.h"
+#include "id-index.h"
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MIN_CAPACITY 64
+
+struct id_index {
+    id_entry *entries;
+    size_t capacity; /* a power of two */
+    size_t count;
+};
+
+/* FNV-1a over the slot id and the keyId. keyIds reach the index only from
+ * the KP or a creating caller, who gains nothing by colliding their own
+ * keys. */
+static uint32_t hash_of(CK_SLOT_ID slot_id, const unsigned char *id, size_t len)
+{
+    uint32_t h = 2166136261u ^ (uint32_t)slot_id;
+
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ id[i]) * 16777619u;
+    return h;
+}
+
+static bool same_id(const id_entry *e, uint32_t h, CK_SLOT_ID slot_id,
+                    const unsigned char *id, size_t len)
+{
+    size_t head = len < ID_INDEX_HEAD ? len : ID_INDEX_HEAD;
+
+    return e->hash == h && e->slot_id == slot_id && e->id_len == len &&
+           memcmp(e->head, id, head) == 0 &&
+           (len <= ID_INDEX_HEAD ||
+            memcmp(e->obj->id + ID_INDEX_HEAD, id + ID_INDEX_HEAD,
+                   len - ID_INDEX_HEAD) == 0);
+}
+
+static void place(id_entry *entries, size_t capacity, const id_entry *e)
+{
+    size_t i = e->hash & (capacity - 1);
+
+    while (entries[i].obj != NULL)
+        i = (i + 1) & (capacity - 1);
+    entries[i] = *e;
+}
+
+static bool resize(id_index *idx, size_t capacity)
+{
+    id_entry *entries = calloc(capacity, sizeof(*entries));
+
+    if (entries == NULL)
+        return false;
+    for (size_t i = 0; i < idx->capacity; i++)
+        if (idx->entries[i].obj != NULL)
+            place(entries, capacity, &idx->entries[i]);
+    free(idx->entries);
+    idx->entries = entries;
+    idx->capacity = capacity;
+    return true;
+}
+
+id_index *id_index_new(void)
+{
+    id_index *idx = calloc(1, sizeof(*idx));
+
+    if (idx != NULL && !resize(idx, MIN_CAPACITY)) {
+        free(idx);
+        return NULL;
+    }
+    return idx;
+}
+
+void id_index_free(id_index *idx)
+{
+    if (idx == NULL)
+        return;
+    free(idx->entries);
+    free(idx);
+}
+
+bool id_index_add(id_index *idx, object *obj)
+{
+    id_entry e = {0};
+
+    if (obj->id_len > UINT8_MAX || obj->slot_id > UINT16_MAX)
+        return false;
+    /* At most 3/4 full, so probes stay short. */
+    if (4 * (idx->count + 1) > 3 * idx->capacity &&
+        !resize(idx, 2 * idx->capacity))
+        return false;
+    e.obj = obj;
+    e.handle = obj->handle;
+    memcpy(e.head, obj->id,
+           obj->id_len < ID_INDEX_HEAD ? obj->id_len : ID_INDEX_HEAD);
+    e.hash = hash_of(obj->slot_id, obj->id, obj->id_len);
+    e.slot_id = (uint16_t)obj->slot_id;
+    e.id_len = (uint8_t)obj->id_len;
+    e.private_obj = obj->private_obj;
+    place(idx->entries, idx->capacity, &e);
+    idx->count++;
+    return true;
+}
+
+const id_entry *id_index_find(const id_index *idx, CK_SLOT_ID slot_id,
+                              const unsigned char *id, size_t len)
+{
+    uint32_t h = hash_of(slot_id, id, len);
+    size_t mask = idx->capacity - 1;
+
+    for (size_t i = h & mask; idx->entries[i].obj != NULL; i = (i + 1) & mask)
+        if (same_id(&idx->entries[i], h, slot_id, id, len))
+            return &idx->entries[i];
+    return NULL;
+}
+
+void id_index_remove(id_index *idx, const object *obj)
+{
+    size_t mask = idx->capacity - 1, hole, i;
+    const id_entry *found = id_index_find(idx, obj->slot_id, obj->id,
+                                          obj->id_len);
+
+    if (found == NULL || found->obj != obj)
+        return;
+    hole = (size_t)(found - idx->entries);
+    idx->entries[hole].obj = NULL;
+    idx->count--;
+    /* Shift back each later entry of the run that the hole now separates
+     * from its home position. */
+    for (i = (hole + 1) & mask; idx->entries[i].obj != NULL; i = (i + 1) & mask) {
+        size_t home = idx->entries[i].hash & mask;
+        bool between = hole <= i ? (home > hole && home <= i)
+                                 : (home > hole || home <= i);
+        if (between)
+            continue;
+        idx->entries[hole] = idx->entries[i];
+        idx->entries[i].obj = NULL;
+        hole = i;
+    }
+}

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The CKA_ID index: (slot, keyId) -> SKIP key, in one flat array.
+ *
+ * A search by CKA_ID is the hot path of a responder (every peer's keyId is
+ * looked up). With 100k keys held the objects do not fit in any cache, so
+ * each entry carries what such a search needs (handle, slot, CKA_PRIVATE
+ * and the keyId's first 16 bytes, all of a SKIP keyId) and answering reads
+ * one entry, not the object: 40 bytes, open addressing, linear probing. */
+#ifndef SKIP_PKCS11_ID_INDEX_H
+#define SKIP_PKCS11_ID_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pkcs11-3.h"
+
+struct object;
+
+#define ID_INDEX_HEAD 16 /* keyId bytes kept in the entry */
+
+typedef struct {
+    struct object *obj; /* NULL: a free entry */
+    CK_OBJECT_HANDLE handle;
+    unsigned char head[ID_INDEX_HEAD]; /* the rest, if any, is in obj->id */
+    uint32_t hash;
+    uint16_t slot_id;
+    uint8_t id_len;
+    bool private_obj;
+} id_entry;
+
+typedef struct id_index id_index;
+
+id_index *id_index_new(void);
+void id_index_free(id_index *idx);
+
+/* Adds obj (its slot, id, handle and CKA_PRIVATE are read now); false when
+ * out of memory. The caller has checked the (slot, id) is not present. */
+bool id_index_add(id_index *idx, struct object *obj);
+
+/* Removes obj's entry if the index holds obj itself for its id. */
+void id_index_remove(id_index *idx, const struct object *obj);
+
+/* The entry for (slot_id, id), or NULL. */
+const id_entry *id_index_find(const id_index *idx, CK_SLOT_ID slot_id,
+                              const unsigned char *id, size_t len);
+
+#endif
