@@ -31,6 +31,7 @@
 #define SKEW_MS 60000ull   /* clock difference tolerated between two KPs */
 #define HWM_STEP_MS 10000ull
 #define SECRET_LEN 32
+#define MAC_KEY_LEN 32 /* K_mac, the keyId MAC key of an epoch */
 
 static const char LABEL_RATCHET[] = "skip-kpd ratchet";
 static const char LABEL_MAC[] = "skip-kpd keyid mac";
@@ -42,6 +43,11 @@ struct prf_peer {
     uint64_t epoch;       /* the epoch `secret` belongs to */
     skip_secbuf *secret;  /* S_epoch */
     skip_secbuf *prev;    /* S_(epoch-1) while its keyIds may be unexpired */
+    /* K_mac of two epochs (slot e % 2), derived once per epoch instead of
+     * once per keyId; cleansed when their epoch's secret goes. */
+    skip_secbuf *mac_keys;
+    uint64_t mac_epoch[2];
+    bool mac_valid[2];
 };
 
 struct prf {
@@ -107,15 +113,50 @@ static size_t direction(unsigned char *buf, size_t cap, const char *prefix,
     return n;
 }
 
+/* K_mac = HKDF-SHA256(S_e, "skip-kpd keyid mac", 32) of the peer's epoch
+ * e, whose secret is given; NULL if it cannot be derived. */
+static const unsigned char *mac_key_for(struct prf_peer *peer, uint64_t e,
+                                        const skip_secbuf *secret)
+{
+    unsigned slot = (unsigned)(e % 2);
+    unsigned char *k_mac;
+
+    if (peer->mac_keys == NULL &&
+        (peer->mac_keys = skip_secbuf_new(2 * MAC_KEY_LEN)) == NULL)
+        return NULL;
+    peer->mac_keys->len = 2 * MAC_KEY_LEN;
+    k_mac = peer->mac_keys->data + slot * MAC_KEY_LEN;
+    if (peer->mac_valid[slot] && peer->mac_epoch[slot] == e)
+        return k_mac;
+    peer->mac_valid[slot] = false;
+    if (!skip_hkdf_sha256(secret->data, secret->len, NULL, 0, LABEL_MAC,
+                          strlen(LABEL_MAC), k_mac, MAC_KEY_LEN))
+        return NULL;
+    peer->mac_epoch[slot] = e;
+    peer->mac_valid[slot] = true;
+    return k_mac;
+}
+
+/* Cleanses the K_mac of every epoch before `oldest`. */
+static void mac_keys_forget_before(struct prf_peer *peer, uint64_t oldest)
+{
+    for (unsigned slot = 0; slot < 2; slot++) {
+        if (peer->mac_valid[slot] && peer->mac_epoch[slot] < oldest) {
+            OPENSSL_cleanse(peer->mac_keys->data + slot * MAC_KEY_LEN,
+                            MAC_KEY_LEN);
+            peer->mac_valid[slot] = false;
+        }
+    }
+}
+
 /* MAC = HMAC-SHA256(K_mac, id[0..10) || issuer || 0x00 || receiver),
- * K_mac = HKDF-Expand(S_e, "skip-kpd keyid mac", 32); truncated to fill
- * the keyId. */
-static bool keyid_mac(const skip_secbuf *secret,
+ * truncated to fill the keyId. */
+static bool keyid_mac(const unsigned char *k_mac,
                       const unsigned char *id, size_t id_len,
                       const char *issuer, const char *receiver,
                       unsigned char *mac)
 {
-    unsigned char k_mac[32], msg[ID_HEADER + 2 * 256 + 2];
+    unsigned char msg[ID_HEADER + 2 * 256 + 2];
     unsigned char full[EVP_MAX_MD_SIZE];
     size_t full_len = 0;
     size_t n;
@@ -124,14 +165,11 @@ static bool keyid_mac(const skip_secbuf *secret,
     memcpy(msg, id, ID_HEADER);
     n = direction(msg + ID_HEADER, sizeof(msg) - ID_HEADER, "", 0, issuer,
                   receiver);
-    ok = n > 0 &&
-         skip_hkdf_sha256(secret->data, secret->len, NULL, 0, LABEL_MAC,
-                          strlen(LABEL_MAC), k_mac, sizeof(k_mac)) &&
-         skip_hmac("SHA256", k_mac, sizeof(k_mac), msg, ID_HEADER + n, full,
+    ok = n > 0 && k_mac != NULL &&
+         skip_hmac("SHA256", k_mac, MAC_KEY_LEN, msg, ID_HEADER + n, full,
                    &full_len);
     if (ok)
         memcpy(mac, full, id_len - ID_HEADER);
-    OPENSSL_cleanse(k_mac, sizeof(k_mac));
     OPENSSL_cleanse(full, sizeof(full));
     return ok;
 }
@@ -166,6 +204,7 @@ static void peer_clear(struct prf_peer *peer)
     free(peer->secret_file);
     skip_secbuf_free(peer->secret);
     skip_secbuf_free(peer->prev);
+    skip_secbuf_free(peer->mac_keys);
     memset(peer, 0, sizeof(*peer));
 }
 
@@ -277,6 +316,7 @@ static void peer_advance(struct prf *p, struct prf_peer *peer, uint64_t now_ms)
         changed = true;
     }
     if (changed) {
+        mac_keys_forget_before(peer, peer->prev ? peer->epoch - 1 : peer->epoch);
         if (peer_save(peer, &err) != SKIP_OK)
             skip_log_error("peer %s: %s", peer->name, err.detail);
         else
@@ -380,8 +420,8 @@ static skip_rc prf_issue(kpd_sync *sync, const char *peer_name,
     id[5] = (unsigned char)(size_bits / 8 - 1);
     put_be(id + 6, p->seq, 2);
     if (RAND_bytes(id + 8, 2) != 1 ||
-        !keyid_mac(secret, id, p->id_len, p->local_id, peer_name,
-                   id + ID_HEADER) ||
+        !keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id,
+                   p->id_len, p->local_id, peer_name, id + ID_HEADER) ||
         (*key = derive_key(secret, id, p->id_len, p->local_id, peer_name,
                            size_bits / 8)) == NULL) {
         skip_secbuf_free(scratch);
@@ -423,7 +463,8 @@ static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
     if (secret == NULL)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
                             "epoch");
-    if (!keyid_mac(secret, id, id_len, peer_name, p->local_id, mac)) {
+    if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id, id_len,
+                   peer_name, p->local_id, mac)) {
         rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
         goto out;
     }
