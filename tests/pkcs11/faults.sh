@@ -25,10 +25,13 @@ expect_exit 0 "KP down, fallback_url up: C_GenerateKey works" \
     env SKIP_PKCS11_CONF="$T/down.conf" "$P11" "$MODULE" "keygen hmac"
 expect_match "... and says it used the fallback" "$T/err" 'slot Alice: trying fallback_url'
 
-# A KP that accepts and never answers.
-printf 'timeout_ms = 700\n' >> "$SKIP_TESTBED_ALICE_MODULE_CONF"
+# A KP that accepts and never answers (a short timeout in a config of its
+# own, so the checks after it keep the testbed's).
+cp "$SKIP_TESTBED_ALICE_MODULE_CONF" "$T/silent.conf"
+printf 'timeout_ms = 700\n' >> "$T/silent.conf"
 kill -STOP "$SKIP_TESTBED_ALICE_PID"
-expect_exit 1 "a silent KP: C_GenerateKey fails" alice_p11 "keygen hmac"
+expect_exit 1 "a silent KP: C_GenerateKey fails" \
+    env SKIP_PKCS11_CONF="$T/silent.conf" "$P11" "$MODULE" "keygen hmac"
 kill -CONT "$SKIP_TESTBED_ALICE_PID"
 expect_match "... with CKR_DEVICE_ERROR" "$T/out" '^error: C_GenerateKey: CKR_DEVICE_ERROR$'
 expect_match "... logged as a timeout" "$T/err" 'C_GenerateKey: slot Alice: .* timeout: '

@@ -11,12 +11,14 @@ EXTRA_DIST += tests/ensure-tools.sh tests/reliability/memcheck.sh
 # sanitizer build, so this needs a build configured without them. The demo
 # and the interop tests run other projects' programs and stay out, and so
 # does expiry.sh, whose keys live one second (the prf unit tests cover
-# expiry with a fake clock).
+# expiry with a fake clock), and kpd-one-write.sh, which counts a KP's
+# write(2) calls with strace (valgrind writes its log too).
 MEMCHECK_VALGRIND = valgrind --log-file=$(abs_top_builddir)/memcheck-logs/%p.log \
 	--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
 	--error-exitcode=99 --num-callers=30 --child-silent-after-fork=yes
 MEMCHECK_TESTS = $(unit_tests) $(p11_unit_tests) \
 	$(filter-out tests/integration/demo.sh tests/integration/expiry.sh \
+		tests/integration/kpd-one-write.sh \
 		tests/man-pages.sh tests/systemd-unit.sh,\
 		$(integration_tests)) \
 	$(p11_integration_tests)
