@@ -9,6 +9,7 @@
 #include "statefile.h"
 #include "sync.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -29,7 +30,7 @@
 #define ID_TIME_MAX ((1ull << 40) - 1)   /* 40-bit field: until 2058 */
 #define ID_HEADER 10  /* time 5, size 1, sequence 2, random 2; then the MAC */
 #define SKEW_MS 60000ull   /* clock difference tolerated between two KPs */
-#define HWM_STEP_MS 10000ull
+#define HWM_STEP_MS 1000ull /* issue times reserved ahead: a write a second */
 #define SECRET_LEN 32
 #define MAC_KEY_LEN 32 /* K_mac, the keyId MAC key of an epoch */
 
@@ -74,6 +75,17 @@ static uint64_t wall_clock_ms(void)
 }
 
 uint64_t (*kpd_clock_ms)(void) = wall_clock_ms;
+
+static void wall_sleep_ms(uint64_t ms)
+{
+    struct timespec ts = {.tv_sec = (time_t)(ms / 1000),
+                          .tv_nsec = (long)(ms % 1000) * 1000000L};
+
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+void (*kpd_sleep_ms)(uint64_t ms) = wall_sleep_ms;
 
 /* --- primitives ------------------------------------------------------ */
 
@@ -553,12 +565,28 @@ static skip_rc prf_reload_peers(kpd_sync *sync, const kpd_config *cfg,
     return SKIP_OK;
 }
 
+/* At a clean stop the mark comes back to the last time used, so the next
+ * start needs no wait. */
+static void release_unused_reservation(struct prf *p)
+{
+    char text[32];
+    skip_err err;
+    int n;
+
+    if (p->hwm_path == NULL || p->last_ms + 1 >= p->hwm_ms)
+        return;
+    n = snprintf(text, sizeof(text), "%" PRIu64 "\n", p->last_ms + 1);
+    if (kpd_statefile_write(p->hwm_path, text, (size_t)n, &err) != SKIP_OK)
+        skip_log_warning("%s", err.detail);
+}
+
 static void prf_free(kpd_sync *sync)
 {
     struct prf *p = (struct prf *)sync;
 
     if (p == NULL)
         return;
+    release_unused_reservation(p);
     for (size_t i = 0; i < p->peer_count; i++)
         peer_clear(&p->peers[i]);
     free(p->peers);
@@ -580,21 +608,39 @@ static const kpd_sync_ops prf_ops = {
 static skip_rc read_hwm(struct prf *p, skip_err *err)
 {
     FILE *f = fopen(p->hwm_path, "re");
-    unsigned long long v = 0;
+    unsigned long long parsed = 0;
+    uint64_t v, now;
 
     if (f == NULL)
         return SKIP_OK; /* first start */
-    if (fscanf(f, "%llu", &v) != 1) {
+    if (fscanf(f, "%llu", &parsed) != 1) {
         fclose(f);
         return skip_err_set(err, SKIP_E_CONFIG, "%s: not a number", p->hwm_path);
     }
     fclose(f);
+    v = parsed;
+    now = kpd_clock_ms();
+    if (v > now && v - now <= 2 * HWM_STEP_MS) {
+        /* A crash left part of a reservation unused. Waiting it out (a
+         * second at most) keeps keyId times on the clock: starting past
+         * the mark instead would move them a step ahead per crash, and a
+         * KP restarting in a loop would soon mint keyIds its peers refuse
+         * as coming from the future. */
+        skip_log_info("waiting %" PRIu64 " ms for the clock to pass the "
+                      "issue times reserved before a crash", v - now);
+        kpd_sleep_ms(v - now);
+    } else if (v > now) {
+        skip_log_warning("%s is %" PRIu64 " s ahead of the clock (was it set "
+                         "back?); new keyIds carry times from that mark",
+                         p->hwm_path, (v - now) / 1000);
+    }
     p->hwm_ms = v;
     /* Times below the old mark may have been used before the restart. */
     p->last_ms = v;
     p->seq = 0xffff;
     return SKIP_OK;
 }
+
 
 skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
 {

@@ -45,6 +45,8 @@ struct kpd_sync {
 /* Wall-clock milliseconds; backends take time through this pointer so
  * unit tests can move the clock. */
 extern uint64_t (*kpd_clock_ms)(void);
+/* Sleeps ms milliseconds of that clock (tests move it instead). */
+extern void (*kpd_sleep_ms)(uint64_t ms);
 
 /* The prf backend: keys derived from a secret each pair of KPs shares. */
 skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err);

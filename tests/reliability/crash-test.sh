@@ -109,11 +109,16 @@ twice=$(awk '$2 >= 2' "$T/keys" | wc -l)
 mismatched=$(awk '$3 > 0' "$T/keys" | wc -l)
 never=$(awk '$2 == 0' "$T/keys" | wc -l)
 # A never-delivered keyId is explained only by a cut-off request and a
-# refusal Bob's log gives as "already delivered".
+# refusal Bob's log gives as "already delivered" (the reason's line comes
+# just before the request's).
+refused_as_delivered() {
+    awk -v id="$1" 'index($0, "/key/" id "?") && / 400 / && prev ~ /keyId already delivered/ { found = 1 }
+         { prev = $0 } END { exit !found }' "$T/bob/kpd.log"
+}
 unexplained=0
 for id in $(awk '$2 == 0 { print $1 }' "$T/keys"); do
     cut=$(awk -v id="$id" '$1 == id { print $4 }' "$T/keys")
-    if [ "$cut" -eq 0 ] || ! grep -q "$id.*already delivered" "$T/bob/kpd.log"; then
+    if [ "$cut" -eq 0 ] || ! refused_as_delivered "$id"; then
         unexplained=$((unexplained + 1))
         echo "# never delivered, unexplained: $id: $(grep " $id " "$T/events" | tr '\n' ';')"
     fi

@@ -16,6 +16,12 @@ static uint64_t fake_clock(void)
     return fixture_now_ms;
 }
 
+/* Sleeping moves the test's clock; no real time passes. */
+static void fake_sleep(uint64_t ms)
+{
+    fixture_now_ms += ms;
+}
+
 void fixture_write(const char *dir, const char *name, const char *text)
 {
     char path[256];
@@ -56,6 +62,7 @@ void fixture_setup(struct fixture *f, const char *extra)
     assert_non_null(mkdtemp(f->dir));
     fixture_now_ms = FIXTURE_T0_MS;
     kpd_clock_ms = fake_clock;
+    kpd_sleep_ms = fake_sleep;
     fixture_write(f->dir, "psks", "enc:0x000102030405060708090a0b0c0d0e0f\n");
     site(f, "Alice", "Bob", extra, &f->alice_cfg, &f->alice);
     site(f, "Bob", "Alice", extra, &f->bob_cfg, &f->bob);

@@ -204,6 +204,52 @@ static void restart_with_clock_set_back_stays_unique(void **state)
     skip_secbuf_free(after.key);
 }
 
+/* Milliseconds since 2024 in a keyId's time field. */
+static uint64_t id_time(const struct issued *a)
+{
+    uint64_t t = 0;
+
+    for (int i = 0; i < 5; i++)
+        t = t << 8 | a->id[i];
+    return t + 1704067200000ull;
+}
+
+/* A KP killed right after minting a keyId, twenty times in a row, a
+ * millisecond apart: every restart waits out what the crash left reserved,
+ * so keyId times stay on the clock (before, each crash moved them a
+ * reservation ahead, and 60 s ahead the peer refuses them), and they
+ * still never repeat. */
+static void crash_loop_keeps_ids_on_the_clock(void **state)
+{
+    struct fixture *f = *state;
+    char path[128], reserved[64] = {0};
+    uint64_t last = 0;
+    skip_err err = {0};
+
+    snprintf(path, sizeof(path), "%s/Alice-state/issue.hwm", f->dir);
+    for (int round = 0; round < 20; round++) {
+        struct issued a;
+        FILE *file;
+
+        issue(f->alice, "Bob", 256, &a);
+        assert_true(id_time(&a) > last);
+        assert_true(id_time(&a) <= fixture_now_ms + 1);
+        last = id_time(&a);
+        skip_secbuf_free(a.key);
+        /* The crash: the reservation on disk stays as the kill left it
+         * (a clean stop would give back its unused part). */
+        file = fopen(path, "r");
+        assert_non_null(file);
+        assert_non_null(fgets(reserved, sizeof(reserved), file));
+        fclose(file);
+        f->alice->ops->free(f->alice);
+        fixture_write(f->dir, "Alice-state/issue.hwm", reserved);
+        fixture_now_ms += 1;
+        assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, &f->alice, &err),
+                         SKIP_OK);
+    }
+}
+
 static bool file_contains(const char *path, const char *needle)
 {
     char buf[1024] = {0};
@@ -319,6 +365,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(secret_ratchets_and_old_one_is_erased,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(mac_keys_kept_per_epoch, setup, teardown),
+        cmocka_unit_test_setup_teardown(crash_loop_keeps_ids_on_the_clock, setup,
+                                        teardown),
         cmocka_unit_test(wider_key_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
