@@ -124,8 +124,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.mechanism = ulong_from(&in);
         m.pParameter = span(&in, &m.ulParameterLen);
     }
+    /* A shorter length than the parameter's: the module must read no
+     * further. (A longer one would be a caller lying about its own
+     * buffer, which no module can catch; the first version of this
+     * target did that and "found" its own overflow.) */
     if (byte(&in) & 1)
-        m.ulParameterLen = byte(&in); /* any size: never read past it */
+        m.ulParameterLen = byte(&in) % (m.ulParameterLen + 1);
     if (p11->C_DeriveKey(session, &m, base, tmpl, 3, &out) == CKR_OK) {
         p11->C_DestroyObject(session, out);
         for (size_t i = 0; i < 5; i++)
