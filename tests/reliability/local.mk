@@ -35,9 +35,10 @@ memcheck:
 	$(SHELL) $(srcdir)/tests/reliability/memcheck.sh memcheck-logs
 	@test "$$(cat memcheck-logs/check-status)" = 0 || \
 		{ echo "make memcheck: a test failed under valgrind (test-suite.log)"; exit 1; }
+	@$(MAKE) $(AM_MAKEFLAGS) tsan
 .PHONY: memcheck
 
-# `make tsan` (run by memcheck too): the tests that run threads, built
+# `make tsan` (memcheck runs it last): the tests that run threads, built
 # whole with ThreadSanitizer in tsan/ (module, p11-threads, the HMAC and
 # secure-buffer unit tests), no configure needed. Every report is a file
 # in tsan/logs/; the count must be 0.
