@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "skip/hex.h"
 #include "skip/log.h"
 
 static const CK_MECHANISM_TYPE hmac_mechanisms[] = {
@@ -35,6 +36,16 @@ static CK_RV put(CK_ATTRIBUTE *attr, const void *data, CK_ULONG len)
     return CKR_OK;
 }
 
+static CK_RV put_hex(CK_ATTRIBUTE *attr, const unsigned char *data, size_t len)
+{
+    char hex[2 * SKIP_KEYID_MAX + 1];
+
+    if (len > SKIP_KEYID_MAX)
+        return CKR_GENERAL_ERROR;
+    skip_hex_encode(data, len, hex);
+    return put(attr, hex, 2 * len);
+}
+
 static CK_RV put_bool(CK_ATTRIBUTE *attr, bool value)
 {
     CK_BBOOL b = value ? CK_TRUE : CK_FALSE;
@@ -59,7 +70,10 @@ CK_RV attr_get(const object *obj, CK_ATTRIBUTE *attr)
     case CKA_MODIFIABLE: return put_bool(attr, obj->modifiable);
     case CKA_COPYABLE: return put_bool(attr, false);
     case CKA_DESTROYABLE: return put_bool(attr, obj->destroyable);
-    case CKA_LABEL: return put(attr, obj->label, obj->label_len);
+    case CKA_LABEL:
+        if (obj->label_is_key_id)
+            return put_hex(attr, obj->id, obj->id_len);
+        return put(attr, obj->label, obj->label_len);
     case CKA_ID: return put(attr, obj->id, obj->id_len);
     case CKA_UNIQUE_ID:
         return put(attr, obj->unique_id, strlen(obj->unique_id));

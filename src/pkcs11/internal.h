@@ -77,6 +77,8 @@ typedef struct object {
     size_t id_len;
     char *label;                   /* CKA_LABEL (UTF-8, not NUL-counted) */
     size_t label_len;
+    bool label_is_key_id; /* CKA_LABEL is the keyId in hex, written when
+                           * read: a SKIP key's default, not stored */
     char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */

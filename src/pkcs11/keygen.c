@@ -60,7 +60,7 @@ object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
                         const CK_ATTRIBUTE *label)
 {
     object *obj = calloc(1, sizeof(*obj));
-    size_t label_len = label ? label->ulValueLen : 2 * key->key_id_len;
+    size_t label_len = label ? label->ulValueLen : 0;
 
     if (obj == NULL) {
         free(remote);
@@ -78,8 +78,8 @@ object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
     obj->value = key->key;
     key->key = NULL;
     obj->id = malloc(key->key_id_len);
-    obj->label = malloc(label_len + 1);
-    if (obj->id == NULL || obj->label == NULL) {
+    obj->label = label ? malloc(label_len + 1) : NULL;
+    if (obj->id == NULL || (label && obj->label == NULL)) {
         object_free(obj);
         return NULL;
     }
@@ -87,10 +87,11 @@ object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
     obj->id_len = key->key_id_len;
     if (label && label_len)
         memcpy(obj->label, label->pValue, label_len);
-    else if (!label) /* the keyId in hex: unique, and Java lists only
-                        labelled keys */
-        skip_hex_encode(key->key_id, key->key_id_len, obj->label);
     obj->label_len = label_len;
+    /* Without a label given, the keyId in hex: unique, and Java lists only
+     * labelled keys. Written when read, so 100k keys do not hold 100k
+     * copies of their keyIds. */
+    obj->label_is_key_id = label == NULL;
     return obj;
 }
 

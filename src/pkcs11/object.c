@@ -267,6 +267,7 @@ CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
             free(obj->label);
             obj->label = label;
             obj->label_len = label_len;
+            obj->label_is_key_id = false;
             label = NULL;
         }
         if (set_sensitive)
