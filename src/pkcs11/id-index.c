@@ -8,8 +8,10 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
-#define MIN_CAPACITY 64
+#define MIN_CAPACITY 128 /* 4 KiB: one page */
+#define HUGE_PAGE (2u << 20)
 
 struct id_index {
     id_entry *entries;
@@ -29,37 +31,64 @@ static uint32_t hash_of(CK_SLOT_ID slot_id, const unsigned char *id, size_t len)
     return h;
 }
 
+/* Ids longer than the entry's head are told apart by the object's tail
+ * (SKIP keyIds are 16 bytes, so this is the rare path). */
 static bool same_id(const id_entry *e, uint32_t h, CK_SLOT_ID slot_id,
                     const unsigned char *id, size_t len)
 {
     size_t head = len < ID_INDEX_HEAD ? len : ID_INDEX_HEAD;
+    const object *obj;
 
-    return e->hash == h && e->slot_id == slot_id && e->id_len == len &&
-           memcmp(e->head, id, head) == 0 &&
-           (len <= ID_INDEX_HEAD ||
-            memcmp(e->obj->id + ID_INDEX_HEAD, id + ID_INDEX_HEAD,
-                   len - ID_INDEX_HEAD) == 0);
+    if (e->hash != h || e->slot_id != slot_id || e->id_len != len ||
+        memcmp(e->head, id, head) != 0)
+        return false;
+    if (len <= ID_INDEX_HEAD)
+        return true;
+    obj = store_get_locked(e->handle);
+    return obj != NULL && memcmp(obj->id + ID_INDEX_HEAD, id + ID_INDEX_HEAD,
+                                 len - ID_INDEX_HEAD) == 0;
 }
 
 static void place(id_entry *entries, size_t capacity, const id_entry *e)
 {
     size_t i = e->hash & (capacity - 1);
 
-    while (entries[i].obj != NULL)
+    while (entries[i].handle != CK_INVALID_HANDLE)
         i = (i + 1) & (capacity - 1);
     entries[i] = *e;
 }
 
+/* Zeroed, page-aligned (so no entry straddles two cache lines) and, from
+ * 2 MiB, eligible for huge pages. */
+static id_entry *entries_new(size_t capacity)
+{
+    size_t size = capacity * sizeof(id_entry);
+    void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+    if (p == MAP_FAILED)
+        return NULL;
+    if (size >= HUGE_PAGE)
+        madvise(p, size, MADV_HUGEPAGE); /* a hint; fine if refused */
+    return p;
+}
+
+static void entries_free(id_entry *entries, size_t capacity)
+{
+    if (entries != NULL)
+        munmap(entries, capacity * sizeof(id_entry));
+}
+
 static bool resize(id_index *idx, size_t capacity)
 {
-    id_entry *entries = calloc(capacity, sizeof(*entries));
+    id_entry *entries = entries_new(capacity);
 
     if (entries == NULL)
         return false;
     for (size_t i = 0; i < idx->capacity; i++)
-        if (idx->entries[i].obj != NULL)
+        if (idx->entries[i].handle != CK_INVALID_HANDLE)
             place(entries, capacity, &idx->entries[i]);
-    free(idx->entries);
+    entries_free(idx->entries, idx->capacity);
     idx->entries = entries;
     idx->capacity = capacity;
     return true;
@@ -80,11 +109,11 @@ void id_index_free(id_index *idx)
 {
     if (idx == NULL)
         return;
-    free(idx->entries);
+    entries_free(idx->entries, idx->capacity);
     free(idx);
 }
 
-bool id_index_add(id_index *idx, object *obj)
+bool id_index_add(id_index *idx, const object *obj)
 {
     id_entry e = {0};
 
@@ -94,7 +123,6 @@ bool id_index_add(id_index *idx, object *obj)
     if (4 * (idx->count + 1) > 3 * idx->capacity &&
         !resize(idx, 2 * idx->capacity))
         return false;
-    e.obj = obj;
     e.handle = obj->handle;
     memcpy(e.head, obj->id,
            obj->id_len < ID_INDEX_HEAD ? obj->id_len : ID_INDEX_HEAD);
@@ -113,7 +141,8 @@ const id_entry *id_index_find(const id_index *idx, CK_SLOT_ID slot_id,
     uint32_t h = hash_of(slot_id, id, len);
     size_t mask = idx->capacity - 1;
 
-    for (size_t i = h & mask; idx->entries[i].obj != NULL; i = (i + 1) & mask)
+    for (size_t i = h & mask; idx->entries[i].handle != CK_INVALID_HANDLE;
+         i = (i + 1) & mask)
         if (same_id(&idx->entries[i], h, slot_id, id, len))
             return &idx->entries[i];
     return NULL;
@@ -125,21 +154,22 @@ void id_index_remove(id_index *idx, const object *obj)
     const id_entry *found = id_index_find(idx, obj->slot_id, obj->id,
                                           obj->id_len);
 
-    if (found == NULL || found->obj != obj)
+    if (found == NULL || found->handle != obj->handle)
         return;
     hole = (size_t)(found - idx->entries);
-    idx->entries[hole].obj = NULL;
+    idx->entries[hole].handle = CK_INVALID_HANDLE;
     idx->count--;
     /* Shift back each later entry of the run that the hole now separates
      * from its home position. */
-    for (i = (hole + 1) & mask; idx->entries[i].obj != NULL; i = (i + 1) & mask) {
+    for (i = (hole + 1) & mask; idx->entries[i].handle != CK_INVALID_HANDLE;
+         i = (i + 1) & mask) {
         size_t home = idx->entries[i].hash & mask;
         bool between = hole <= i ? (home > hole && home <= i)
                                  : (home > hole || home <= i);
         if (between)
             continue;
         idx->entries[hole] = idx->entries[i];
-        idx->entries[i].obj = NULL;
+        idx->entries[i].handle = CK_INVALID_HANDLE;
         hole = i;
     }
 }

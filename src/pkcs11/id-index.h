@@ -5,7 +5,8 @@
  * looked up). With 100k keys held the objects do not fit in any cache, so
  * each entry carries what such a search needs (handle, slot, CKA_PRIVATE
  * and the keyId's first 16 bytes, all of a SKIP keyId) and answering reads
- * one entry, not the object: 40 bytes, open addressing, linear probing. */
+ * one 32-byte entry, not the object: open addressing, linear probing, in
+ * memory that may use huge pages so a lookup costs no TLB miss either. */
 #ifndef SKIP_PKCS11_ID_INDEX_H
 #define SKIP_PKCS11_ID_INDEX_H
 
@@ -20,9 +21,8 @@ struct object;
 #define ID_INDEX_HEAD 16 /* keyId bytes kept in the entry */
 
 typedef struct {
-    struct object *obj; /* NULL: a free entry */
-    CK_OBJECT_HANDLE handle;
-    unsigned char head[ID_INDEX_HEAD]; /* the rest, if any, is in obj->id */
+    CK_OBJECT_HANDLE handle; /* CK_INVALID_HANDLE: a free entry */
+    unsigned char head[ID_INDEX_HEAD]; /* the rest, if any, is in the object */
     uint32_t hash;
     uint16_t slot_id;
     uint8_t id_len;
@@ -36,7 +36,7 @@ void id_index_free(id_index *idx);
 
 /* Adds obj (its slot, id, handle and CKA_PRIVATE are read now); false when
  * out of memory. The caller has checked the (slot, id) is not present. */
-bool id_index_add(id_index *idx, struct object *obj);
+bool id_index_add(id_index *idx, const struct object *obj);
 
 /* Removes obj's entry if the index holds obj itself for its id. */
 void id_index_remove(id_index *idx, const struct object *obj);

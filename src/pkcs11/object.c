@@ -315,7 +315,8 @@ static void collect_entry(const id_entry *e, struct find_collect *c)
         if (a->type == CKA_CLASS && a->ulValueLen == sizeof(secret) &&
             a->pValue != NULL && memcmp(a->pValue, &secret, sizeof(secret)) == 0)
             continue;
-        collect_match(e->obj, c); /* something the entry does not hold */
+        /* something the entry does not hold: ask the object */
+        collect_match(store_get_locked(e->handle), c);
         return;
     }
     c->state->handles[c->state->count++] = e->handle;

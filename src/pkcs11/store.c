@@ -68,10 +68,11 @@ const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
 
 void store_remove_locked(object *obj)
 {
-    dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
-    unlink_owned(obj);
+    /* The index first: telling long ids apart reads the object by handle. */
     if (obj->id && obj->local)
         id_index_remove(g_module.objects_by_id, obj);
+    dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+    unlink_owned(obj);
     g_module.removals++;
 }
 

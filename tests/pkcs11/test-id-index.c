@@ -11,6 +11,8 @@
 
 #define KEYS 5000
 
+/* Objects are registered by handle, as the store does: the index reads a
+ * long id's tail from the object. */
 static object *make_key(CK_SLOT_ID slot_id, const unsigned char *id, size_t len,
                         CK_OBJECT_HANDLE handle)
 {
@@ -24,11 +26,14 @@ static object *make_key(CK_SLOT_ID slot_id, const unsigned char *id, size_t len,
     memcpy(obj->id, id, len);
     obj->id_len = len;
     obj->private_obj = handle % 2 == 0;
+    assert_true(dict_set(g_module.objects, &obj->handle, sizeof(obj->handle),
+                         obj));
     return obj;
 }
 
 static void free_key(object *obj)
 {
+    dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
     free(obj->id);
     free(obj);
 }
@@ -37,7 +42,7 @@ static bool held(const id_index *idx, const object *obj)
 {
     const id_entry *e = id_index_find(idx, obj->slot_id, obj->id, obj->id_len);
 
-    return e != NULL && e->obj == obj && e->handle == obj->handle &&
+    return e != NULL && e->handle == obj->handle &&
            e->private_obj == obj->private_obj;
 }
 
@@ -111,11 +116,26 @@ static void long_ids_by_their_tail(void **state)
     id_index_free(idx);
 }
 
+static int setup(void **state)
+{
+    (void)state;
+    g_module.objects = dict_new();
+    return g_module.objects ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    dict_free(g_module.objects);
+    g_module.objects = NULL;
+    return 0;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(found_until_removed),
         cmocka_unit_test(long_ids_by_their_tail),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup, teardown);
 }
