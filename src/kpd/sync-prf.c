@@ -133,10 +133,11 @@ static const unsigned char *mac_key_for(struct prf_peer *peer, uint64_t e,
     unsigned slot = (unsigned)(e % 2);
     unsigned char *k_mac;
 
-    if (peer->mac_keys == NULL &&
-        (peer->mac_keys = skip_secbuf_new(2 * MAC_KEY_LEN)) == NULL)
-        return NULL;
-    peer->mac_keys->len = 2 * MAC_KEY_LEN;
+    if (peer->mac_keys == NULL) {
+        if ((peer->mac_keys = skip_secbuf_new(2 * MAC_KEY_LEN)) == NULL)
+            return NULL;
+        peer->mac_keys->len = 2 * MAC_KEY_LEN; /* cleansed whole on free */
+    }
     k_mac = peer->mac_keys->data + slot * MAC_KEY_LEN;
     if (peer->mac_valid[slot] && peer->mac_epoch[slot] == e)
         return k_mac;
