@@ -74,6 +74,7 @@ integration_tests = \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
 	tests/integration/kpd-one-write.sh \
+	tests/integration/kpd-http.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* skip-kpd's HTTPS listener on libevent's evhttp. */
+/* skip-kpd's HTTPS listener: HTTP/1.1 over libevent's TLS bufferevents. */
 #ifndef KPD_HTTP_H
 #define KPD_HTTP_H
 

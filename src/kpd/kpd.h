@@ -11,17 +11,17 @@
 #include "sync.h"
 
 struct event_base;
-struct evhttp;
-struct evhttp_bound_socket;
+struct evconnlistener;
 struct event;
+struct kpd_conn;
 
 typedef struct kpd_ctx {
     kpd_config cfg;
     kpd_sync *sync;
     SSL_CTX *ssl_ctx;
     struct event_base *base;
-    struct evhttp *http;
-    struct evhttp_bound_socket *listener;
+    struct evconnlistener *listener;
+    struct kpd_conn *conns; /* open connections (http.c) */
     unsigned connections; /* open TLS connections */
     bool draining;        /* SIGTERM: new requests get 503 */
     struct event *drain_timer; /* ends the loop once connections close */

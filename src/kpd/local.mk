@@ -8,6 +8,7 @@ libkpd_la_SOURCES = \
 	src/kpd/config.c src/kpd/kpd-config.h \
 	src/kpd/entropy.c src/kpd/entropy.h \
 	src/kpd/http.c src/kpd/http.h \
+	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
 	src/kpd/ledger.c src/kpd/ledger.h \
 	src/kpd/routes.c src/kpd/routes.h \

@@ -1,23 +1,26 @@
 # Fuzz targets: replayed over their seed corpora in `make check`, and run
 # under libFuzzer by `make fuzz` when clang is installed.
-fuzz_targets = json url config request mechanism template
+fuzz_targets = json url config request http mechanism template
 FUZZ_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LDADD = libkpd.la libskip.la $(OPENSSL_LIBS)
 
 check_PROGRAMS += replay-json replay-url replay-config replay-request \
-	replay-mechanism replay-template
+	replay-http replay-mechanism replay-template
 replay_json_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-json.c
 replay_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-url.c
 replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-config.c
 replay_request_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-request.c
+replay_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-http.c
 replay_json_CFLAGS = $(FUZZ_CFLAGS)
 replay_url_CFLAGS = $(FUZZ_CFLAGS)
 replay_config_CFLAGS = $(FUZZ_CFLAGS)
 replay_request_CFLAGS = $(FUZZ_CFLAGS)
+replay_http_CFLAGS = $(FUZZ_CFLAGS)
 replay_json_LDADD = $(FUZZ_LDADD)
 replay_url_LDADD = $(FUZZ_LDADD)
 replay_config_LDADD = $(FUZZ_LDADD)
 replay_request_LDADD = $(FUZZ_LDADD)
+replay_http_LDADD = $(FUZZ_LDADD)
 replay_mechanism_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-mechanism.c \
 	tests/fuzz/offline-slot.h
 replay_mechanism_CFLAGS = $(FUZZ_CFLAGS) $(P11KIT_CFLAGS)
@@ -30,7 +33,7 @@ replay_template_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 tests/fuzz/replay.log: replay-json replay-url replay-config replay-request \
-	replay-mechanism replay-template
+	replay-http replay-mechanism replay-template
 
 # `make fuzz [FUZZ_SECONDS=N]`: each target, instrumented whole (library
 # sources included, so coverage reaches them), for N seconds on a copy of
