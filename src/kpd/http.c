@@ -134,8 +134,18 @@ static void conn_free(struct kpd_conn *c)
     free(c);
 }
 
+/* Frees c now, or when on_read returns if it is inside it. */
+static void conn_done(struct kpd_conn *c)
+{
+    if (c->in_read)
+        c->gone = true;
+    else
+        conn_free(c);
+}
+
 /* Queues the reply as one buffer: status line, headers, then the body
- * unless the request was HEAD. */
+ * unless the request was HEAD. Called only from on_read (so c outlives
+ * it). */
 static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
                        bool head_only)
 {
@@ -155,10 +165,11 @@ static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
     skip_secbuf *out = skip_secbuf_new(total);
 
     if (out == NULL || n < 0 || (size_t)n >= sizeof(head)) {
+        /* Nothing queued, so no write will end the connection: end it. */
         skip_secbuf_free(out);
         skip_log_error("cannot queue a reply: out of memory; closing");
         c->closing = true;
-        bufferevent_disable(c->bev, EV_READ);
+        conn_done(c);
         return;
     }
     memcpy(out->data, head, (size_t)n);
@@ -168,7 +179,9 @@ static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
     if (evbuffer_add_reference(bufferevent_get_output(c->bev), out->data,
                                out->len, free_reply_buffer, out) != 0) {
         skip_secbuf_free(out);
+        skip_log_error("cannot queue a reply; closing");
         c->closing = true;
+        conn_done(c);
     }
 }
 
@@ -203,15 +216,6 @@ static void answer(struct kpd_conn *c, const kpd_request *r)
     }
     send_reply(c, &reply, strcmp(r->method, "HEAD") == 0);
     kpd_reply_clear(&reply);
-}
-
-/* Frees c now, or when on_read returns if it is inside it. */
-static void conn_done(struct kpd_conn *c)
-{
-    if (c->in_read)
-        c->gone = true;
-    else
-        conn_free(c);
 }
 
 static void read_requests(struct kpd_conn *c, struct evbuffer *in)
