@@ -81,10 +81,9 @@ sleep 0.5
 
 kpd_url="$SKIP_TESTBED_ALICE_URL/key?remoteSystemID=Bob"
 nginx_url="https://127.0.0.1:$nginx_port/key?remoteSystemID=Bob"
-rate() { # URL SECONDS: requests per second, and total requests to $T/total
+rate() { # URL SECONDS: requests per second
     wrk -t2 -c32 -d"$2"s "$1" > "$T/wrk" 2>&1
     grep -q 'Non-2xx' "$T/wrk" && { cat "$T/wrk" >&2; echo "bench: wrk saw errors" >&2; exit 1; }
-    sed -n 's/^ *\([0-9]*\) requests in.*/\1/p' "$T/wrk" > "$T/total"
     sed -n 's/^Requests\/sec: *//p' "$T/wrk"
 }
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }

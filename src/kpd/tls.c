@@ -18,8 +18,8 @@ static int refused_index = -1; /* SSL -> non-NULL when over the limit */
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 /* The connection count drops exactly when OpenSSL frees the SSL, which
- * libevent does when the connection closes (BEV_OPT_CLOSE_ON_FREE): libevent
- * 2.1 has no per-connection close hook for server connections. */
+ * bufferevent_free does when http.c closes the connection: tying it to the
+ * SSL also uncounts a connection that never got past its handshake. */
 static void uncount(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
                     long argl, void *argp)
 {

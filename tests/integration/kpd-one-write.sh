@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# skip-kpd sends each reply as one TLS record in one write(2): evhttp
-# queues headers and body as two chains, and skip-kpd joins them in locked
-# memory before they are written. 200 keys over one kept-alive connection
-# take 200 writes, not 400.
+# skip-kpd sends each reply as one TLS record in one write(2): status
+# line, headers and body are written into one locked buffer and queued as
+# one chain. 200 keys over one kept-alive connection take 200 writes, not
+# 400.
 . "$top_srcdir/tests/integration/lib.sh"
 need strace
 
