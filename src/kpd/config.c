@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ledger.h"
 #include "skip/psk.h"
 #include "skip/sysid.h"
 #include "skip/url.h"
+#include "sync.h"
 
 struct parse_state {
     kpd_config *cfg;
@@ -113,6 +115,22 @@ static int kpd_entry(struct parse_state *st, const char *name,
         return set_string(&cfg->client_ca_file, value);
     if (strcmp(name, "state_dir") == 0)
         return set_string(&cfg->state_dir, value);
+    if (strcmp(name, "key_source") == 0) {
+        if (!kpd_sync_known(value))
+            return bad(st, "key_source \"%s\" is not one of: %s", value,
+                       kpd_sync_names());
+        /* The [peer] lines read so far were checked against the other. */
+        if (cfg->peer_count > 0)
+            return bad(st, "key_source must come before the first [peer] "
+                           "section");
+        return set_string(&cfg->key_source, value);
+    }
+    if (strcmp(name, "ledger") == 0) {
+        if (!kpd_ledger_known(value))
+            return bad(st, "ledger \"%s\" is not one of: %s", value,
+                       kpd_ledger_names());
+        return set_string(&cfg->ledger, value);
+    }
     if (strcmp(name, "entropy_file") == 0)
         return set_string(&cfg->entropy_file, value);
     if (strcmp(name, "key_id_bits") == 0) {
@@ -149,6 +167,35 @@ static int kpd_entry(struct parse_state *st, const char *name,
     return bad(st, "unknown option %s in [kpd]", name);
 }
 
+/* Keeps a [peer] line once the key source has accepted it; the source's
+ * refusal is this line's error. */
+static int peer_setting(struct parse_state *st, kpd_peer *peer,
+                        const char *name, const char *value)
+{
+    kpd_setting *grown;
+    skip_err why = {0};
+
+    if (kpd_peer_setting(peer, name) != NULL)
+        return bad(st, "%s given twice in [peer %s]", name, peer->name);
+    if (kpd_sync_peer_option(st->cfg->key_source, name, value, &why) != SKIP_OK)
+        return bad(st, "[peer %s]: %s", peer->name, why.detail);
+    grown = realloc(peer->settings,
+                    (peer->setting_count + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return 0;
+    peer->settings = grown;
+    grown += peer->setting_count;
+    grown->name = strdup(name);
+    grown->value = strdup(value);
+    if (grown->name == NULL || grown->value == NULL) {
+        free(grown->name);
+        free(grown->value);
+        return 0;
+    }
+    peer->setting_count++;
+    return 1;
+}
+
 static int peer_entry(struct parse_state *st, const char *peer_name,
                       const char *name, const char *value)
 {
@@ -174,9 +221,7 @@ static int peer_entry(struct parse_state *st, const char *peer_name,
         if ((peer->name = strdup(peer_name)) == NULL)
             return 0;
     }
-    if (strcmp(name, "secret_file") == 0)
-        return set_string(&peer->secret_file, value);
-    return bad(st, "unknown option %s in [peer %s]", name, peer_name);
+    return peer_setting(st, peer, name, value);
 }
 
 static int entry(void *user, const char *section, const char *name,
@@ -198,6 +243,8 @@ static void defaults(kpd_config *cfg)
     memset(cfg, 0, sizeof(*cfg));
     cfg->tls = SKIP_TLS_PSK;
     cfg->tls_version = SKIP_TLS_ANY;
+    cfg->key_source = strdup("prf");
+    cfg->ledger = strdup("file");
     cfg->key_id_bits = 128;
     cfg->key_lifetime_s = 3600;
     cfg->ratchet_interval_s = 86400;
@@ -224,11 +271,12 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
         problem = "tls = cert needs cert_file and key_file";
     else if (cfg->key_lifetime_s > cfg->ratchet_interval_s)
         problem = "key_lifetime_s must not exceed ratchet_interval_s";
-    for (size_t i = 0; problem == NULL && i < cfg->peer_count; i++)
-        if (cfg->peers[i].secret_file == NULL)
-            problem = "a [peer] section has no secret_file";
+    else if (cfg->key_source == NULL || cfg->ledger == NULL)
+        problem = "out of memory";
     if (problem)
         return skip_err_set(err, SKIP_E_CONFIG, "%s:0: %s", name, problem);
+    if (kpd_sync_check_config(cfg, name, err) != SKIP_OK)
+        return SKIP_E_CONFIG;
     if (cfg->listen_host == NULL &&
         kpd_entry(&(struct parse_state){cfg, err, true}, "listen",
                   KPD_DEFAULT_LISTEN) == 0)
@@ -375,12 +423,25 @@ const kpd_peer *kpd_config_peer(const kpd_config *cfg, const char *name)
     return NULL;
 }
 
+const char *kpd_peer_setting(const kpd_peer *peer, const char *name)
+{
+    for (size_t i = 0; i < peer->setting_count; i++)
+        if (strcmp(peer->settings[i].name, name) == 0)
+            return peer->settings[i].value;
+    return NULL;
+}
+
 void kpd_config_clear(kpd_config *cfg)
 {
     psks_clear(cfg);
     for (size_t i = 0; i < cfg->peer_count; i++) {
-        free(cfg->peers[i].name);
-        free(cfg->peers[i].secret_file);
+        kpd_peer *peer = &cfg->peers[i];
+        for (size_t j = 0; j < peer->setting_count; j++) {
+            free(peer->settings[j].name);
+            free(peer->settings[j].value);
+        }
+        free(peer->settings);
+        free(peer->name);
     }
     free(cfg->peers);
     free(cfg->path);
@@ -392,6 +453,8 @@ void kpd_config_clear(kpd_config *cfg)
     free(cfg->key_file);
     free(cfg->client_ca_file);
     free(cfg->state_dir);
+    free(cfg->key_source);
+    free(cfg->ledger);
     free(cfg->entropy_file);
     memset(cfg, 0, sizeof(*cfg));
 }

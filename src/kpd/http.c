@@ -28,16 +28,21 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "skip/log.h"
 #include "statefile.h"
 
 #define REPLY_HEAD_MAX 256
+
+#define LOG_TARGET_MAX 160
+#define REFUSAL_LOG_INTERVAL_S 1
 
 struct kpd_conn {
     kpd_ctx *ctx;
@@ -48,6 +53,17 @@ struct kpd_conn {
      * is written as soon as it is queued): the connection is then freed
      * when on_read returns, not under its feet. */
     bool in_read, gone;
+    bool identified; /* client holds the handshake's identity */
+    kpd_client client;
+    /* The request being answered. One at a time: while it waits (for the
+     * ledger), reading stops and pipelined requests stay buffered, so
+     * replies leave in order and a client cannot pile up work. */
+    kpd_call call;
+    bool pending;  /* call not done yet */
+    bool in_route; /* inside kpd_route: answer() sends the reply */
+    bool head_only, close_after;
+    char method[16];
+    char target[LOG_TARGET_MAX]; /* loggable_target() of the request */
 };
 
 
@@ -94,19 +110,16 @@ static void loggable_target(const char *uri, char *out, size_t cap)
 
 /* Every refused request leaves one line: 4xx at info (the client's
  * doing), 5xx as an error (ours). */
-static void log_reply(const char *method, const char *uri,
-                      const kpd_reply *reply)
+static void log_reply(const struct kpd_conn *c, const kpd_reply *reply)
 {
-    char target[160];
-
     if (reply->status < 400) {
-        skip_debug("http", "%s %s -> %d", method, uri, reply->status);
+        skip_debug("http", "%s %s -> %d (client %s)", c->method, c->target,
+                   reply->status, c->client.identity);
         return;
     }
-    loggable_target(uri, target, sizeof(target));
     skip_log(reply->status >= 500 ? SKIP_LOG_ERROR : SKIP_LOG_INFO,
-             "%s %s: %d %s", method, target, reply->status,
-             reply->error ? reply->error : "");
+             "%s %s: %d %s (client %s)", c->method, c->target, reply->status,
+             reply->error ? reply->error : "", c->client.identity);
 }
 
 /* Debug aid: shows that accepted sockets did inherit TCP_NODELAY. */
@@ -120,6 +133,7 @@ static void debug_nodelay(struct kpd_conn *c)
         skip_debug("http", "connection TCP_NODELAY %s", on ? "on" : "off");
 }
 
+/* The one place a connection is uncounted. */
 static void conn_free(struct kpd_conn *c)
 {
     kpd_ctx *ctx = c->ctx;
@@ -130,14 +144,17 @@ static void conn_free(struct kpd_conn *c)
         ctx->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    bufferevent_free(c->bev); /* frees the SSL (uncounting it), closes */
+    ctx->connections--;
+    bufferevent_free(c->bev); /* frees the SSL, closes */
+    kpd_reply_clear(&c->call.reply);
     free(c);
 }
 
-/* Frees c now, or when on_read returns if it is inside it. */
+/* Frees c now; or when on_read returns, if it is inside it; or when its
+ * call is done, if one is waiting (the call's reply lives in c). */
 static void conn_done(struct kpd_conn *c)
 {
-    if (c->in_read)
+    if (c->in_read || c->pending)
         c->gone = true;
     else
         conn_free(c);
@@ -198,30 +215,79 @@ static void refuse(struct kpd_conn *c, int status, const char *why)
     kpd_reply_clear(&reply);
 }
 
-/* Answers one parsed request. */
+/* Sends the call's reply (or drops it, if the client left meanwhile). */
+static void send_answer(struct kpd_conn *c)
+{
+    kpd_reply *reply = &c->call.reply;
+
+    log_reply(c, reply);
+    if (!c->gone) {
+        /* While draining, a connection closes after its reply. */
+        if (c->close_after || c->ctx->draining) {
+            c->closing = true;
+            bufferevent_disable(c->bev, EV_READ);
+        }
+        send_reply(c, reply, c->head_only);
+    }
+    kpd_reply_clear(reply);
+}
+
+static void read_requests(struct kpd_conn *c, struct evbuffer *in);
+
+/* The call is done. Inside kpd_route, answer() takes it from here;
+ * otherwise the reply leaves now and buffered requests are read on. */
+static void on_answered(kpd_call *call)
+{
+    struct kpd_conn *c = (struct kpd_conn *)((char *)call -
+                                             offsetof(struct kpd_conn, call));
+
+    c->pending = false;
+    if (c->in_route)
+        return;
+    c->in_read = true;
+    send_answer(c);
+    if (!c->gone && !c->closing) {
+        read_requests(c, bufferevent_get_input(c->bev));
+        if (!c->pending && !c->closing)
+            bufferevent_enable(c->bev, EV_READ);
+    }
+    c->in_read = false;
+    if (c->gone && !c->pending)
+        conn_free(c);
+}
+
+/* Answers one parsed request, now or once its call is done. */
 static void answer(struct kpd_conn *c, const kpd_request *r)
 {
-    kpd_reply reply;
-
+    if (!c->identified) {
+        kpd_tls_client_identity(bufferevent_openssl_get_ssl(c->bev),
+                                c->client.identity,
+                                sizeof(c->client.identity));
+        c->identified = true;
+    }
     if (skip_debug_enabled("http"))
         debug_nodelay(c);
-    kpd_route(c->ctx, r->method, r->target, &reply);
-    if (reply.body == NULL)
-        kpd_reply_error(&reply, 500, "out of memory");
-    log_reply(r->method, r->target, &reply);
-    /* While draining, a connection closes after its reply. */
-    if (r->close || c->ctx->draining) {
-        c->closing = true;
-        bufferevent_disable(c->bev, EV_READ);
-    }
-    send_reply(c, &reply, strcmp(r->method, "HEAD") == 0);
-    kpd_reply_clear(&reply);
+    snprintf(c->method, sizeof(c->method), "%s", r->method);
+    loggable_target(r->target, c->target, sizeof(c->target));
+    c->head_only = strcmp(r->method, "HEAD") == 0;
+    c->close_after = r->close;
+    c->call = (kpd_call){.ctx = c->ctx, .client = &c->client,
+                         .done = on_answered};
+    c->pending = true;
+    c->in_route = true;
+    kpd_route(&c->call, r->method, r->target);
+    c->in_route = false;
+    if (!c->pending)
+        send_answer(c);
+    else
+        bufferevent_disable(c->bev, EV_READ); /* until on_answered */
 }
 
 static void read_requests(struct kpd_conn *c, struct evbuffer *in)
 {
     /* More than one request may be waiting (pipelining). */
-    while (!c->closing && !c->gone && evbuffer_get_length(in) > 0) {
+    while (!c->closing && !c->gone && !c->pending &&
+           evbuffer_get_length(in) > 0) {
         char head[KPD_HTTP_MAX_HEADERS + 1];
         struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
         kpd_request r;
@@ -264,7 +330,7 @@ static void on_read(struct bufferevent *bev, void *arg)
     c->in_read = true;
     read_requests(c, bufferevent_get_input(bev));
     c->in_read = false;
-    if (c->gone)
+    if (c->gone && !c->pending)
         conn_free(c);
 }
 
@@ -290,13 +356,38 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         conn_done(c);
 }
 
+/* At max_connections a new connection is closed at once, before any TLS
+ * work; the line saying so is written at most once a second. */
+static bool over_limit(kpd_ctx *ctx)
+{
+    static time_t last_logged;
+    time_t now;
+
+    if (ctx->connections < ctx->cfg.max_connections)
+        return false;
+    now = time(NULL);
+    if (now - last_logged >= REFUSAL_LOG_INTERVAL_S) {
+        skip_log_warning("connection refused: %u connections open (limit)",
+                         ctx->connections);
+        last_logged = now;
+    }
+    return true;
+}
+
 static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                       struct sockaddr *addr, int addr_len, void *arg)
 {
     kpd_ctx *ctx = arg;
     struct timeval idle = {.tv_sec = ctx->cfg.idle_timeout_s};
-    struct kpd_conn *c = calloc(1, sizeof(*c));
-    SSL *ssl = c ? kpd_tls_new_ssl(ctx) : NULL;
+    struct kpd_conn *c;
+    SSL *ssl;
+
+    if (over_limit(ctx)) {
+        evutil_closesocket(fd);
+        return;
+    }
+    c = calloc(1, sizeof(*c));
+    ssl = c ? kpd_tls_new_ssl(ctx) : NULL;
 
     if (ssl != NULL)
         c->bev = bufferevent_openssl_socket_new(ctx->base, fd, ssl,
@@ -311,6 +402,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
         return;
     }
     c->ctx = ctx;
+    ctx->connections++;
     c->next = ctx->conns;
     if (ctx->conns)
         ctx->conns->prev = c;

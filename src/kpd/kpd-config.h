@@ -21,9 +21,16 @@ typedef struct kpd_psk {
     skip_secbuf *key;
 } kpd_psk;
 
+/* One "name = value" line of a [peer] section. Which names a peer may
+ * have is the key source's business (kpd_sync_peer_option). */
+typedef struct kpd_setting {
+    char *name, *value;
+} kpd_setting;
+
 typedef struct kpd_peer {
-    char *name;        /* the peer's localSystemID */
-    char *secret_file; /* "EPOCH HEX" lines, rewritten as the secret ratchets */
+    char *name; /* the peer's localSystemID */
+    kpd_setting *settings;
+    size_t setting_count;
 } kpd_peer;
 
 typedef struct kpd_config {
@@ -40,6 +47,8 @@ typedef struct kpd_config {
     char *cert_file, *key_file;
     char *client_ca_file;   /* set: client certificates are required */
     char *state_dir;
+    char *key_source;       /* a row of backends.c: "prf" */
+    char *ledger;           /* a row of backends.c: "file" */
     unsigned key_id_bits;   /* 128, 192 or 256 */
     unsigned key_lifetime_s;
     unsigned ratchet_interval_s;
@@ -65,6 +74,9 @@ skip_rc kpd_config_parse_string(const char *text, const char *name,
 skip_rc kpd_config_load_psks(kpd_config *cfg, skip_err *err);
 
 const kpd_peer *kpd_config_peer(const kpd_config *cfg, const char *name);
+
+/* The value of a [peer] setting, or NULL. */
+const char *kpd_peer_setting(const kpd_peer *peer, const char *name);
 
 void kpd_config_clear(kpd_config *cfg);
 

@@ -17,6 +17,7 @@ struct kpd_conn;
 
 typedef struct kpd_ctx {
     kpd_config cfg;
+    kpd_ledger *ledger; /* deliveries, for the key source */
     kpd_sync *sync;
     SSL_CTX *ssl_ctx;
     struct event_base *base;

@@ -1,7 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The delivery ledger: which keyIds this KP has already handed out, per
- * peer, until they expire. Each record is on disk (fdatasync) before the key
- * leaves, so kill -9 and a restart never deliver a keyId twice. */
+ * peer, until they expire. An interface, so that one instance keeps it in
+ * a file (ledger-file.c) and several instances of one site can share one.
+ *
+ * Its one write operation is an atomic record-if-absent: a delivery either
+ * wins (it is the first for this keyId, and its record is durable) or finds
+ * the keyId already delivered, in one step; there is no "contains" to ask
+ * first and race with. It is asynchronous: the event loop hands a delivery
+ * over and carries on, and the ledger calls back from the loop once the
+ * record is durable (or could not be made so). Only then may the key leave.
+ * A key source that needs a ledger receives one from main.c. */
 #ifndef KPD_LEDGER_H
 #define KPD_LEDGER_H
 
@@ -9,28 +17,63 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kpd-config.h"
 #include "skip/rc.h"
+
+struct event_base;
+
+typedef enum {
+    KPD_LEDGER_RECORDED, /* first delivery; the record is durable */
+    KPD_LEDGER_ALREADY,  /* delivered before (or being delivered now) */
+    KPD_LEDGER_FAILED,   /* the record could not be made durable */
+} kpd_ledger_outcome;
+
+/* Called exactly once per record(), from the event loop (or from inside
+ * record() itself when the ledger has no loop, as in unit tests). why is
+ * the cause of KPD_LEDGER_FAILED for the log, NULL otherwise. */
+typedef void (*kpd_ledger_done)(void *arg, kpd_ledger_outcome outcome,
+                                const char *why);
 
 typedef struct kpd_ledger kpd_ledger;
 
-/* Opens (creating) path, loads the records not expired at now_ms and
- * rewrites the file with only those. */
-skip_rc kpd_ledger_open(const char *path, uint64_t now_ms, kpd_ledger **out,
-                        skip_err *err);
-void kpd_ledger_free(kpd_ledger *ledger);
+typedef struct kpd_ledger_ops {
+    const char *name;
+    /* Records (peer, id) until expiry_ms unless it is already there. */
+    void (*record)(kpd_ledger *ledger, const char *peer,
+                   const unsigned char *id, size_t id_len, uint64_t expiry_ms,
+                   kpd_ledger_done done, void *arg);
+    /* Forgets records expired at now_ms (called once a second). */
+    void (*prune)(kpd_ledger *ledger, uint64_t now_ms);
+    /* Records held, delivered or being delivered. */
+    size_t (*count)(const kpd_ledger *ledger);
+    /* Writes and answers every delivery still waiting (so their callers
+     * must still be there), then frees. */
+    void (*free)(kpd_ledger *ledger);
+} kpd_ledger_ops;
 
-bool kpd_ledger_contains(const kpd_ledger *ledger, const char *peer,
-                         const unsigned char *id, size_t id_len);
+struct kpd_ledger {
+    const kpd_ledger_ops *ops;
+};
 
-/* Appends and syncs a record kept until expiry_ms. */
-skip_rc kpd_ledger_record(kpd_ledger *ledger, const char *peer,
-                          const unsigned char *id, size_t id_len,
-                          uint64_t expiry_ms, skip_err *err);
+/* Opens the ledger that cfg->ledger names. With base, durable writes run off
+ * the loop and completions come back through it; without (unit tests, fuzz
+ * targets), record() completes before it returns. */
+skip_rc kpd_ledger_new(const kpd_config *cfg, struct event_base *base,
+                       kpd_ledger **out, skip_err *err);
 
-/* Forgets records expired at now_ms; rewrites the file when most of it is
- * dead. */
-void kpd_ledger_prune(kpd_ledger *ledger, uint64_t now_ms);
+/* For the config loader: whether a ledger of this name exists, and the
+ * names there are. */
+bool kpd_ledger_known(const char *name);
+const char *kpd_ledger_names(void);
 
-size_t kpd_ledger_count(const kpd_ledger *ledger);
+/* The file ledger: DIR/delivered.log under cfg->state_dir. */
+skip_rc kpd_ledger_file_new(const kpd_config *cfg, struct event_base *base,
+                            kpd_ledger **out, skip_err *err);
+
+static inline void kpd_ledger_free(kpd_ledger *ledger)
+{
+    if (ledger)
+        ledger->ops->free(ledger);
+}
 
 #endif

@@ -5,19 +5,21 @@ libkpd_la_SOURCES = \
 	src/kpd/api-capabilities.c \
 	src/kpd/api-entropy.c \
 	src/kpd/api-key.c \
+	src/kpd/backends.c \
 	src/kpd/config.c src/kpd/kpd-config.h \
 	src/kpd/entropy.c src/kpd/entropy.h \
 	src/kpd/http.c src/kpd/http.h \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
-	src/kpd/ledger.c src/kpd/ledger.h \
+	src/kpd/ledger.h src/kpd/ledger-file.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \
 	src/kpd/sync.h src/kpd/sync-prf.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	$(NULL)
 libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS)
-libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(INIH_LIBS)
+libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(INIH_LIBS) \
+	-lpthread
 
 sbin_PROGRAMS += skip-kpd
 skip_kpd_SOURCES = src/kpd/main.c

@@ -51,7 +51,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
     kpd_ctx *ctx = arg;
 
-    ctx->sync->ops->tick(ctx->sync, kpd_clock_ms());
+    uint64_t now = kpd_clock_ms();
+
+    ctx->sync->ops->tick(ctx->sync, now);
+    ctx->ledger->ops->prune(ctx->ledger, now);
 #ifdef __GLIBC__
     /* Hand free heap pages back to the kernel once a second. Connections
      * come and go with 34 KB of OpenSSL record buffers each, and without
@@ -250,14 +253,16 @@ int main(int argc, char **argv)
                        ctx.cfg.state_dir);
         goto out;
     }
-    if (kpd_sync_prf_new(&ctx.cfg, &ctx.sync, &err) != SKIP_OK ||
-        kpd_tls_init(&ctx, &err) != SKIP_OK) {
-        skip_log_error("%s", err.detail);
+    ctx.base = new_event_base();
+    if (ctx.base == NULL) {
+        skip_log_error("event_base_new failed");
         goto out;
     }
-    ctx.base = new_event_base();
-    if (ctx.base == NULL || kpd_http_start(&ctx, &err) != SKIP_OK) {
-        skip_log_error("%s", ctx.base ? err.detail : "event_base_new failed");
+    if (kpd_ledger_new(&ctx.cfg, ctx.base, &ctx.ledger, &err) != SKIP_OK ||
+        kpd_sync_new(&ctx.cfg, ctx.ledger, &ctx.sync, &err) != SKIP_OK ||
+        kpd_tls_init(&ctx, &err) != SKIP_OK ||
+        kpd_http_start(&ctx, &err) != SKIP_OK) {
+        skip_log_error("%s", err.detail);
         goto out;
     }
     ev.sigterm = evsignal_new(ctx.base, SIGTERM, on_sigterm, &ctx);
@@ -270,14 +275,17 @@ int main(int argc, char **argv)
         skip_log_error("cannot install signal handlers");
         goto out;
     }
-    skip_log_info("Key Provider %s ready: %zu peers, backend %s",
-                  ctx.cfg.local_id, ctx.cfg.peer_count, ctx.sync->ops->name);
+    skip_log_info("Key Provider %s ready: %zu peers, key source %s (%s), "
+                  "ledger %s", ctx.cfg.local_id, ctx.cfg.peer_count,
+                  ctx.cfg.key_source, ctx.sync->ops->name, ctx.cfg.ledger);
     event_base_dispatch(ctx.base);
     skip_log_info("stopped");
     status = 0;
 out:
-    /* Reverse order of creation; connections (and their SSLs) go first
-     * because freeing them updates ctx. */
+    /* Reverse order of creation, but the ledger first: it answers the
+     * deliveries still waiting, into their connections; then connections
+     * (and their SSLs) go, because freeing them updates ctx. */
+    kpd_ledger_free(ctx.ledger);
     kpd_http_free(&ctx);
     if (ctx.drain_timer)
         event_free(ctx.drain_timer);
@@ -289,11 +297,11 @@ out:
         event_free(ev.sigint);
     if (ev.sigterm)
         event_free(ev.sigterm);
-    if (ctx.base)
-        event_base_free(ctx.base);
     SSL_CTX_free(ctx.ssl_ctx);
     if (ctx.sync)
         ctx.sync->ops->free(ctx.sync);
+    if (ctx.base)
+        event_base_free(ctx.base);
     kpd_config_clear(&ctx.cfg);
     return status;
 }

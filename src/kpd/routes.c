@@ -16,32 +16,30 @@ enum match { EXACT, PREFIX };
 struct route {
     const char *path;
     enum match match;
-    void (*handler)(kpd_ctx *ctx, const char *rest, const char *query,
-                    kpd_reply *reply);
+    void (*handler)(kpd_call *call, const char *rest, const char *query);
 };
 
-static void capabilities(kpd_ctx *ctx, const char *rest, const char *query,
-                         kpd_reply *reply)
+/* The handlers that answer at once; the router ends their calls. */
+static void capabilities(kpd_call *call, const char *rest, const char *query)
 {
-    kpd_api_capabilities(ctx, query, reply);
+    kpd_api_capabilities(call->ctx, query, &call->reply);
+    kpd_call_finish(call);
 }
 
-static void key(kpd_ctx *ctx, const char *rest, const char *query,
-                kpd_reply *reply)
+static void entropy(kpd_call *call, const char *rest, const char *query)
 {
-    kpd_api_key(ctx, query, reply);
+    kpd_api_entropy(call->ctx, query, &call->reply);
+    kpd_call_finish(call);
 }
 
-static void key_by_id(kpd_ctx *ctx, const char *rest, const char *query,
-                      kpd_reply *reply)
+static void key(kpd_call *call, const char *rest, const char *query)
 {
-    kpd_api_key_by_id(ctx, rest, query, reply);
+    kpd_api_key(call, query);
 }
 
-static void entropy(kpd_ctx *ctx, const char *rest, const char *query,
-                    kpd_reply *reply)
+static void key_by_id(kpd_call *call, const char *rest, const char *query)
 {
-    kpd_api_entropy(ctx, query, reply);
+    kpd_api_key_by_id(call, rest, query);
 }
 
 static const struct route routes[] = {
@@ -89,9 +87,16 @@ bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
     return true;
 }
 
-void kpd_route(kpd_ctx *ctx, const char *method, const char *uri,
-               kpd_reply *reply)
+void kpd_call_finish(kpd_call *call)
 {
+    if (call->reply.body == NULL)
+        kpd_reply_error(&call->reply, 500, "out of memory");
+    call->done(call);
+}
+
+void kpd_route(kpd_call *call, const char *method, const char *uri)
+{
+    kpd_reply *reply = &call->reply;
     char path[SKIP_URL_MAX + 1];
     const char *query = NULL;
     size_t path_len;
@@ -99,6 +104,7 @@ void kpd_route(kpd_ctx *ctx, const char *method, const char *uri,
     memset(reply, 0, sizeof(*reply));
     if (strlen(uri) > SKIP_URL_MAX) {
         kpd_reply_error(reply, 400, "request target too long");
+        kpd_call_finish(call);
         return;
     }
     path_len = strcspn(uri, "?#");
@@ -117,12 +123,15 @@ void kpd_route(kpd_ctx *ctx, const char *method, const char *uri,
         if (strcmp(method, "GET") != 0) {
             kpd_reply_error(reply, 405, "only GET is allowed");
             reply->allow_get = true;
-        } else if (ctx->draining) {
+        } else if (call->ctx->draining) {
             kpd_reply_error(reply, 503, "shutting down");
         } else {
-            r->handler(ctx, path + (r->match == PREFIX ? n : 0), query, reply);
+            r->handler(call, path + (r->match == PREFIX ? n : 0), query);
+            return;
         }
+        kpd_call_finish(call);
         return;
     }
     kpd_reply_error(reply, 404, "unknown path");
+    kpd_call_finish(call);
 }

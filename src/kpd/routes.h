@@ -1,13 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The SKIP API as a pure function from (method, URI) to a reply, so the
- * fuzz target and unit tests drive it without sockets. */
+/* The SKIP API as a function from (client, method, URI) to a reply, with
+ * no sockets, so the fuzz target and unit tests drive it directly. A reply
+ * may come later than kpd_route returns (a delivery waits for the ledger):
+ * the caller learns it through the call's done callback. */
 #ifndef KPD_ROUTES_H
 #define KPD_ROUTES_H
 
 #include <stdbool.h>
 
 #include "kpd.h"
+#include "skip/json.h"
 #include "skip/secbuf.h"
+#include "skip/sysid.h"
+
+/* Longest client identity kept: "psk:" + a 128-byte PSK identity, or
+ * "cert:" + a certificate subject cut to fit. */
+#define KPD_CLIENT_ID_MAX 200
 
 typedef struct kpd_reply {
     int status;
@@ -16,10 +24,33 @@ typedef struct kpd_reply {
     const char *error; /* the error message of a non-200 reply, for the log */
 } kpd_reply;
 
+/* Who is asking: the identity the TLS handshake authenticated. */
+typedef struct kpd_client {
+    /* "psk:IDENTITY", "cert:SUBJECT", or "anonymous" (a certificate
+     * listener that asks for no client certificate). Printable ASCII. */
+    char identity[KPD_CLIENT_ID_MAX + 1];
+} kpd_client;
+
+/* One request being answered. */
+typedef struct kpd_call {
+    kpd_ctx *ctx;
+    const kpd_client *client;
+    kpd_reply reply;
+    /* Called exactly once, when reply is complete: from inside kpd_route,
+     * or later from the event loop. */
+    void (*done)(struct kpd_call *call);
+    /* The handler's, kept across a wait: for its log line. */
+    const char *what;
+    char remote[SKIP_SYSTEM_ID_MAX + 1];
+} kpd_call;
+
 /* Answers one request. method is the HTTP method name, uri the request
- * target ("/key?remoteSystemID=Bob"). reply->body is always set. */
-void kpd_route(kpd_ctx *ctx, const char *method, const char *uri,
-               kpd_reply *reply);
+ * target ("/key?remoteSystemID=Bob"); call->ctx, client and done are set by
+ * the caller. Once done is called, call->reply.body is set. */
+void kpd_route(kpd_call *call, const char *method, const char *uri);
+
+/* Ends a call: done(call). For handlers. */
+void kpd_call_finish(kpd_call *call);
 
 /* Sets an error reply {"error": msg}; msg never holds secrets. */
 void kpd_reply_error(kpd_reply *reply, int status, const char *msg);
@@ -28,9 +59,10 @@ void kpd_reply_clear(kpd_reply *reply);
 
 /* The handlers, one file each (api-*.c). query may be NULL. */
 void kpd_api_capabilities(kpd_ctx *ctx, const char *query, kpd_reply *reply);
-void kpd_api_key(kpd_ctx *ctx, const char *query, kpd_reply *reply);
-void kpd_api_key_by_id(kpd_ctx *ctx, const char *key_id_hex, const char *query,
-                       kpd_reply *reply);
+/* These two end the call themselves (kpd_call_finish), perhaps later. */
+void kpd_api_key(kpd_call *call, const char *query);
+void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
+                       const char *query);
 void kpd_api_entropy(kpd_ctx *ctx, const char *query, kpd_reply *reply);
 
 /* The remoteSystemID parameter, validated; false after an error reply. */

@@ -5,7 +5,6 @@
  * age and derives the same key. docs/kpd-prf.md gives the construction
  * byte by byte; tests/integration/prf-recompute.sh recomputes a key from it. */
 #include "config.h"
-#include "ledger.h"
 #include "statefile.h"
 #include "sync.h"
 
@@ -59,7 +58,7 @@ struct prf {
     uint64_t interval_ms;
     struct prf_peer *peers;
     size_t peer_count;
-    kpd_ledger *ledger;
+    kpd_ledger *ledger; /* borrowed from main */
     char *hwm_path;
     uint64_t hwm_ms;  /* keyIds are minted only with times below this */
     uint64_t last_ms; /* time of the last keyId minted */
@@ -395,11 +394,10 @@ static skip_rc reserve_time(struct prf *p, uint64_t t, skip_err *err)
     return SKIP_OK;
 }
 
-static skip_rc prf_issue(kpd_sync *sync, const char *peer_name,
+static skip_rc issue_now(struct prf *p, const char *peer_name,
                          unsigned size_bits, unsigned char id[SKIP_KEYID_MAX],
                          size_t *id_len, skip_secbuf **key, skip_err *err)
 {
-    struct prf *p = (struct prf *)sync;
     struct prf_peer *peer = peer_find(p, peer_name);
     uint64_t now = kpd_clock_ms(), t;
     const skip_secbuf *secret;
@@ -444,18 +442,56 @@ static skip_rc prf_issue(kpd_sync *sync, const char *peer_name,
     return SKIP_OK;
 }
 
-static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
-                         const unsigned char *id, size_t id_len,
-                         skip_secbuf **key, skip_err *err)
+/* Issuing needs no ledger: the answer is ready at once. */
+static void prf_issue(kpd_sync *sync, const char *peer, unsigned size_bits,
+                      kpd_key_done done, void *arg)
 {
-    struct prf *p = (struct prf *)sync;
+    kpd_key_result result = {0};
+
+    result.rc = issue_now((struct prf *)sync, peer, size_bits, result.id,
+                          &result.id_len, &result.key, &result.err);
+    done(arg, &result);
+    skip_secbuf_free(result.key);
+}
+
+/* A verified keyId whose key waits for the ledger's word. */
+struct delivery {
+    kpd_key_result result;
+    kpd_key_done done;
+    void *arg;
+};
+
+static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
+{
+    struct delivery *d = arg;
+    kpd_key_result *r = &d->result;
+
+    if (outcome != KPD_LEDGER_RECORDED) {
+        skip_secbuf_free(r->key);
+        r->key = NULL;
+    }
+    if (outcome == KPD_LEDGER_ALREADY)
+        skip_err_set(&r->err, SKIP_E_NOT_FOUND, "keyId already delivered");
+    else if (outcome == KPD_LEDGER_FAILED)
+        skip_err_set(&r->err, SKIP_E_INTERNAL, "ledger %s", why);
+    r->rc = outcome == KPD_LEDGER_RECORDED ? SKIP_OK : r->err.rc;
+    d->done(d->arg, r);
+    skip_secbuf_free(r->key);
+    free(d);
+}
+
+/* Checks the keyId and derives its key: SKIP_OK with *key, or why not. */
+static skip_rc verify(struct prf *p, const char *peer_name,
+                      const unsigned char *id, size_t id_len,
+                      uint64_t *expiry_out, skip_secbuf **key, skip_err *err)
+{
     struct prf_peer *peer = peer_find(p, peer_name);
     uint64_t now = kpd_clock_ms(), t, expiry;
     unsigned char mac[32 - ID_HEADER];
     const skip_secbuf *secret;
     skip_secbuf *scratch = NULL;
     unsigned size_bits;
-    skip_rc rc;
+    skip_rc rc = SKIP_OK;
 
     *key = NULL;
     if (peer == NULL)
@@ -477,37 +513,52 @@ static skip_rc prf_fetch(kpd_sync *sync, const char *peer_name,
         return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
                             "epoch");
     if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id, id_len,
-                   peer_name, p->local_id, mac)) {
+                   peer_name, p->local_id, mac))
         rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
-        goto out;
-    }
-    if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0) {
+    else if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0)
         rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId MAC does not verify");
-        goto out;
-    }
-    if (kpd_ledger_contains(p->ledger, peer_name, id, id_len)) {
-        rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId already delivered");
-        goto out;
-    }
-    *key = derive_key(secret, id, id_len, peer_name, p->local_id,
-                      size_bits / 8);
-    if (*key == NULL) {
+    else if ((*key = derive_key(secret, id, id_len, peer_name, p->local_id,
+                                size_bits / 8)) == NULL)
         rc = skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
-        goto out;
-    }
-    /* On disk before the key leaves: a crash after this point loses one
-     * delivery at worst, never repeats one. */
-    rc = kpd_ledger_record(p->ledger, peer_name, id, id_len, expiry + SKEW_MS,
-                           err);
-    if (rc != SKIP_OK) {
-        skip_secbuf_free(*key);
-        *key = NULL;
-        rc = SKIP_E_INTERNAL;
-    }
-out:
+    /* Kept past expiry by the skew a peer's clock may have. */
+    *expiry_out = expiry + SKEW_MS;
     skip_secbuf_free(scratch);
     OPENSSL_cleanse(mac, sizeof(mac));
     return rc;
+}
+
+/* The key leaves only once the ledger has the delivery on disk: a crash
+ * after that loses one delivery at worst, never repeats one. The key is
+ * derived first, so that a ledger's "already delivered" is the one check
+ * of once-only delivery. */
+static void prf_fetch(kpd_sync *sync, const char *peer_name,
+                      const unsigned char *id, size_t id_len,
+                      kpd_key_done done, void *arg)
+{
+    struct prf *p = (struct prf *)sync;
+    struct delivery *d = calloc(1, sizeof(*d));
+    kpd_key_result failed = {0};
+    uint64_t expiry = 0;
+
+    if (d == NULL) {
+        failed.rc = skip_err_set(&failed.err, SKIP_E_NOMEM, "out of memory");
+        done(arg, &failed);
+        return;
+    }
+    d->done = done;
+    d->arg = arg;
+    memcpy(d->result.id, id, id_len);
+    d->result.id_len = id_len;
+    if (verify(p, peer_name, id, id_len, &expiry, &d->result.key,
+               &d->result.err) != SKIP_OK) {
+        d->result.rc = d->result.err.rc;
+        done(arg, &d->result);
+        skip_secbuf_free(d->result.key);
+        free(d);
+        return;
+    }
+    p->ledger->ops->record(p->ledger, peer_name, id, id_len, expiry,
+                           on_recorded, d);
 }
 
 static void prf_tick(kpd_sync *sync, uint64_t now_ms)
@@ -516,7 +567,6 @@ static void prf_tick(kpd_sync *sync, uint64_t now_ms)
 
     for (size_t i = 0; i < p->peer_count; i++)
         peer_advance(p, &p->peers[i], now_ms);
-    kpd_ledger_prune(p->ledger, now_ms);
 }
 
 /* Copies a peer's ratcheted state, so a reload keeps it without touching
@@ -543,7 +593,8 @@ static skip_rc prf_reload_peers(kpd_sync *sync, const kpd_config *cfg,
         const struct prf_peer *old = peer_find(p, cfg->peers[i].name);
 
         peers[i].name = strdup(cfg->peers[i].name);
-        peers[i].secret_file = strdup(cfg->peers[i].secret_file);
+        peers[i].secret_file =
+            strdup(kpd_peer_setting(&cfg->peers[i], "secret_file"));
         if (peers[i].name == NULL || peers[i].secret_file == NULL)
             rc = skip_err_set(err, SKIP_E_NOMEM, "out of memory");
         else if (old && strcmp(old->secret_file, peers[i].secret_file) == 0)
@@ -591,7 +642,6 @@ static void prf_free(kpd_sync *sync)
     for (size_t i = 0; i < p->peer_count; i++)
         peer_clear(&p->peers[i]);
     free(p->peers);
-    kpd_ledger_free(p->ledger);
     free(p->hwm_path);
     free(p->local_id);
     free(p);
@@ -643,7 +693,29 @@ static skip_rc read_hwm(struct prf *p, skip_err *err)
 }
 
 
-skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
+skip_rc kpd_sync_prf_peer_option(const char *name, const char *value,
+                                 skip_err *err)
+{
+    if (strcmp(name, "secret_file") != 0)
+        return skip_err_set(err, SKIP_E_CONFIG, "unknown option %s (key_source "
+                            "prf takes secret_file)", name);
+    if (value[0] == '\0')
+        return skip_err_set(err, SKIP_E_CONFIG, "secret_file is empty");
+    return SKIP_OK;
+}
+
+skip_rc kpd_sync_prf_check_config(const kpd_config *cfg, const char *file,
+                                  skip_err *err)
+{
+    for (size_t i = 0; i < cfg->peer_count; i++)
+        if (kpd_peer_setting(&cfg->peers[i], "secret_file") == NULL)
+            return skip_err_set(err, SKIP_E_CONFIG, "%s:0: [peer %s] has no "
+                                "secret_file", file, cfg->peers[i].name);
+    return SKIP_OK;
+}
+
+skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,
+                         kpd_sync **out, skip_err *err)
 {
     struct prf *p = calloc(1, sizeof(*p));
     char path[4096];
@@ -653,6 +725,7 @@ skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
     if (p == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
     p->base.ops = &prf_ops;
+    p->ledger = ledger;
     p->id_len = cfg->key_id_bits / 8;
     p->lifetime_ms = (uint64_t)cfg->key_lifetime_s * 1000u;
     p->interval_ms = (uint64_t)cfg->ratchet_interval_s * 1000u;
@@ -664,10 +737,7 @@ skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err)
         return skip_err_set(err, SKIP_E_INTERNAL, "out of "
                             "memory");
     }
-    snprintf(path, sizeof(path), "%s/delivered.log", cfg->state_dir);
     rc = read_hwm(p, err);
-    if (rc == SKIP_OK)
-        rc = kpd_ledger_open(path, kpd_clock_ms(), &p->ledger, err);
     if (rc == SKIP_OK)
         rc = prf_reload_peers(&p->base, cfg, err);
     if (rc != SKIP_OK) {

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Key synchronisation between two Key Providers, behind one small
- * interface so that backends (prf today, push later) are interchangeable.
+ * interface so that key sources (prf today; etsi014, push later) are
+ * interchangeable. Each source is one file, sync-<name>.c, and one row of
+ * the constructor table in backends.c. Issue and fetch are asynchronous so
+ * that a source may wait on a ledger or a network without blocking the
+ * loop.
  * Backends return SKIP_E_NOT_FOUND for every "no such key" case (unknown
  * peer, forged, expired, already delivered), which the API answers with 400. */
 #ifndef KPD_SYNC_H
 #define KPD_SYNC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "kpd-config.h"
+#include "ledger.h"
 #include "skip/json.h"
 #include "skip/rc.h"
 #include "skip/secbuf.h"
@@ -20,16 +26,31 @@
 
 typedef struct kpd_sync kpd_sync;
 
+/* The outcome of an issue or a fetch. The done callback takes key (sets it
+ * to NULL or frees it); everything else is the source's. */
+typedef struct kpd_key_result {
+    skip_rc rc;
+    skip_err err; /* why, for the log; never key bytes */
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t id_len;
+    skip_secbuf *key;
+} kpd_key_result;
+
+/* Called exactly once per issue or fetch, from the event loop (possibly
+ * before issue or fetch returns). */
+typedef void (*kpd_key_done)(void *arg, kpd_key_result *result);
+
 typedef struct kpd_sync_ops {
     const char *name; /* shown as "algorithm" in /capabilities */
-    /* A fresh key shared with peer: key_id gets *key_id_len bytes. */
-    skip_rc (*issue)(kpd_sync *sync, const char *peer, unsigned size_bits,
-                     unsigned char key_id[SKIP_KEYID_MAX], size_t *key_id_len,
-                     skip_secbuf **key, skip_err *err);
-    /* The key peer issued for us under key_id, at most once. */
-    skip_rc (*fetch)(kpd_sync *sync, const char *peer,
-                     const unsigned char *key_id, size_t key_id_len,
-                     skip_secbuf **key, skip_err *err);
+    /* A fresh key shared with peer. */
+    void (*issue)(kpd_sync *sync, const char *peer, unsigned size_bits,
+                  kpd_key_done done, void *arg);
+    /* The key peer issued for us under key_id, at most once: a source
+     * whose keys could be asked for twice records each delivery in the
+     * ledger it was given before answering. */
+    void (*fetch)(kpd_sync *sync, const char *peer,
+                  const unsigned char *key_id, size_t key_id_len,
+                  kpd_key_done done, void *arg);
     /* Periodic upkeep (ratchet, expiry); now_ms is wall-clock time. */
     void (*tick)(kpd_sync *sync, uint64_t now_ms);
     /* Takes the peers of a reloaded configuration. */
@@ -48,7 +69,32 @@ extern uint64_t (*kpd_clock_ms)(void);
 /* Sleeps ms milliseconds of that clock (tests move it instead). */
 extern void (*kpd_sleep_ms)(uint64_t ms);
 
-/* The prf backend: keys derived from a secret each pair of KPs shares. */
-skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_sync **out, skip_err *err);
+/* The key source cfg->key_source names (backends.c), with the ledger it
+ * records deliveries in (borrowed: it must outlive the source). */
+skip_rc kpd_sync_new(const kpd_config *cfg, kpd_ledger *ledger,
+                     kpd_sync **out, skip_err *err);
+
+/* For the config loader: whether a key source of this name exists, and the
+ * names there are ("prf, etsi014"). */
+bool kpd_sync_known(const char *source);
+const char *kpd_sync_names(void);
+
+/* Whether source takes this [peer] setting; err->detail says why not (the
+ * loader adds FILE:LINE). */
+skip_rc kpd_sync_peer_option(const char *source, const char *name,
+                             const char *value, skip_err *err);
+
+/* Checks what the source needs of the whole file (a [peer] without a
+ * setting it requires); problems are "FILE:0: ...". */
+skip_rc kpd_sync_check_config(const kpd_config *cfg, const char *file,
+                              skip_err *err);
+
+/* The prf source: keys derived from a secret each pair of KPs shares. */
+skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,
+                         kpd_sync **out, skip_err *err);
+skip_rc kpd_sync_prf_peer_option(const char *name, const char *value,
+                                 skip_err *err);
+skip_rc kpd_sync_prf_check_config(const kpd_config *cfg, const char *file,
+                                  skip_err *err);
 
 #endif

@@ -6,34 +6,38 @@
 #include <ctype.h>
 #include <openssl/err.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "skip/log.h"
 #include "skip/psk.h"
 #include "skip/tls.h"
 
-static int ctx_index = -1;     /* SSL_CTX -> kpd_ctx */
-static int counted_index = -1; /* SSL -> kpd_ctx, while it counts */
-static int refused_index = -1; /* SSL -> non-NULL when over the limit */
+static int ctx_index = -1;      /* SSL_CTX -> kpd_ctx */
+static int identity_index = -1; /* SSL -> the PSK identity it matched */
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
-/* The connection count drops exactly when OpenSSL frees the SSL, which
- * bufferevent_free does when http.c closes the connection: tying it to the
- * SSL also uncounts a connection that never got past its handshake. */
-static void uncount(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
-                    long argl, void *argp)
+static void free_identity(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
+                          int idx, long argl, void *argp)
 {
-    kpd_ctx *ctx = ptr;
-
-    if (ctx != NULL && ctx->connections > 0)
-        ctx->connections--;
+    free(ptr);
 }
 
 static void make_indexes(void)
 {
     ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-    counted_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, uncount);
-    refused_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+    identity_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_identity);
+}
+
+/* A copy, since SIGHUP may free the configuration's before the
+ * connection ends. */
+static void remember_identity(SSL *ssl, const char *identity, size_t len)
+{
+    char *copy = strndup(identity, len);
+
+    if (copy != NULL && !SSL_set_ex_data(ssl, identity_index, copy))
+        free(copy);
 }
 
 static kpd_ctx *ctx_of(SSL *ssl)
@@ -77,6 +81,7 @@ static unsigned int psk_server_cb(SSL *ssl, const char *identity,
         return 0;
     }
     memcpy(psk, entry->key->data, entry->key->len);
+    remember_identity(ssl, entry->identity, strlen(entry->identity));
     return (unsigned int)entry->key->len;
 }
 
@@ -92,16 +97,9 @@ static int psk_find_session_cb(SSL *ssl, const unsigned char *identity,
     if (entry == NULL)
         return 1; /* psk_server_cb runs next and logs the identity */
     *sess = skip_tls13_psk_session(ssl, entry->key->data, entry->key->len);
+    if (*sess != NULL)
+        remember_identity(ssl, entry->identity, strlen(entry->identity));
     return *sess != NULL;
-}
-
-static int client_hello_cb(SSL *ssl, int *alert, void *arg)
-{
-    if (SSL_get_ex_data(ssl, refused_index) != NULL) {
-        *alert = SSL_AD_HANDSHAKE_FAILURE;
-        return SSL_CLIENT_HELLO_ERROR;
-    }
-    return SSL_CLIENT_HELLO_SUCCESS;
 }
 
 /* A failed handshake leaves one line with OpenSSL's reason, which tells
@@ -158,7 +156,7 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
     skip_rc rc;
 
     pthread_once(&index_once, make_indexes);
-    if (ctx_index < 0 || counted_index < 0 || refused_index < 0)
+    if (ctx_index < 0 || identity_index < 0)
         return skip_err_set(err, SKIP_E_INTERNAL, "no OpenSSL ex_data index");
     ssl_ctx = SSL_CTX_new(TLS_server_method());
     if (ssl_ctx == NULL)
@@ -176,7 +174,6 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
         SSL_CTX_free(ssl_ctx);
         return rc;
     }
-    SSL_CTX_set_client_hello_cb(ssl_ctx, client_hello_cb, NULL);
     SSL_CTX_set_info_callback(ssl_ctx, info_cb);
     ctx->ssl_ctx = ssl_ctx;
     return SKIP_OK;
@@ -184,17 +181,34 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
 
 SSL *kpd_tls_new_ssl(kpd_ctx *ctx)
 {
-    SSL *ssl = SSL_new(ctx->ssl_ctx);
+    return SSL_new(ctx->ssl_ctx);
+}
 
-    if (ssl == NULL)
-        return NULL;
-    if (ctx->connections >= ctx->cfg.max_connections) {
-        SSL_set_ex_data(ssl, refused_index, ctx);
-        skip_log_warning("connection refused: %u connections open (limit)",
-                         ctx->connections);
+/* Only what a log line can hold: printable ASCII, anything else as '?'. */
+static void printable_copy(char *out, size_t cap, const char *prefix,
+                           const char *s)
+{
+    size_t n = (size_t)snprintf(out, cap, "%s", prefix);
+
+    for (; *s && n + 1 < cap; s++)
+        out[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
+    out[n] = '\0';
+}
+
+void kpd_tls_client_identity(SSL *ssl, char *out, size_t cap)
+{
+    const char *psk = SSL_get_ex_data(ssl, identity_index);
+    X509 *cert;
+    char subject[256];
+
+    if (psk != NULL) {
+        printable_copy(out, cap, "psk:", psk);
+    } else if ((cert = SSL_get0_peer_certificate(ssl)) != NULL &&
+               SSL_get_verify_result(ssl) == X509_V_OK) {
+        X509_NAME_oneline(X509_get_subject_name(cert), subject,
+                          sizeof(subject));
+        printable_copy(out, cap, "cert:", subject);
     } else {
-        SSL_set_ex_data(ssl, counted_index, ctx);
-        ctx->connections++;
+        printable_copy(out, cap, "", "anonymous");
     }
-    return ssl;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* skip-kpd's TLS side: the server SSL_CTX for PSK or certificate mode, and
- * one SSL per accepted connection, counted against max_connections. */
+/* skip-kpd's TLS side: the server SSL_CTX for PSK or certificate mode, one
+ * SSL per accepted connection, and who its client turned out to be. */
 #ifndef KPD_TLS_H
 #define KPD_TLS_H
 
@@ -12,9 +12,11 @@
  * handshake time, so a SIGHUP that swaps them takes effect at once. */
 skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err);
 
-/* A server SSL for a new connection. Past max_connections the SSL is
- * marked so its handshake is refused with an alert. NULL when out of
- * memory. ctx->connections drops when the SSL is freed. */
+/* A server SSL for a new connection; NULL when out of memory. */
 SSL *kpd_tls_new_ssl(kpd_ctx *ctx);
+
+/* After the handshake: "psk:IDENTITY", "cert:SUBJECT" (a verified client
+ * certificate), or "anonymous", as printable ASCII cut to cap. */
+void kpd_tls_client_identity(SSL *ssl, char *out, size_t cap);
 
 #endif

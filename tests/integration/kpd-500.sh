@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # When the delivery ledger cannot record a keyId, the KP answers 500 and
 # sends no key. A file-size limit just above a pre-filled ledger makes the
-# next record's write fail.
+# next record's write fail. The ledger never cuts its file in place: the
+# next flush rewrites it whole from memory, so the torn tail goes and every
+# earlier record stays.
 . "$top_srcdir/tests/integration/lib.sh"
 
 testbed_up
@@ -12,6 +14,7 @@ expiry_ms=$((expiry_ms + 86400000))
 awk -v e="$expiry_ms" 'BEGIN { for (i = 0; i < 309; i++) printf "%s %032x Alice\n", e, i }' \
     > "$T/bob/state/delivered.log"
 expect_eq "the ledger is pre-filled" "$(wc -c < "$T/bob/state/delivered.log")" 16377
+sort "$T/bob/state/delivered.log" > "$T/before"
 mv "$T/bob/kpd.log" "$T/bob/kpd.log.1"
 (ulimit -f 16 && "$TESTBED" start "$T" bob > /dev/null)
 . "$T/env"
@@ -21,7 +24,15 @@ id=$(json_field keyId "$T/k1")
 expect_exit 0 "Bob is asked for a key he cannot record" bob raw GET "/key/$id?remoteSystemID=Alice"
 expect_eq "... 500" "$(raw_status)" 500
 expect_match "... with an error body and no key" "$T/out" '^body: \{"error":"internal error"\}$'
-expect_match "... logged with the cause" "$T/bob/kpd.log" 'GET /key/\{keyId\} for Alice: ledger .*delivered.log: (short write|File too large)'
-expect_eq "the half-written record is cut off again" "$(wc -c < "$T/bob/state/delivered.log")" 16377
+expect_match "... logged with the cause and the client" "$T/bob/kpd.log" 'GET /key/\{keyId\} for Alice \(client psk:[^)]*\): ledger .*delivered.log: (No space left on device|File too large) \(write\)'
+# Bob's start rewrote the file (live records only, in its own order).
+expect_eq "the 309 records before the failure are untouched" \
+    "$(head -c 16377 "$T/bob/state/delivered.log" | sort | cmp - "$T/before" && echo same)" same
 expect_exit 0 "Bob still answers other requests" bob capabilities
+expect_exit 0 "the same keyId asked again" bob raw GET "/key/$id?remoteSystemID=Alice"
+expect_eq "... 500 again (still no room)" "$(raw_status)" 500
+expect_eq "... after the file was rewritten from memory: torn tail gone" \
+    "$(wc -c < "$T/bob/state/delivered.log")" 16377
+expect_eq "... the same 309 records" \
+    "$(sort "$T/bob/state/delivered.log" | cmp - "$T/before" && echo same)" same
 finish

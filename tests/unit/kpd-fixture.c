@@ -35,7 +35,8 @@ void fixture_write(const char *dir, const char *name, const char *text)
 }
 
 static void site(struct fixture *f, const char *me, const char *peer,
-                 const char *extra, kpd_config *cfg, kpd_sync **sync)
+                 const char *extra, kpd_config *cfg, kpd_ledger **ledger,
+                 kpd_sync **sync)
 {
     char text[2048], state[128];
     skip_err err = {0};
@@ -51,7 +52,9 @@ static void site(struct fixture *f, const char *me, const char *peer,
     fixture_write(f->dir, state, "0 " FIXTURE_SECRET "\n");
     if (kpd_config_parse_string(text, me, cfg, &err) != SKIP_OK)
         fail_msg("config: %s", err.detail);
-    if (kpd_sync_prf_new(cfg, sync, &err) != SKIP_OK)
+    if (kpd_ledger_new(cfg, NULL, ledger, &err) != SKIP_OK)
+        fail_msg("ledger: %s", err.detail);
+    if (kpd_sync_new(cfg, *ledger, sync, &err) != SKIP_OK)
         fail_msg("prf: %s", err.detail);
 }
 
@@ -64,8 +67,8 @@ void fixture_setup(struct fixture *f, const char *extra)
     kpd_clock_ms = fake_clock;
     kpd_sleep_ms = fake_sleep;
     fixture_write(f->dir, "psks", "enc:0x000102030405060708090a0b0c0d0e0f\n");
-    site(f, "Alice", "Bob", extra, &f->alice_cfg, &f->alice);
-    site(f, "Bob", "Alice", extra, &f->bob_cfg, &f->bob);
+    site(f, "Alice", "Bob", extra, &f->alice_cfg, &f->alice_ledger, &f->alice);
+    site(f, "Bob", "Alice", extra, &f->bob_cfg, &f->bob_ledger, &f->bob);
 }
 
 void fixture_restart_bob(struct fixture *f)
@@ -73,8 +76,83 @@ void fixture_restart_bob(struct fixture *f)
     skip_err err = {0};
 
     f->bob->ops->free(f->bob);
-    if (kpd_sync_prf_new(&f->bob_cfg, &f->bob, &err) != SKIP_OK)
+    kpd_ledger_free(f->bob_ledger);
+    if (kpd_ledger_new(&f->bob_cfg, NULL, &f->bob_ledger, &err) != SKIP_OK)
+        fail_msg("ledger: %s", err.detail);
+    if (kpd_sync_new(&f->bob_cfg, f->bob_ledger, &f->bob, &err) != SKIP_OK)
         fail_msg("prf: %s", err.detail);
+}
+
+struct key_outcome {
+    bool done;
+    skip_rc rc;
+    skip_err err;
+    unsigned char *id;
+    size_t *id_len;
+    skip_secbuf **key;
+};
+
+static void on_key(void *arg, kpd_key_result *r)
+{
+    struct key_outcome *o = arg;
+
+    o->done = true;
+    o->rc = r->rc;
+    o->err = r->err;
+    if (o->id) {
+        memcpy(o->id, r->id, r->id_len);
+        *o->id_len = r->id_len;
+    }
+    *o->key = r->key; /* taken */
+    r->key = NULL;
+}
+
+skip_rc fixture_issue(kpd_sync *s, const char *peer, unsigned bits,
+                      unsigned char *id, size_t *id_len, skip_secbuf **key,
+                      skip_err *err)
+{
+    struct key_outcome o = {.id = id, .id_len = id_len, .key = key};
+
+    s->ops->issue(s, peer, bits, on_key, &o);
+    assert_true(o.done);
+    *err = o.err;
+    return o.rc;
+}
+
+skip_rc fixture_fetch(kpd_sync *s, const char *peer, const unsigned char *id,
+                      size_t id_len, skip_secbuf **key, skip_err *err)
+{
+    struct key_outcome o = {.key = key};
+
+    s->ops->fetch(s, peer, id, id_len, on_key, &o);
+    assert_true(o.done);
+    *err = o.err;
+    return o.rc;
+}
+
+struct routed {
+    kpd_call call; /* first, so the call's address is the struct's */
+    bool done;
+};
+
+static void on_route_done(kpd_call *call)
+{
+    ((struct routed *)call)->done = true;
+}
+
+int fixture_route(kpd_ctx *ctx, const char *method, const char *uri,
+                  kpd_reply *reply)
+{
+    static const kpd_client anonymous = {"anonymous"};
+    struct routed r = {
+        .call = {.ctx = ctx, .client = &anonymous, .done = on_route_done},
+    };
+
+    kpd_route(&r.call, method, uri);
+    assert_true(r.done);
+    *reply = r.call.reply;
+    assert_non_null(reply->body);
+    return reply->status;
 }
 
 void fixture_teardown(struct fixture *f)
@@ -83,6 +161,8 @@ void fixture_teardown(struct fixture *f)
 
     f->alice->ops->free(f->alice);
     f->bob->ops->free(f->bob);
+    kpd_ledger_free(f->alice_ledger);
+    kpd_ledger_free(f->bob_ledger);
     kpd_config_clear(&f->alice_cfg);
     kpd_config_clear(&f->bob_cfg);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "kpd/kpd.h"
+#include "kpd/routes.h"
 
 #define FIXTURE_SECRET                                                         \
     "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
@@ -17,6 +18,7 @@ struct fixture {
     char dir[64];
     kpd_config alice_cfg, bob_cfg;
     kpd_sync *alice, *bob;
+    kpd_ledger *alice_ledger, *bob_ledger;
 };
 
 extern uint64_t fixture_now_ms;
@@ -27,8 +29,21 @@ void fixture_write(const char *dir, const char *name, const char *text);
 /* Builds both sites; extra is appended to both [kpd] sections. */
 void fixture_setup(struct fixture *f, const char *extra);
 
-/* Reopens Bob's backend from disk, as after a restart. */
+/* Reopens Bob's key source and ledger from disk, as after a restart. */
 void fixture_restart_bob(struct fixture *f);
+
+/* A key source's issue and fetch, run to completion: the fixture's ledgers
+ * have no event loop, so they answer before returning. */
+skip_rc fixture_issue(kpd_sync *s, const char *peer, unsigned bits,
+                      unsigned char *id, size_t *id_len, skip_secbuf **key,
+                      skip_err *err);
+skip_rc fixture_fetch(kpd_sync *s, const char *peer, const unsigned char *id,
+                      size_t id_len, skip_secbuf **key, skip_err *err);
+
+/* kpd_route as an anonymous client, run to completion; returns the status
+ * and leaves the reply (body always set) for kpd_reply_clear. */
+int fixture_route(kpd_ctx *ctx, const char *method, const char *uri,
+                  kpd_reply *reply);
 
 void fixture_teardown(struct fixture *f);
 

@@ -63,6 +63,15 @@ static void good_file(void **state)
     assert_memory_equal(cfg.psks[1].key->data, "an ASCII key: long enough", 25);
     assert_int_equal(cfg.psks[0].key->len, 16);
     assert_int_equal(cfg.key_id_bits, 128);
+    assert_string_equal(cfg.key_source, "prf");
+    assert_string_equal(cfg.ledger, "file");
+    assert_string_equal(kpd_peer_setting(kpd_config_peer(&cfg, "KP_2"),
+                                         "secret_file"), "/tmp/kp2");
+    kpd_config_clear(&cfg);
+    /* Both backends named explicitly, the source before any [peer]. */
+    assert_int_equal(parse("[kpd]\nkey_source = prf\nledger = file\n" GOOD,
+                           &cfg, &err), SKIP_OK);
+    assert_string_equal(cfg.key_source, "prf");
     kpd_config_clear(&cfg);
 }
 
@@ -94,7 +103,14 @@ static void bad_lines_named(void **state)
         {GOOD "[kpd]\nlog = file\n", "kpd.conf:8: log must be stderr or syslog"},
         {GOOD "[kpd]\nlog_level = loud\n", "kpd.conf:8: log_level must be"},
         {GOOD "[kpd]\nlocal_system_id = \n", "kpd.conf:8: local_system_id is empty"},
-        {GOOD "[peer Bob]\nsecret = x\n", "kpd.conf:8: unknown option secret in [peer Bob]"},
+        {GOOD "[peer Bob]\nsecret = x\n",
+         "kpd.conf:8: [peer Bob]: unknown option secret (key_source prf takes secret_file)"},
+        {GOOD "[peer Bob]\nsecret_file = /a\n", "kpd.conf:8: secret_file given twice in [peer Bob]"},
+        {GOOD "[peer Carol]\nsecret_file =\n", "kpd.conf:8: [peer Carol]: secret_file is empty"},
+        {"[kpd]\nkey_source = qkd\n", "kpd.conf:2: key_source \"qkd\" is not one of: prf"},
+        {GOOD "[kpd]\nkey_source = prf\n",
+         "kpd.conf:8: key_source must come before the first [peer] section"},
+        {GOOD "[kpd]\nledger = sql\n", "kpd.conf:8: ledger \"sql\" is not one of: file"},
         {GOOD "no equals sign\n", "kpd.conf:7: syntax error"},
         {"[kpd]\nstate_dir = /x\npsk_file = @DIR@/psks\n[peer B]\nsecret_file = /s\n",
          "kpd.conf:0: local_system_id is not set"},

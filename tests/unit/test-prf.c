@@ -22,8 +22,8 @@ static void issue(kpd_sync *s, const char *peer, unsigned bits,
 {
     skip_err err = {0};
 
-    if (s->ops->issue(s, peer, bits, out->id, &out->id_len, &out->key, &err) !=
-        SKIP_OK)
+    if (fixture_issue(s, peer, bits, out->id, &out->id_len, &out->key,
+                      &err) != SKIP_OK)
         fail_msg("issue: %s", err.detail);
 }
 
@@ -32,7 +32,7 @@ static skip_rc fetch(kpd_sync *s, const char *peer, const struct issued *in,
 {
     skip_err err = {0};
 
-    return s->ops->fetch(s, peer, in->id, in->id_len, key, &err);
+    return fixture_fetch(s, peer, in->id, in->id_len, key, &err);
 }
 
 static int setup(void **state)
@@ -196,7 +196,7 @@ static void restart_with_clock_set_back_stays_unique(void **state)
     issue(f->alice, "Bob", 256, &before);
     f->alice->ops->free(f->alice);
     fixture_now_ms -= 5000;
-    assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, &f->alice, &err), SKIP_OK);
+    assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, f->alice_ledger, &f->alice, &err), SKIP_OK);
     issue(f->alice, "Bob", 256, &after);
     /* The reserved time mark moves new ids past every old one. */
     assert_true(memcmp(after.id, before.id, 5) > 0);
@@ -245,7 +245,7 @@ static void crash_loop_keeps_ids_on_the_clock(void **state)
         f->alice->ops->free(f->alice);
         fixture_write(f->dir, "Alice-state/issue.hwm", reserved);
         fixture_now_ms += 1;
-        assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, &f->alice, &err),
+        assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, f->alice_ledger, &f->alice, &err),
                          SKIP_OK);
     }
 }

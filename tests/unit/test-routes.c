@@ -18,6 +18,7 @@ static int setup(void **state)
     memset(&alice, 0, sizeof(alice));
     alice.cfg = f.alice_cfg;
     alice.sync = f.alice;
+    alice.ledger = f.alice_ledger;
     return 0;
 }
 
@@ -29,9 +30,7 @@ static int teardown(void **state)
 
 static int route(const char *method, const char *uri, kpd_reply *reply)
 {
-    kpd_route(&alice, method, uri, reply);
-    assert_non_null(reply->body);
-    return reply->status;
+    return fixture_route(&alice, method, uri, reply);
 }
 
 static void status_table(void **state)
