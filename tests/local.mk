@@ -19,6 +19,7 @@ unit_tests = \
 	test-kpd-config \
 	test-prf \
 	test-routes \
+	test-ledger \
 	test-secbuf \
 	test-hmac \
 	$(NULL)
@@ -33,6 +34,7 @@ test_psk_SOURCES = tests/unit/test-psk.c tests/unit/unit.h
 test_kpd_config_SOURCES = tests/unit/test-kpd-config.c $(FIXTURE)
 test_prf_SOURCES = tests/unit/test-prf.c $(FIXTURE)
 test_routes_SOURCES = tests/unit/test-routes.c $(FIXTURE)
+test_ledger_SOURCES = tests/unit/test-ledger.c tests/unit/unit.h
 test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
 test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
@@ -43,6 +45,7 @@ test_psk_CFLAGS = $(UNIT_CFLAGS)
 test_kpd_config_CFLAGS = $(UNIT_CFLAGS)
 test_prf_CFLAGS = $(UNIT_CFLAGS)
 test_routes_CFLAGS = $(UNIT_CFLAGS)
+test_ledger_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
 test_secbuf_CFLAGS = $(UNIT_CFLAGS)
 test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
@@ -53,6 +56,7 @@ test_psk_LDADD = $(UNIT_LDADD)
 test_kpd_config_LDADD = $(UNIT_LDADD)
 test_prf_LDADD = $(UNIT_LDADD)
 test_routes_LDADD = $(UNIT_LDADD)
+test_ledger_LDADD = $(UNIT_LDADD) $(LIBEVENT_LIBS)
 test_secbuf_LDADD = $(UNIT_LDADD)
 test_hmac_LDADD = $(UNIT_LDADD)
 

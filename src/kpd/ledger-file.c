@@ -334,7 +334,11 @@ static void complete(struct file_ledger *l)
         }
     }
     free(waiters);
-    kick(l);
+    /* The next batch, if deliveries gathered meanwhile. A rewrite alone
+     * waits for the next tick: after a failure, retrying at once would
+     * spin on a disk that stays full. */
+    if (l->gather->count > 0)
+        kick(l);
 }
 
 static void on_notify(evutil_socket_t fd, short what, void *arg)
