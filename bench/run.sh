@@ -105,6 +105,28 @@ met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) ? "true" : "false" }')
 printf '{"row":"kpd keep-alive TLS 1.3","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":">= 0.8","met":%s}\n' \
     "$ours" "$base" "$ratio" "$met" >> "$T/rows"
 
+# --- /key/{keyId} deliveries at Bob: every one waits for the ledger's
+# group commit (one write and one fdatasync per batch). Baseline: /key
+# issues at Alice, which touch no disk, by the same load generator (ours:
+# wrk cannot ask each keyId once) over the same 32 connections. ---
+DELIVERIES=${BENCH_DELIVERIES:-100000}
+load() { # URL then kpd-load arguments
+    url=$1; shift
+    "$top_builddir/kpd-load" --url "$url" --connections 32 --ca "$T/tb/ca.crt" "$@" |
+        sed -n 's/.* \([0-9]*\) req\/s$/\1/p'
+}
+: > "$T/delivery"
+for round in 1 2 3; do
+    issued=$(load "$SKIP_TESTBED_ALICE_URL" issue Bob "$DELIVERIES" "$T/ids")
+    delivered=$(load "$SKIP_TESTBED_BOB_URL" deliver Alice "$T/ids")
+    echo "$delivered $issued" >> "$T/delivery"
+done
+ours=$(awk '{ print $1 }' "$T/delivery" | median)
+base=$(awk '{ print $2 }' "$T/delivery" | median)
+ratio=$(awk '{ print $1 / $2 }' "$T/delivery" | median)
+printf '{"row":"kpd deliveries /key/{keyId} (vs /key issues)","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":"reported","met":true}\n' \
+    "$ours" "$base" "$ratio" >> "$T/rows"
+
 # Memory of skip-kpd: one load of twice KPD_REQUESTS over the same 32
 # connections (wrk in the background), RSS read while it runs: at 1 s
 # ("start": connections open, buffers and pools filled), after about

@@ -78,6 +78,7 @@ integration_tests = \
 	tests/integration/tool-errors.sh \
 	tests/integration/demo.sh \
 	tests/integration/kpd-one-write.sh \
+	tests/integration/kpd-once.sh \
 	tests/integration/kpd-http.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
@@ -87,4 +88,5 @@ EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wi
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
 tests/integration/demo.log: skip-pkcs11.la ikev2-ppk
+tests/integration/kpd-once.log: kpd-load
 tests/man-pages.log: $(man_pages)
