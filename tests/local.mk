@@ -20,6 +20,9 @@ unit_tests = \
 	test-prf \
 	test-routes \
 	test-ledger \
+	test-http-parse \
+	test-dict \
+	test-statefile \
 	test-secbuf \
 	test-hmac \
 	$(NULL)
@@ -35,6 +38,9 @@ test_kpd_config_SOURCES = tests/unit/test-kpd-config.c $(FIXTURE)
 test_prf_SOURCES = tests/unit/test-prf.c $(FIXTURE)
 test_routes_SOURCES = tests/unit/test-routes.c $(FIXTURE)
 test_ledger_SOURCES = tests/unit/test-ledger.c tests/unit/unit.h
+test_http_parse_SOURCES = tests/unit/test-http-parse.c tests/unit/unit.h
+test_dict_SOURCES = tests/unit/test-dict.c tests/unit/unit.h
+test_statefile_SOURCES = tests/unit/test-statefile.c tests/unit/unit.h
 test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
 test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
@@ -46,6 +52,9 @@ test_kpd_config_CFLAGS = $(UNIT_CFLAGS)
 test_prf_CFLAGS = $(UNIT_CFLAGS)
 test_routes_CFLAGS = $(UNIT_CFLAGS)
 test_ledger_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+test_http_parse_CFLAGS = $(UNIT_CFLAGS)
+test_dict_CFLAGS = $(UNIT_CFLAGS)
+test_statefile_CFLAGS = $(UNIT_CFLAGS)
 test_secbuf_CFLAGS = $(UNIT_CFLAGS)
 test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
@@ -57,6 +66,9 @@ test_kpd_config_LDADD = $(UNIT_LDADD)
 test_prf_LDADD = $(UNIT_LDADD)
 test_routes_LDADD = $(UNIT_LDADD)
 test_ledger_LDADD = $(UNIT_LDADD) $(LIBEVENT_LIBS)
+test_http_parse_LDADD = $(UNIT_LDADD)
+test_dict_LDADD = $(UNIT_LDADD)
+test_statefile_LDADD = $(UNIT_LDADD)
 test_secbuf_LDADD = $(UNIT_LDADD)
 test_hmac_LDADD = $(UNIT_LDADD)
 

@@ -32,12 +32,44 @@ static bool value_lists(const char *value, const char *token)
     return false;
 }
 
+/* Lines end in CRLF and nowhere else: a bare LF could hide a header from
+ * us that a proxy in front would see (or the other way round), and a bare
+ * CR or another control character has no business in a request. Tabs and
+ * bytes past 0x7f (obs-text) may stand in header values. */
+static const char *bad_bytes(const char *head)
+{
+    for (const unsigned char *p = (const unsigned char *)head; *p; p++) {
+        if (*p == '\r') {
+            if (p[1] != '\n')
+                return "bare CR in the request";
+            p++;
+        } else if (*p == '\n') {
+            return "bare LF in the request";
+        } else if ((*p < 0x20 && *p != '\t') || *p == 0x7f) {
+            return "control character in the request";
+        }
+    }
+    return NULL;
+}
+
+/* A request target is visible ASCII (RFC 9112 §3.2): no tabs, no bytes past
+ * 0x7e; percent-encoding carries anything else. */
+static bool target_ok(const char *target)
+{
+    for (const unsigned char *p = (const unsigned char *)target; *p; p++)
+        if (*p <= 0x20 || *p >= 0x7f)
+            return false;
+    return true;
+}
+
 int kpd_http_parse(char *head, kpd_request *r, const char **why)
 {
     char *line = head, *end, *sp1, *sp2;
     bool http10, keep_alive = false, have_length = false;
 
     memset(r, 0, sizeof(*r));
+    if ((*why = bad_bytes(head)) != NULL)
+        return 400;
     if ((end = strstr(line, "\r\n")) == NULL)
         return *why = "malformed request line", 400;
     *end = '\0';
@@ -58,6 +90,8 @@ int kpd_http_parse(char *head, kpd_request *r, const char **why)
         return *why = "only HTTP/1.1 and 1.0 are served", 505;
     else
         return *why = "malformed request line", 400;
+    if (!target_ok(sp1 + 1))
+        return *why = "malformed request target", 400;
     r->method = line;
     r->target = sp1 + 1;
 
