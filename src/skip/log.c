@@ -36,6 +36,11 @@ void skip_log_set_level(skip_log_level level)
     log_level = level;
 }
 
+/* format(printf, 3, 0): checked where callers pass their own arguments,
+ * and lets clang accept the vsnprintf of a format that is not a literal. */
+static void emit(skip_log_level level, const char *area, const char *fmt,
+                 va_list ap) __attribute__((format(printf, 3, 0)));
+
 static void emit(skip_log_level level, const char *area, const char *fmt,
                  va_list ap)
 {
