@@ -23,6 +23,7 @@ unit_tests = \
 	test-http-parse \
 	test-dict \
 	test-statefile \
+	test-log \
 	test-secbuf \
 	test-hmac \
 	$(NULL)
@@ -41,6 +42,7 @@ test_ledger_SOURCES = tests/unit/test-ledger.c tests/unit/unit.h
 test_http_parse_SOURCES = tests/unit/test-http-parse.c tests/unit/unit.h
 test_dict_SOURCES = tests/unit/test-dict.c tests/unit/unit.h
 test_statefile_SOURCES = tests/unit/test-statefile.c tests/unit/unit.h
+test_log_SOURCES = tests/unit/test-log.c tests/unit/unit.h
 test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
 test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
@@ -55,6 +57,7 @@ test_ledger_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
 test_http_parse_CFLAGS = $(UNIT_CFLAGS)
 test_dict_CFLAGS = $(UNIT_CFLAGS)
 test_statefile_CFLAGS = $(UNIT_CFLAGS)
+test_log_CFLAGS = $(UNIT_CFLAGS)
 test_secbuf_CFLAGS = $(UNIT_CFLAGS)
 test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
@@ -69,6 +72,7 @@ test_ledger_LDADD = $(UNIT_LDADD) $(LIBEVENT_LIBS)
 test_http_parse_LDADD = $(UNIT_LDADD)
 test_dict_LDADD = $(UNIT_LDADD)
 test_statefile_LDADD = $(UNIT_LDADD)
+test_log_LDADD = $(UNIT_LDADD)
 test_secbuf_LDADD = $(UNIT_LDADD)
 test_hmac_LDADD = $(UNIT_LDADD)
 

@@ -366,6 +366,7 @@ static void file_record(kpd_ledger *base, const char *peer,
     struct record *r;
     size_t n;
 
+    return_if_fail(done != NULL);
     if (id_len > SKIP_KEYID_MAX || strlen(peer) > SKIP_SYSTEM_ID_MAX) {
         done(arg, KPD_LEDGER_FAILED, "record too long");
         return;

@@ -89,6 +89,7 @@ bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
 
 void kpd_call_finish(kpd_call *call)
 {
+    return_if_fail(call->done != NULL);
     if (call->reply.body == NULL)
         kpd_reply_error(&call->reply, 500, "out of memory");
     call->done(call);
@@ -101,6 +102,10 @@ void kpd_route(kpd_call *call, const char *method, const char *uri)
     const char *query = NULL;
     size_t path_len;
 
+    /* A call nobody can hear the end of would leave its connection
+     * waiting for ever. */
+    return_if_fail(call->ctx != NULL && call->client != NULL &&
+                   call->done != NULL);
     memset(reply, 0, sizeof(*reply));
     if (strlen(uri) > SKIP_URL_MAX) {
         kpd_reply_error(reply, 400, "request target too long");

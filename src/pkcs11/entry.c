@@ -204,37 +204,107 @@ CK_RV C_GetInterfaceList(CK_INTERFACE_PTR pInterfacesList,
 CK_RV C_GetInterface(CK_UTF8CHAR_PTR pInterfaceName, CK_VERSION_PTR pVersion,
                      CK_INTERFACE_PTR_PTR ppInterface, CK_FLAGS flags) EXPORT;
 
-#define FUNCTIONS_2_40                                                         \
-    w_Initialize, w_Finalize, w_GetInfo, C_GetFunctionList, w_GetSlotList,    \
-    w_GetSlotInfo, w_GetTokenInfo, w_GetMechanismList, w_GetMechanismInfo,    \
-    ns_InitToken, ns_InitPIN, ns_SetPIN, w_OpenSession, w_CloseSession,       \
-    w_CloseAllSessions, w_GetSessionInfo, ns_GetOperationState,               \
-    ns_SetOperationState, w_Login, w_Logout, w_CreateObject, w_CopyObject,    \
-    w_DestroyObject, w_GetObjectSize, w_GetAttributeValue,                    \
-    w_SetAttributeValue, w_FindObjectsInit, w_FindObjects,                    \
-    w_FindObjectsFinal, ns_MechInit, ns_OneShot, ns_OneShot, ns_Final,        \
-    ns_MechInit, ns_OneShot, ns_OneShot, ns_Final, ns_DigestInit, ns_OneShot, \
-    ns_Update, ns_DigestKey, ns_Final, w_SignInit, w_Sign, w_SignUpdate,      \
-    w_SignFinal, ns_MechInit, ns_OneShot, w_VerifyInit, w_Verify,             \
-    w_VerifyUpdate, w_VerifyFinal, ns_MechInit, ns_VerifyRecover,             \
-    ns_OneShot, ns_OneShot, ns_OneShot, ns_OneShot, w_GenerateKey,            \
-    ns_GenerateKeyPair, ns_WrapKey, ns_UnwrapKey, w_DeriveKey, w_SeedRandom,  \
-    w_GenerateRandom, w_GetFunctionStatus, w_CancelFunction,                  \
-    ns_WaitForSlotEvent
+/* Designated initializers: two slots of one signature cannot be swapped
+ * without the names showing it. */
+#define FUNCTIONS_2_40                           \
+    .C_Initialize = w_Initialize,                \
+    .C_Finalize = w_Finalize,                    \
+    .C_GetInfo = w_GetInfo,                      \
+    .C_GetFunctionList = C_GetFunctionList,      \
+    .C_GetSlotList = w_GetSlotList,              \
+    .C_GetSlotInfo = w_GetSlotInfo,              \
+    .C_GetTokenInfo = w_GetTokenInfo,            \
+    .C_GetMechanismList = w_GetMechanismList,    \
+    .C_GetMechanismInfo = w_GetMechanismInfo,    \
+    .C_InitToken = ns_InitToken,                 \
+    .C_InitPIN = ns_InitPIN,                     \
+    .C_SetPIN = ns_SetPIN,                       \
+    .C_OpenSession = w_OpenSession,              \
+    .C_CloseSession = w_CloseSession,            \
+    .C_CloseAllSessions = w_CloseAllSessions,    \
+    .C_GetSessionInfo = w_GetSessionInfo,        \
+    .C_GetOperationState = ns_GetOperationState, \
+    .C_SetOperationState = ns_SetOperationState, \
+    .C_Login = w_Login,                          \
+    .C_Logout = w_Logout,                        \
+    .C_CreateObject = w_CreateObject,            \
+    .C_CopyObject = w_CopyObject,                \
+    .C_DestroyObject = w_DestroyObject,          \
+    .C_GetObjectSize = w_GetObjectSize,          \
+    .C_GetAttributeValue = w_GetAttributeValue,  \
+    .C_SetAttributeValue = w_SetAttributeValue,  \
+    .C_FindObjectsInit = w_FindObjectsInit,      \
+    .C_FindObjects = w_FindObjects,              \
+    .C_FindObjectsFinal = w_FindObjectsFinal,    \
+    .C_EncryptInit = ns_MechInit,                \
+    .C_Encrypt = ns_OneShot,                     \
+    .C_EncryptUpdate = ns_OneShot,               \
+    .C_EncryptFinal = ns_Final,                  \
+    .C_DecryptInit = ns_MechInit,                \
+    .C_Decrypt = ns_OneShot,                     \
+    .C_DecryptUpdate = ns_OneShot,               \
+    .C_DecryptFinal = ns_Final,                  \
+    .C_DigestInit = ns_DigestInit,               \
+    .C_Digest = ns_OneShot,                      \
+    .C_DigestUpdate = ns_Update,                 \
+    .C_DigestKey = ns_DigestKey,                 \
+    .C_DigestFinal = ns_Final,                   \
+    .C_SignInit = w_SignInit,                    \
+    .C_Sign = w_Sign,                            \
+    .C_SignUpdate = w_SignUpdate,                \
+    .C_SignFinal = w_SignFinal,                  \
+    .C_SignRecoverInit = ns_MechInit,            \
+    .C_SignRecover = ns_OneShot,                 \
+    .C_VerifyInit = w_VerifyInit,                \
+    .C_Verify = w_Verify,                        \
+    .C_VerifyUpdate = w_VerifyUpdate,            \
+    .C_VerifyFinal = w_VerifyFinal,              \
+    .C_VerifyRecoverInit = ns_MechInit,          \
+    .C_VerifyRecover = ns_VerifyRecover,         \
+    .C_DigestEncryptUpdate = ns_OneShot,         \
+    .C_DecryptDigestUpdate = ns_OneShot,         \
+    .C_SignEncryptUpdate = ns_OneShot,           \
+    .C_DecryptVerifyUpdate = ns_OneShot,         \
+    .C_GenerateKey = w_GenerateKey,              \
+    .C_GenerateKeyPair = ns_GenerateKeyPair,     \
+    .C_WrapKey = ns_WrapKey,                     \
+    .C_UnwrapKey = ns_UnwrapKey,                 \
+    .C_DeriveKey = w_DeriveKey,                  \
+    .C_SeedRandom = w_SeedRandom,                \
+    .C_GenerateRandom = w_GenerateRandom,        \
+    .C_GetFunctionStatus = w_GetFunctionStatus,  \
+    .C_CancelFunction = w_CancelFunction,        \
+    .C_WaitForSlotEvent = ns_WaitForSlotEvent
 
-static CK_FUNCTION_LIST list_2_40 = {{2, 40}, FUNCTIONS_2_40};
+static CK_FUNCTION_LIST list_2_40 = {.version = {2, 40}, FUNCTIONS_2_40};
 
 static CK_FUNCTION_LIST_3_0 list_3_0 = {
-    {3, 0}, FUNCTIONS_2_40,
-    C_GetInterfaceList, C_GetInterface, w_LoginUser, ns_SessionCancel,
-    ns_MechInit, ns_CryptMessage, ns_CryptMessageBegin, ns_CryptMessageNext,
-    ns_MessageFinal,
-    ns_MechInit, ns_CryptMessage, ns_CryptMessageBegin, ns_CryptMessageNext,
-    ns_MessageFinal,
-    ns_MechInit, ns_SignMessage, ns_SignMessageBegin, ns_SignMessageNext,
-    ns_MessageFinal,
-    ns_MechInit, ns_VerifyMessage, ns_SignMessageBegin, ns_VerifyMessageNext,
-    ns_MessageFinal,
+    .version = {3, 0},
+    FUNCTIONS_2_40,
+    .C_GetInterfaceList = C_GetInterfaceList,
+    .C_GetInterface = C_GetInterface,
+    .C_LoginUser = w_LoginUser,
+    .C_SessionCancel = ns_SessionCancel,
+    .C_MessageEncryptInit = ns_MechInit,
+    .C_EncryptMessage = ns_CryptMessage,
+    .C_EncryptMessageBegin = ns_CryptMessageBegin,
+    .C_EncryptMessageNext = ns_CryptMessageNext,
+    .C_MessageEncryptFinal = ns_MessageFinal,
+    .C_MessageDecryptInit = ns_MechInit,
+    .C_DecryptMessage = ns_CryptMessage,
+    .C_DecryptMessageBegin = ns_CryptMessageBegin,
+    .C_DecryptMessageNext = ns_CryptMessageNext,
+    .C_MessageDecryptFinal = ns_MessageFinal,
+    .C_MessageSignInit = ns_MechInit,
+    .C_SignMessage = ns_SignMessage,
+    .C_SignMessageBegin = ns_SignMessageBegin,
+    .C_SignMessageNext = ns_SignMessageNext,
+    .C_MessageSignFinal = ns_MessageFinal,
+    .C_MessageVerifyInit = ns_MechInit,
+    .C_VerifyMessage = ns_VerifyMessage,
+    .C_VerifyMessageBegin = ns_SignMessageBegin,
+    .C_VerifyMessageNext = ns_VerifyMessageNext,
+    .C_MessageVerifyFinal = ns_MessageFinal,
 };
 
 /* 3.0 first: it is the default interface. */

@@ -105,3 +105,12 @@ void skip_debug_area(const char *area, const char *fmt, ...)
     emit(SKIP_LOG_DEBUG, area, fmt, ap);
     va_end(ap);
 }
+
+void skip_precondition_failed(const char *expr, const char *func)
+{
+    const char *strict = getenv("SKIP_PKCS11_STRICT");
+
+    skip_log_error("%s: precondition failed: %s", func, expr);
+    if (strict != NULL && strict[0] != '\0' && strcmp(strict, "0") != 0)
+        abort();
+}

@@ -42,4 +42,35 @@ void skip_debug_area(const char *area, const char *fmt, ...)
             skip_debug_area(area, __VA_ARGS__);                                \
     } while (0)
 
+/* Preconditions: a contract between our own functions that only a bug can
+ * break (a NULL where the caller promised an object, an enum value out of
+ * range). A failure logs the expression and the function and returns val;
+ * with SKIP_PKCS11_STRICT set (the test suites set it) it aborts, so the
+ * bug cannot pass unnoticed. Not for input from a host program or the
+ * network: a NULL the PKCS#11 caller passes is answered CKR_ARGUMENTS_BAD
+ * in the open, since conformance suites send exactly that on purpose. */
+#define return_val_if_fail(expr, val)                                          \
+    do {                                                                       \
+        if (!(expr)) {                                                         \
+            skip_precondition_failed(#expr, __func__);                         \
+            return (val);                                                      \
+        }                                                                      \
+    } while (0)
+
+#define return_if_fail(expr)                                                   \
+    do {                                                                       \
+        if (!(expr)) {                                                         \
+            skip_precondition_failed(#expr, __func__);                         \
+            return;                                                            \
+        }                                                                      \
+    } while (0)
+
+#define return_val_if_reached(val)                                             \
+    do {                                                                       \
+        skip_precondition_failed("code that cannot be reached", __func__);     \
+        return (val);                                                          \
+    } while (0)
+
+void skip_precondition_failed(const char *expr, const char *func);
+
 #endif
