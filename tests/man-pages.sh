@@ -27,7 +27,7 @@ documented() { # DESCRIPTION PAGE NAME...
     expect_eq "$desc" "$missing" ""
 }
 documented "skip-kpd.conf(5) names every key of skip-kpd's parser" skip-kpd.conf.5 \
-    $(keys_of "$top_srcdir/src/kpd/config.c")
+    $(keys_of "$top_srcdir/src/kpd/config.c" "$top_srcdir"/src/kpd/sync-*.c)
 documented "skip-pkcs11.conf(5) names every slot key" skip-pkcs11.conf.5 \
     $(keys_of "$top_srcdir/src/pkcs11/config.c" "$top_srcdir/src/skip/client.c")
 documented "skip-tool(1) names every long option" skip-tool.1 \

@@ -167,7 +167,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
     return copied ? CKR_OK : CKR_HOST_MEMORY;
 }
 
-/* DESIGN.md's order: the template's remote, the slot's, the KP's only
+/* The order docs/skip-pkcs11.md gives: the template's remote, the slot's, the KP's only
  * non-glob remote; and it must match the KP's list. */
 static CK_RV pick_remote(struct lease *l, const char *call, const char *asked,
                          char **out)
