@@ -307,10 +307,12 @@ static void complete(struct file_ledger *l)
                            "can write again", why);
         l->failing = true;
     } else {
-        if (b->rewrite)
+        /* A rewrite asked for after this batch left (compaction) still
+         * stands unless this batch was itself a rewrite. */
+        if (b->rewrite) {
             l->file_records = b->snapshot_records;
-        if (b->rewrite || count > 0)
             l->needs_rewrite = false;
+        }
         l->file_records += count;
         if (l->failing)
             skip_log_info("ledger %s: writable again", l->path);

@@ -36,7 +36,9 @@ static void remember_identity(SSL *ssl, const char *identity, size_t len)
 {
     char *copy = strndup(identity, len);
 
-    if (copy != NULL && !SSL_set_ex_data(ssl, identity_index, copy))
+    /* A HelloRetryRequest runs the callbacks a second time. */
+    free(SSL_get_ex_data(ssl, identity_index));
+    if (!SSL_set_ex_data(ssl, identity_index, copy))
         free(copy);
 }
 
