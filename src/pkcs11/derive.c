@@ -180,16 +180,15 @@ CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
 {
     unsigned max;
 
-    *sess = session_get_locked(h);
-    if (*sess == NULL)
-        return CKR_SESSION_HANDLE_INVALID;
+    CK_RV rv = session_begin_locked(h, new_object_needs(t, false), sess);
+
+    if (rv != CKR_OK)
+        return rv;
     *base = store_get_locked(hBaseKey);
     if (*base == NULL || !store_visible_locked(*base, *sess))
         return CKR_KEY_HANDLE_INVALID;
     if ((*base)->role == ROLE_HMAC)
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
-    if (t->has_token && t->token && !((*sess)->flags & CKF_RW_SESSION))
-        return CKR_SESSION_READ_ONLY;
     max = slot_get_locked((*sess)->slot_id)->cfg.max_derives;
     /* A live key is a standing derive oracle: the budget bounds it. */
     if (max && (*base)->derives >= max) {

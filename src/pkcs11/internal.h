@@ -180,6 +180,29 @@ bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count);
 /* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
 CK_RV template_role(const key_template *t, key_role *role);
 
+/* gate.c: what a call may do in a session, and how a key made from a KP
+ * answer reaches the store. Every path to the KP or a key passes here. */
+enum session_need {
+    NEED_SESSION = 0,     /* a live session, nothing more */
+    NEED_LOGIN = 1u << 0, /* the user logged in, when the token has a PIN */
+    NEED_RW = 1u << 1,    /* a read/write session: token objects change */
+};
+/* Lock held: session h in *sess if it has every need; else the first unmet
+ * need's CKR (login before read/write) and *sess NULL. */
+CK_RV session_begin_locked(CK_SESSION_HANDLE h, unsigned needs,
+                           session **sess);
+/* The needs of a call that makes an object from template t, whose
+ * CKA_TOKEN defaults to token_default. */
+unsigned new_object_needs(const key_template *t, bool token_default);
+/* Takes the lock and puts obj (taken; its slot_id set) in the store; *handle
+ * is its handle. A token key is kept even if session h closed meanwhile,
+ * since the KP gives each key once (CKR_SESSION_HANDLE_INVALID is still
+ * returned); a session key is freed then. When the slot holds obj's
+ * CKA_ID already, obj is freed and: fresh (C_GenerateKey asked for a new
+ * key) is CKR_DEVICE_ERROR; otherwise *handle is the held key's. */
+CK_RV publish_key(CK_SESSION_HANDLE h, object *obj, bool fresh,
+                  CK_OBJECT_HANDLE *handle);
+
 /* derive.c: what every derive mechanism shares. */
 /* Parses a derived key's template: type, length (fixed_len, or CKA_VALUE_LEN
  * when fixed_len is 0, at most max_len) and role. */

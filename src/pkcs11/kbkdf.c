@@ -244,9 +244,9 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
 
     pthread_mutex_lock(&g_module.lock);
     rv = derive_base_locked(h, hBaseKey, &t[0], &sess, &base);
+    /* The extra keys ask the gate too (a token key, a private one). */
     for (size_t i = 1; rv == CKR_OK && i < n; i++)
-        if (t[i].has_token && t[i].token && !(sess->flags & CKF_RW_SESSION))
-            rv = CKR_SESSION_READ_ONLY;
+        rv = session_begin_locked(h, new_object_needs(&t[i], false), &sess);
     if (rv == CKR_OK && !base_type_ok(base, &k))
         rv = CKR_KEY_TYPE_INCONSISTENT;
     if (rv == CKR_OK)

@@ -126,19 +126,12 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return rv;
 
     pthread_mutex_lock(&g_module.lock);
-    sess = session_get_locked(h);
-    if (sess == NULL) {
-        rv = CKR_SESSION_HANDLE_INVALID;
-    } else {
-        const slot *s = slot_get_locked(sess->slot_id);
-        bool token = t.has_token ? t.token : true;
+    rv = session_begin_locked(h, NEED_LOGIN | new_object_needs(&t, true),
+                              &sess);
+    if (rv == CKR_OK) {
         slot_id = sess->slot_id;
-        if (slot_needs_login_locked(s))
-            rv = CKR_USER_NOT_LOGGED_IN;
-        else if (token && !(sess->flags & CKF_RW_SESSION))
-            rv = CKR_SESSION_READ_ONLY;
         if (!t.has_private)
-            t.private_obj = s->cfg.has_pin;
+            t.private_obj = slot_get_locked(slot_id)->cfg.has_pin;
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
@@ -165,18 +158,5 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     obj->private_obj = t.private_obj;
     obj->slot_id = slot_id;
 
-    pthread_mutex_lock(&g_module.lock);
-    rv = module_ready();
-    if (rv == CKR_OK && (sess = session_get_locked(h)) == NULL)
-        rv = CKR_SESSION_HANDLE_INVALID; /* closed meanwhile */
-    if (rv == CKR_OK) {
-        obj->session = obj->token ? 0 : h;
-        rv = store_add_locked(obj);
-    }
-    if (rv == CKR_OK)
-        *phKey = obj->handle;
-    pthread_mutex_unlock(&g_module.lock);
-    if (rv != CKR_OK)
-        object_free(obj);
-    return rv;
+    return publish_key(h, obj, true, phKey);
 }

@@ -101,11 +101,9 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     m->digest = digest;
 
     pthread_mutex_lock(&g_module.lock);
-    sess = session_get_locked(h);
-    if (sess == NULL) {
-        rv = CKR_SESSION_HANDLE_INVALID;
+    rv = session_begin_locked(h, NEED_SESSION, &sess);
+    if (rv != CKR_OK)
         goto out;
-    }
     if (sess->op != OP_NONE) {
         rv = CKR_OPERATION_ACTIVE;
         goto out;

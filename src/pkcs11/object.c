@@ -33,11 +33,10 @@ void find_state_free(void *data)
 static CK_RV lookup_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE ho,
                            session **sess, object **obj)
 {
-    *sess = session_get_locked(h);
-    if (*sess == NULL)
-        return CKR_SESSION_HANDLE_INVALID;
-    if (obj == NULL)
-        return CKR_OK;
+    CK_RV rv = session_begin_locked(h, NEED_SESSION, sess);
+
+    if (rv != CKR_OK || obj == NULL)
+        return rv;
     *obj = store_get_locked(ho);
     if (*obj == NULL || !store_visible_locked(*obj, *sess))
         return CKR_OBJECT_HANDLE_INVALID;
@@ -125,14 +124,13 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         return rv;
     }
     pthread_mutex_lock(&g_module.lock);
-    rv = lookup_locked(h, 0, &sess, NULL);
+    rv = session_begin_locked(h, new_object_needs(&t, false), &sess);
     if (rv == CKR_OK) {
-        const slot *s = slot_get_locked(sess->slot_id);
         obj->slot_id = sess->slot_id;
         obj->session = sess->handle;
-        obj->private_obj = t.has_private ? t.private_obj : s->cfg.has_pin;
-        if (obj->private_obj && slot_needs_login_locked(s))
-            rv = CKR_USER_NOT_LOGGED_IN;
+        obj->private_obj = t.has_private
+                               ? t.private_obj
+                               : slot_get_locked(sess->slot_id)->cfg.has_pin;
     }
     if (rv == CKR_OK)
         rv = store_add_locked(obj);
@@ -306,7 +304,7 @@ static void collect_entry(const id_entry *e, struct find_collect *c)
     const slot *s = slot_get_locked(c->sess->slot_id);
     const CK_OBJECT_CLASS secret = CKO_SECRET_KEY;
 
-    if (e->private_obj && !s->logged_in && s->cfg.has_pin)
+    if (e->private_obj && slot_needs_login_locked(s))
         return;
     for (CK_ULONG i = 0; i < c->count; i++) {
         const CK_ATTRIBUTE *a = &c->attrs[i];
@@ -339,11 +337,12 @@ static bool may_fetch(const key_template *t)
     return true;
 }
 
-/* Adds the key the KP holds for keyId t->id, unless another thread did it
- * first. Called without the lock. */
+/* Adds the key the KP holds for keyId t->id (private_obj: the slot's
+ * default), unless another thread did it first. Called without the lock. */
 static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
-                       const key_template *t)
+                       bool private_obj, const key_template *t)
 {
+    CK_OBJECT_HANDLE handle;
     char *remote_asked = NULL, *remote = NULL;
     bool not_found = false;
     skip_key key;
@@ -377,24 +376,10 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
     skip_key_clear(&key);
     if (obj == NULL)
         return CKR_HOST_MEMORY;
-
-    pthread_mutex_lock(&g_module.lock);
-    rv = module_ready();
-    if (rv == CKR_OK && session_get_locked(h) == NULL)
-        rv = CKR_SESSION_HANDLE_INVALID;
-    if (rv == CKR_OK) {
-        const slot *s = slot_get_locked(slot_id);
-        obj->slot_id = slot_id;
-        obj->private_obj = s->cfg.has_pin;
-        if (store_find_by_id_locked(slot_id, obj->id, obj->id_len) == NULL)
-            rv = store_add_locked(obj);
-        else
-            rv = CKR_FUNCTION_FAILED; /* cannot happen: the KP gives once */
-    }
-    pthread_mutex_unlock(&g_module.lock);
-    if (rv != CKR_OK)
-        object_free(obj);
-    return rv == CKR_FUNCTION_FAILED ? CKR_OK : rv;
+    obj->slot_id = slot_id;
+    obj->private_obj = private_obj;
+    /* The search that follows finds it (or the key held already). */
+    return publish_key(h, obj, false, &handle);
 }
 
 /* A search by label alone may still name a keyId: every SKIP key's default
@@ -435,7 +420,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     CK_SLOT_ID slot_id = 0;
     key_template t;
     session *sess;
-    bool fetch = false;
+    bool fetch = false, private_obj = false;
 
     if (rv != CKR_OK)
         return rv;
@@ -450,6 +435,8 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         rv = CKR_OPERATION_ACTIVE;
     if (rv == CKR_OK) {
         slot_id = sess->slot_id;
+        private_obj = slot_get_locked(slot_id)->cfg.has_pin;
+        /* Without the login a search runs, but reaches no KP. */
         fetch = may_fetch(&t) &&
                 !slot_needs_login_locked(slot_get_locked(slot_id)) &&
                 store_find_by_id_locked(slot_id, t.id->pValue,
@@ -472,7 +459,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         return rv;
-    if (fetch && (rv = fetch_key(h, slot_id, &t)) != CKR_OK)
+    if (fetch && (rv = fetch_key(h, slot_id, private_obj, &t)) != CKR_OK)
         return rv;
 
     state = calloc(1, sizeof(*state));

@@ -23,15 +23,11 @@ CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
     if ((pData == NULL && ulLen != 0) || ulLen > (CK_ULONG)INT_MAX)
         return CKR_ARGUMENTS_BAD;
     pthread_mutex_lock(&g_module.lock);
-    sess = session_get_locked(h);
-    if (sess == NULL) {
-        rv = CKR_SESSION_HANDLE_INVALID;
-    } else {
-        const slot *s = slot_get_locked(sess->slot_id);
+    /* Zero bytes reach no KP, so they need no login. */
+    rv = session_begin_locked(h, ulLen ? NEED_LOGIN : NEED_SESSION, &sess);
+    if (rv == CKR_OK) {
         slot_id = sess->slot_id;
-        mode = s->cfg.random;
-        if (ulLen != 0 && slot_needs_login_locked(s))
-            rv = CKR_USER_NOT_LOGGED_IN;
+        mode = slot_get_locked(slot_id)->cfg.random;
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK || ulLen == 0)

@@ -102,7 +102,7 @@ bool store_visible_locked(const object *obj, const session *sess)
 
     if (obj->slot_id != sess->slot_id)
         return false;
-    return !obj->private_obj || s->logged_in || !s->cfg.has_pin;
+    return !obj->private_obj || !slot_needs_login_locked(s);
 }
 
 struct private_objects {

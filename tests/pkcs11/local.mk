@@ -6,13 +6,13 @@ p11_threads_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 p11_threads_LDADD = -ldl -lpthread
 p11_client_SOURCES = tests/pkcs11/p11-client.c src/pkcs11/errmap.c
 p11_client_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
-p11_client_LDADD = libskip.la -ldl
+p11_client_LDADD = libskip.la -ldl -lpthread
 
 P11_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 P11_UNIT_LDADD = libskip-pkcs11-core.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_FIXTURE = tests/pkcs11/p11-fixture.c tests/pkcs11/p11-fixture.h tests/unit/unit.h
 p11_unit_tests = test-p11-general test-p11-objects test-p11-derive \
-	test-p11-kbkdf test-id-index
+	test-p11-kbkdf test-p11-gate test-id-index
 check_PROGRAMS += $(p11_unit_tests)
 TESTS += $(p11_unit_tests)
 test_p11_general_SOURCES = tests/pkcs11/test-p11-general.c $(P11_FIXTURE)
@@ -27,13 +27,17 @@ test_p11_derive_LDADD = $(P11_UNIT_LDADD)
 test_p11_kbkdf_SOURCES = tests/pkcs11/test-p11-kbkdf.c $(P11_FIXTURE)
 test_p11_kbkdf_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_kbkdf_LDADD = $(P11_UNIT_LDADD)
+test_p11_gate_SOURCES = tests/pkcs11/test-p11-gate.c $(P11_FIXTURE)
+test_p11_gate_CFLAGS = $(P11_UNIT_CFLAGS)
+test_p11_gate_LDADD = $(P11_UNIT_LDADD)
 test_id_index_SOURCES = tests/pkcs11/test-id-index.c tests/unit/unit.h
 test_id_index_CFLAGS = $(P11_UNIT_CFLAGS)
 test_id_index_LDADD = $(P11_UNIT_LDADD)
 
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \
-	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh
+	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh \
+	tests/pkcs11/orphan.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh \
 	tests/pkcs11/truncating-kp.py

@@ -17,15 +17,20 @@
  *   "value HEX"                               prints "value: CKR_..."
  *   "random N"                                prints "random HEX"
  *   "info"                                    prints the slot's token label
+ *   "orphan HEX"    a search by keyId in a second session, closed by this
+ *       thread 0.5 s into the search; prints "closed" (flushed: the test
+ *       holds the KP stopped until then) and "orphan: CKR_..."
  * Every failure prints "error: CALL: CKR_NAME" and exits 1. The tests use it
  * for two-process chain tests against skip-testbed's KPs. */
 #include "config.h"
 
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pkcs11/pkcs11-3.h"
 #include "skip/hex.h"
@@ -339,6 +344,42 @@ static void cmd_random(const char *n_text)
     free(buf);
 }
 
+struct orphan {
+    CK_SESSION_HANDLE session;
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t len;
+    CK_RV rv;
+};
+
+static void *orphan_search(void *arg)
+{
+    struct orphan *o = arg;
+    CK_ATTRIBUTE tmpl[] = {{CKA_ID, o->id, o->len}};
+
+    o->rv = p11->C_FindObjectsInit(o->session, tmpl, 1);
+    return NULL;
+}
+
+static void cmd_orphan(const char *hex)
+{
+    struct orphan o = {0};
+    pthread_t thread;
+
+    o.len = parse_id(hex, o.id);
+    CHECK("C_OpenSession", p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION,
+                                              NULL, NULL, &o.session));
+    if (pthread_create(&thread, NULL, orphan_search, &o) != 0) {
+        printf("error: pthread_create\n");
+        exit(1);
+    }
+    usleep(500000); /* into the KP request */
+    CHECK("C_CloseSession", p11->C_CloseSession(o.session));
+    printf("closed\n");
+    fflush(stdout);
+    pthread_join(thread, NULL);
+    printf("orphan: %s\n", errmap_rv_name(o.rv));
+}
+
 static void cmd_info(void)
 {
     CK_TOKEN_INFO info;
@@ -424,6 +465,8 @@ int main(int argc, char **argv)
             cmd_random(words[1]);
         else if (n == 1 && strcmp(words[0], "info") == 0)
             cmd_info();
+        else if (n == 2 && strcmp(words[0], "orphan") == 0)
+            cmd_orphan(words[1]);
         else {
             printf("error: unknown command \"%s\"\n", argv[i]);
             return 2;

@@ -1,0 +1,36 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# A search whose session closes while Bob's KP answers. The KP gives each
+# key once, so the module keeps the key it was given (a token key) and the
+# next search finds it without asking again; dropping it would lose it for
+# good. Bob's KP is held stopped until the session is closed, so the close
+# always lands while the request is out.
+. "$top_srcdir/tests/pkcs11/p11-lib.sh"
+
+testbed_up
+expect_exit 0 "Alice generates a key for Bob and signs with it" \
+    alice_p11 "keygen" "sign - data"
+id=$(p11_field keyid)
+alice_mac=$(p11_field mac)
+
+kill -STOP "$SKIP_TESTBED_BOB_PID"
+resume_bob() { kill -CONT "$SKIP_TESTBED_BOB_PID" 2>/dev/null; }
+on_cleanup resume_bob
+bob_p11 "orphan $id" "find $id" "sign $id data" > "$T/orphan.out" 2> "$T/orphan.err" &
+client=$!
+i=0
+until grep -q '^closed$' "$T/orphan.out"; do
+    i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
+done
+kill -CONT "$SKIP_TESTBED_BOB_PID"
+rc=0; wait "$client" || rc=$?
+expect_eq "Bob's client runs to the end" "$rc" 0
+expect_match "... the closed session's search ends in CKR_SESSION_HANDLE_INVALID" \
+    "$T/orphan.out" '^orphan: CKR_SESSION_HANDLE_INVALID$'
+expect_match "... and the next search finds the key the KP gave" \
+    "$T/orphan.out" '^found 1$'
+expect_eq "Bob's KP delivered the keyId once" \
+    "$(grep -c "$id" "$T/bob/state/delivered.log")" 1
+
+expect_eq "... and Bob's MAC with the key kept is Alice's" \
+    "$(p11_field mac "$T/orphan.out")" "$alice_mac"
+finish
