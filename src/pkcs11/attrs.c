@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Attributes of secret keys: reading them (C_GetAttributeValue rules for
- * one entry), matching a search template, and parsing the templates of
- * C_GenerateKey, C_CreateObject and C_FindObjectsInit. */
+ * one entry) and matching a search template. What a template may say is
+ * the table in policy.c. */
 #include "config.h"
 #include "internal.h"
 
 #include <string.h>
 
 #include "skip/hex.h"
-#include "skip/log.h"
 
 static const CK_MECHANISM_TYPE hmac_mechanisms[] = {
     CKM_SHA256_HMAC, CKM_SHA256_HMAC_GENERAL, CKM_SHA384_HMAC,
@@ -144,159 +143,4 @@ bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count)
             return false;
     }
     return true;
-}
-
-static bool read_bool(const CK_ATTRIBUTE *a, bool *out)
-{
-    if (a->pValue == NULL || a->ulValueLen != sizeof(CK_BBOOL))
-        return false;
-    *out = *(const CK_BBOOL *)a->pValue != CK_FALSE;
-    return true;
-}
-
-static bool read_ulong(const CK_ATTRIBUTE *a, CK_ULONG *out)
-{
-    if (a->pValue == NULL || a->ulValueLen != sizeof(CK_ULONG))
-        return false;
-    memcpy(out, a->pValue, sizeof(*out));
-    return true;
-}
-
-/* A type given twice must carry the same value twice. */
-static bool conflicts(const CK_ATTRIBUTE *attrs, CK_ULONG i)
-{
-    for (CK_ULONG j = 0; j < i; j++)
-        if (attrs[j].type == attrs[i].type &&
-            (attrs[j].ulValueLen != attrs[i].ulValueLen ||
-             (attrs[i].ulValueLen && attrs[i].pValue && attrs[j].pValue &&
-              memcmp(attrs[j].pValue, attrs[i].pValue, attrs[i].ulValueLen))))
-            return true;
-    return false;
-}
-
-/* An empty byte array may come as {NULL, 0}; those who copy or compare it
- * get a pointer to an empty string instead, never NULL. */
-static const CK_ATTRIBUTE empty_label = {CKA_LABEL, (void *)"", 0};
-static const CK_ATTRIBUTE empty_id = {CKA_ID, (void *)"", 0};
-static const CK_ATTRIBUTE empty_value = {CKA_VALUE, (void *)"", 0};
-
-static const CK_ATTRIBUTE *bytes_of(const CK_ATTRIBUTE *a,
-                                    const CK_ATTRIBUTE *empty)
-{
-    return a->pValue == NULL ? empty : a;
-}
-
-CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
-                     enum template_use use, key_template *t)
-{
-    bool b;
-
-    memset(t, 0, sizeof(*t));
-    if (attrs == NULL && count != 0)
-        return CKR_ARGUMENTS_BAD;
-    for (CK_ULONG i = 0; i < count; i++) {
-        const CK_ATTRIBUTE *a = &attrs[i];
-        bool ok = true;
-
-        b = false;
-        if (a->pValue == NULL && a->ulValueLen != 0)
-            return CKR_ATTRIBUTE_VALUE_INVALID;
-        if (conflicts(attrs, i))
-            return CKR_TEMPLATE_INCONSISTENT;
-        switch (a->type) {
-        case CKA_CLASS:
-            ok = read_ulong(a, &t->cls), t->has_class = true;
-            break;
-        case CKA_KEY_TYPE:
-            ok = read_ulong(a, &t->key_type), t->has_key_type = true;
-            break;
-        case CKA_VALUE_LEN:
-            ok = read_ulong(a, &t->value_len), t->has_value_len = true;
-            break;
-        case CKA_TOKEN:
-            ok = read_bool(a, &t->token), t->has_token = true;
-            break;
-        case CKA_PRIVATE:
-            ok = read_bool(a, &t->private_obj), t->has_private = true;
-            break;
-        case CKA_SENSITIVE:
-            ok = read_bool(a, &t->sensitive), t->has_sensitive = true;
-            break;
-        case CKA_EXTRACTABLE:
-            ok = read_bool(a, &t->extractable), t->has_extractable = true;
-            break;
-        case CKA_MODIFIABLE:
-            ok = read_bool(a, &t->modifiable), t->has_modifiable = true;
-            break;
-        case CKA_DESTROYABLE:
-            ok = read_bool(a, &t->destroyable), t->has_destroyable = true;
-            break;
-        case CKA_SIGN: ok = read_bool(a, &b), t->sign |= b; break;
-        case CKA_VERIFY: ok = read_bool(a, &b), t->verify |= b; break;
-        case CKA_DERIVE: ok = read_bool(a, &b), t->derive |= b; break;
-        case CKA_ENCRYPT:
-        case CKA_DECRYPT:
-        case CKA_WRAP:
-        case CKA_UNWRAP:
-        case CKA_COPYABLE:
-        case CKA_SIGN_RECOVER:
-        case CKA_VERIFY_RECOVER:
-            /* Our keys only ever key a KDF or an HMAC, and are never copied.
-             * Derive templates may carry usage flags (NSS-based callers set
-             * them); they grant nothing here. So does ENCRYPT/DECRYPT in a
-             * generate template: it is pkcs11-tool's default for every
-             * --keygen, and the key still reads back FALSE for both. */
-            ok = read_bool(a, &b);
-            if (ok && b && a->type == CKA_COPYABLE && use == TEMPLATE_DERIVE)
-                return CKR_TEMPLATE_INCONSISTENT;
-            if (ok && b && use == TEMPLATE_GENERATE &&
-                (a->type == CKA_ENCRYPT || a->type == CKA_DECRYPT))
-                break;
-            if (ok && b && use != TEMPLATE_FIND && use != TEMPLATE_DERIVE) {
-                skip_log_error("template asks for a use this token never "
-                               "allows (attribute 0x%lx); SKIP keys serve "
-                               "HMAC or key derivation only", a->type);
-                return CKR_TEMPLATE_INCONSISTENT;
-            }
-            break;
-        case CKA_LABEL: t->label = bytes_of(a, &empty_label), t->has_label = true; break;
-        case CKA_ID: t->id = bytes_of(a, &empty_id), t->has_id = true; break;
-        case CKA_SKIP_REMOTE_SYSTEM_ID:
-            /* A system id is 1..255 bytes (docs/decisions.md). */
-            ok = a->ulValueLen >= 1 && a->ulValueLen <= 255;
-            t->remote = a, t->has_remote = true;
-            break;
-        case CKA_VALUE: t->value = bytes_of(a, &empty_value), t->has_value = true; break;
-        case CKA_START_DATE:
-        case CKA_END_DATE:
-            ok = a->ulValueLen == 0 || a->ulValueLen == sizeof(CK_DATE);
-            break;
-        case CKA_LOCAL:
-        case CKA_ALWAYS_SENSITIVE:
-        case CKA_NEVER_EXTRACTABLE:
-        case CKA_KEY_GEN_MECHANISM:
-        case CKA_UNIQUE_ID:
-        case CKA_ALLOWED_MECHANISMS:
-        case CKA_TRUSTED:
-            if (use != TEMPLATE_FIND)
-                return CKR_ATTRIBUTE_READ_ONLY;
-            break;
-        default:
-            if (use != TEMPLATE_FIND)
-                return CKR_ATTRIBUTE_TYPE_INVALID;
-        }
-        if (!ok)
-            return CKR_ATTRIBUTE_VALUE_INVALID;
-    }
-    return CKR_OK;
-}
-
-CK_RV template_role(const key_template *t, key_role *role)
-{
-    bool hmac = t->sign || t->verify;
-
-    if (hmac && t->derive)
-        return CKR_TEMPLATE_INCONSISTENT;
-    *role = hmac ? ROLE_HMAC : t->derive ? ROLE_KDF : ROLE_OPEN;
-    return CKR_OK;
 }

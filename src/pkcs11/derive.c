@@ -112,8 +112,6 @@ CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
         return CKR_TEMPLATE_INCONSISTENT;
     if (*type != CKK_GENERIC_SECRET && *type != CKK_AES)
         return CKR_TEMPLATE_INCONSISTENT;
-    if (t->has_id || t->has_value)
-        return CKR_ATTRIBUTE_READ_ONLY;
     if (fixed_len) {
         /* Extract gives one hash length, no more, no less. */
         if (t->has_value_len && t->value_len != fixed_len)

@@ -155,30 +155,69 @@ bool store_visible_locked(const object *obj, const session *sess);
 void store_logout_locked(CK_SLOT_ID slot_id);
 void object_free(object *obj);
 
-/* attrs.c: reading an object's attributes; the template parser. */
+/* policy.c: the attribute policy table and the template parser. */
 typedef struct key_template {
     bool has_class, has_key_type, has_value_len, has_token, has_private;
     bool has_sensitive, has_extractable, has_label, has_id, has_remote;
     bool has_modifiable, has_destroyable, has_value;
+    bool has_sign, has_verify, has_derive;
     CK_OBJECT_CLASS cls;
     CK_KEY_TYPE key_type;
     CK_ULONG value_len;
     bool token, private_obj, sensitive, extractable, modifiable, destroyable;
-    bool sign, verify, derive; /* asked TRUE */
+    bool sign, verify, derive;
     const CK_ATTRIBUTE *label, *id, *remote, *value;
 } key_template;
 
+/* The calls that read a template; the columns of the policy table. */
 enum template_use { TEMPLATE_GENERATE, TEMPLATE_CREATE, TEMPLATE_DERIVE,
-                    TEMPLATE_FIND };
+                    TEMPLATE_FIND, TEMPLATE_SET, TEMPLATE_USES };
+
+/* How a value is read: its form, else CKR_ATTRIBUTE_VALUE_INVALID. */
+enum attr_reader {
+    READ_BOOL,      /* one CK_BBOOL */
+    READ_ULONG,     /* one CK_ULONG */
+    READ_BYTES,     /* any bytes; {NULL, 0} reads as empty */
+    READ_SYSTEM_ID, /* 1..255 bytes */
+    READ_DATE,      /* a CK_DATE, or empty */
+    READ_ANY,       /* not read */
+};
+
+/* What a call does with an attribute its template names. */
+enum attr_rule {
+    ATTR_TAKE,      /* read into key_template; the call's code decides */
+    ATTR_IGNORE,    /* read for its form; grants nothing */
+    ATTR_NOT_TRUE,  /* TRUE is refused: CKR_TEMPLATE_INCONSISTENT */
+    ATTR_NOT_FALSE, /* FALSE is refused: CKR_TEMPLATE_INCONSISTENT */
+    ATTR_READ_ONLY, /* CKR_ATTRIBUTE_READ_ONLY */
+};
+
+struct attr_policy {
+    CK_ATTRIBUTE_TYPE type;
+    const char *name;
+    enum attr_reader reader;
+    size_t has, value; /* a TAKE row's fields in key_template */
+    unsigned char rule[TEMPLATE_USES]; /* enum attr_rule, by use */
+    const char *why; /* said when a rule refuses it; may be NULL */
+};
+
+/* Every row, for the tests that walk the table. */
+const struct attr_policy *attr_policy_rows(size_t *count);
+/* The row of an attribute type, or NULL: CKR_ATTRIBUTE_TYPE_INVALID where
+ * a key is made or changed, matching nothing in a search. */
+const struct attr_policy *attr_policy_find(CK_ATTRIBUTE_TYPE type);
+/* Reads a template by the table's column for use. */
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *out);
+/* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
+CK_RV template_role(const key_template *t, key_role *role);
+
+/* attrs.c: reading an object's attributes. */
 /* Fills one attribute of the caller's template (the C_GetAttributeValue
  * rules for one entry). */
 CK_RV attr_get(const object *obj, CK_ATTRIBUTE *attr);
 /* True when obj has every attribute of the template with the same value. */
 bool attr_match(const object *obj, const CK_ATTRIBUTE *attrs, CK_ULONG count);
-/* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
-CK_RV template_role(const key_template *t, key_role *role);
 
 /* gate.c: what a call may do in a session, and how a key made from a KP
  * answer reaches the store. Every path to the KP or a key passes here. */

@@ -5,15 +5,14 @@
 #include "general.h"
 #include "internal.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "skip/hex.h"
-#include "skip/log.h"
 
-/* Class and key type follow from the mechanism when the template omits
- * them (Java sends only CLASS and VALUE_LEN). */
+/* What ties the template to the mechanism. Class and key type follow from
+ * the mechanism when the template omits them (Java sends only CLASS and
+ * VALUE_LEN); single attributes (CKA_ID, CKA_SENSITIVE, ...) are the
+ * policy table's (policy.c). */
 static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
 {
     CK_KEY_TYPE want = mech == CKM_AES_KEY_GEN ? CKK_AES : CKK_GENERIC_SECRET;
@@ -23,24 +22,6 @@ static CK_RV check_template(CK_MECHANISM_TYPE mech, key_template *t)
     if (t->has_key_type && t->key_type != want)
         return CKR_TEMPLATE_INCONSISTENT;
     t->key_type = want;
-    if (t->has_id) {
-        skip_log_error("C_GenerateKey: the Key Provider names SKIP keys: "
-                       "drop CKA_ID from the template (pkcs11-tool: leave "
-                       "out --id; the keyId is printed as the ID)");
-        return CKR_ATTRIBUTE_READ_ONLY;
-    }
-    if (t->has_value)
-        return CKR_ATTRIBUTE_READ_ONLY;
-    if ((t->has_sensitive && !t->sensitive) ||
-        (t->has_extractable && t->extractable)) {
-        skip_log_error("C_GenerateKey: SKIP keys never leave the token: "
-                       "drop CKA_SENSITIVE=FALSE / CKA_EXTRACTABLE=TRUE from "
-                       "the template (pkcs11-tool: add --sensitive)");
-        return CKR_TEMPLATE_INCONSISTENT;
-    }
-    /* SKIP keys are not modifiable: their label is their keyId's. */
-    if (t->has_modifiable && t->modifiable)
-        return CKR_TEMPLATE_INCONSISTENT;
     /* Both key generation mechanisms need the size (no default). */
     if (!t->has_value_len)
         return CKR_TEMPLATE_INCOMPLETE;

@@ -70,8 +70,9 @@ static CK_RV copy_bytes(const CK_ATTRIBUTE *a, char **out, size_t *len)
 }
 
 /* C_CreateObject imports session secret keys (Java raw keys, HMAC test
- * vectors). They never carry a CKA_ID, which names SKIP keys only, and their
- * provenance flags are FALSE: the token did not make them. */
+ * vectors). They never carry a CKA_ID, which names SKIP keys only, nor are
+ * token objects (the policy table refuses both), and their provenance
+ * flags are FALSE: the token did not make them. */
 CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
                     CK_ULONG ulCount, CK_OBJECT_HANDLE_PTR phObject)
 {
@@ -93,10 +94,6 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         return CKR_ATTRIBUTE_VALUE_INVALID;
     if (!supported_key_type(t.key_type))
         return CKR_ATTRIBUTE_VALUE_INVALID;
-    if (t.has_id)
-        return CKR_ATTRIBUTE_READ_ONLY;
-    if (t.has_token && t.token)
-        return CKR_TEMPLATE_INCONSISTENT; /* imports are session keys only */
     if (t.has_value_len && t.value_len != t.value->ulValueLen)
         return CKR_TEMPLATE_INCONSISTENT;
     if (!valid_key_length(t.key_type, t.value->ulValueLen))
@@ -210,13 +207,17 @@ CK_RV object_get_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
     return rv;
 }
 
+/* The table's set column says which attributes may change (CKA_LABEL,
+ * CKA_SENSITIVE, CKA_EXTRACTABLE); the one-way rules, which depend on the
+ * object, are here. The whole template is checked before anything
+ * changes. */
 CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
                             CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
     CK_RV rv = module_ready();
     char *label = NULL;
     size_t label_len = 0;
-    bool set_label = false, set_sensitive = false, set_unextractable = false;
+    key_template t;
     session *sess;
     object *obj;
 
@@ -230,47 +231,25 @@ CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
         rv = CKR_ACTION_PROHIBITED;
     if (rv == CKR_OK && obj->token && !(sess->flags & CKF_RW_SESSION))
         rv = CKR_SESSION_READ_ONLY;
-    /* Validate everything first; change the object only if all is valid. */
-    for (CK_ULONG i = 0; rv == CKR_OK && i < ulCount; i++) {
-        const CK_ATTRIBUTE *a = &pTemplate[i];
-        CK_BBOOL b;
-
-        if (a->pValue == NULL && a->ulValueLen != 0) {
-            rv = CKR_ATTRIBUTE_VALUE_INVALID;
-        } else if (a->type == CKA_LABEL) {
-            free(label);
-            label = NULL;
-            rv = copy_bytes(a, &label, &label_len);
-            set_label = true;
-        } else if (a->type == CKA_SENSITIVE || a->type == CKA_EXTRACTABLE) {
-            /* One way only: SENSITIVE may become TRUE, EXTRACTABLE FALSE. */
-            if (a->ulValueLen != sizeof(CK_BBOOL))
-                rv = CKR_ATTRIBUTE_VALUE_INVALID;
-            else if ((b = *(CK_BBOOL *)a->pValue) ==
-                     (a->type == CKA_SENSITIVE ? CK_TRUE : CK_FALSE))
-                *(a->type == CKA_SENSITIVE ? &set_sensitive
-                                           : &set_unextractable) = true;
-            else if (b != (a->type == CKA_SENSITIVE ? obj->sensitive
-                                                    : obj->extractable))
-                rv = CKR_ATTRIBUTE_READ_ONLY;
-        } else {
-            CK_ATTRIBUTE probe = {a->type, NULL, 0};
-            rv = attr_get(obj, &probe) == CKR_ATTRIBUTE_TYPE_INVALID
-                     ? CKR_ATTRIBUTE_TYPE_INVALID
-                     : CKR_ATTRIBUTE_READ_ONLY;
-        }
-    }
+    if (rv == CKR_OK)
+        rv = template_parse(pTemplate, ulCount, TEMPLATE_SET, &t);
+    /* SENSITIVE may only become TRUE, EXTRACTABLE only FALSE. */
+    if (rv == CKR_OK && ((t.has_sensitive && !t.sensitive && obj->sensitive) ||
+                         (t.has_extractable && t.extractable && !obj->extractable)))
+        rv = CKR_ATTRIBUTE_READ_ONLY;
+    if (rv == CKR_OK && t.has_label)
+        rv = copy_bytes(t.label, &label, &label_len);
     if (rv == CKR_OK) {
-        if (set_label) {
+        if (t.has_label) {
             free(obj->label);
             obj->label = label;
             obj->label_len = label_len;
             obj->label_is_key_id = false;
             label = NULL;
         }
-        if (set_sensitive)
+        if (t.has_sensitive && t.sensitive)
             obj->sensitive = true;
-        if (set_unextractable)
+        if (t.has_extractable && !t.extractable)
             obj->extractable = false;
     }
     pthread_mutex_unlock(&g_module.lock);

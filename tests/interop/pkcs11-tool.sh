@@ -31,12 +31,12 @@ expect_match "-M: HKDF derive" "$T/out" 'mechtype-0x402A, keySize=\{128,512\}, d
 expect_exit 1 "--keygen without --sensitive is refused" \
     at_alice $A --keygen --key-type GENERIC:32
 expect_match "... and the message says to add --sensitive" "$T/err" \
-    'skip-pkcs11: error: C_GenerateKey: SKIP keys never leave the token: .*pkcs11-tool: add --sensitive'
+    'skip-pkcs11: error: C_GenerateKey: CKA_SENSITIVE = FALSE is refused: SKIP keys never leave the token .*pkcs11-tool: add --sensitive'
 expect_match "... pkcs11-tool reports TEMPLATE_INCONSISTENT" "$T/err" 'CKR_TEMPLATE_INCONSISTENT'
 expect_exit 1 "--keygen with --id is refused" \
     at_alice $A --keygen --key-type GENERIC:32 --sensitive --id 0101
 expect_match "... and the message says the KP names the key" "$T/err" \
-    'C_GenerateKey: the Key Provider names SKIP keys: .*leave out --id'
+    'C_GenerateKey: CKA_ID is read-only here: the Key Provider names SKIP keys .*leave out --id'
 expect_exit 1 "--keygen --extractable is refused" \
     at_alice $A --keygen --key-type GENERIC:32 --sensitive --extractable
 
