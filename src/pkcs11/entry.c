@@ -22,86 +22,117 @@
         return rv_;                                                            \
     } while (0)
 
-static CK_RV w_Initialize(CK_VOID_PTR a)
-{ TRACED("C_Initialize", general_initialize(a)); }
-static CK_RV w_Finalize(CK_VOID_PTR a)
-{ TRACED("C_Finalize", general_finalize(a)); }
-static CK_RV w_GetInfo(CK_INFO_PTR a)
-{ TRACED("C_GetInfo", general_get_info(a)); }
-static CK_RV w_GetSlotList(CK_BBOOL a, CK_SLOT_ID_PTR b, CK_ULONG_PTR c)
-{ TRACED("C_GetSlotList", slot_get_list(a, b, c)); }
-static CK_RV w_GetSlotInfo(CK_SLOT_ID a, CK_SLOT_INFO_PTR b)
-{ TRACED("C_GetSlotInfo", slot_get_info(a, b)); }
-static CK_RV w_GetTokenInfo(CK_SLOT_ID a, CK_TOKEN_INFO_PTR b)
-{ TRACED("C_GetTokenInfo", slot_get_token_info(a, b)); }
-static CK_RV w_GetMechanismList(CK_SLOT_ID a, CK_MECHANISM_TYPE_PTR b,
-                                CK_ULONG_PTR c)
-{ TRACED("C_GetMechanismList", slot_get_mechanism_list(a, b, c)); }
-static CK_RV w_GetMechanismInfo(CK_SLOT_ID a, CK_MECHANISM_TYPE b,
-                                CK_MECHANISM_INFO_PTR c)
-{ TRACED("C_GetMechanismInfo", slot_get_mechanism_info(a, b, c)); }
-static CK_RV w_OpenSession(CK_SLOT_ID a, CK_FLAGS b, CK_VOID_PTR c,
-                           CK_NOTIFY d, CK_SESSION_HANDLE_PTR e)
-{ TRACED("C_OpenSession", session_open(a, b, e)); }
-static CK_RV w_CloseSession(CK_SESSION_HANDLE a)
-{ TRACED("C_CloseSession", session_close(a)); }
-static CK_RV w_CloseAllSessions(CK_SLOT_ID a)
-{ TRACED("C_CloseAllSessions", session_close_all(a)); }
-static CK_RV w_GetSessionInfo(CK_SESSION_HANDLE a, CK_SESSION_INFO_PTR b)
-{ TRACED("C_GetSessionInfo", session_get_info(a, b)); }
-static CK_RV w_Login(CK_SESSION_HANDLE a, CK_USER_TYPE b, CK_UTF8CHAR_PTR c,
-                     CK_ULONG d)
-{ TRACED("C_Login", session_login(a, b, c, d)); }
-static CK_RV w_Logout(CK_SESSION_HANDLE a)
-{ TRACED("C_Logout", session_logout(a)); }
-static CK_RV w_CreateObject(CK_SESSION_HANDLE a, CK_ATTRIBUTE_PTR b,
-                            CK_ULONG c, CK_OBJECT_HANDLE_PTR d)
-{ TRACED("C_CreateObject", object_create(a, b, c, d)); }
-static CK_RV w_DestroyObject(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b)
-{ TRACED("C_DestroyObject", object_destroy(a, b)); }
-static CK_RV w_GetObjectSize(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
-                             CK_ULONG_PTR c)
-{ TRACED("C_GetObjectSize", object_get_size(a, b, c)); }
-static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
-                                 CK_ATTRIBUTE_PTR c, CK_ULONG d)
-{ TRACED("C_GetAttributeValue", object_get_attributes(a, b, c, d)); }
-static CK_RV w_SetAttributeValue(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
-                                 CK_ATTRIBUTE_PTR c, CK_ULONG d)
-{ TRACED("C_SetAttributeValue", object_set_attributes(a, b, c, d)); }
-static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE a, CK_ATTRIBUTE_PTR b,
-                               CK_ULONG c)
-{ TRACED("C_FindObjectsInit", object_find_init(a, b, c)); }
-static CK_RV w_FindObjects(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE_PTR b,
-                           CK_ULONG c, CK_ULONG_PTR d)
-{ TRACED("C_FindObjects", object_find(a, b, c, d)); }
-static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE a)
-{ TRACED("C_FindObjectsFinal", object_find_final(a)); }
-static CK_RV w_GenerateKey(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                           CK_ATTRIBUTE_PTR c, CK_ULONG d,
-                           CK_OBJECT_HANDLE_PTR e)
-{ TRACED("C_GenerateKey", keygen_generate(a, b, c, d, e)); }
-static CK_RV w_GenerateRandom(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-{ TRACED("C_GenerateRandom", random_generate(a, b, c)); }
-static CK_RV w_SignInit(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                        CK_OBJECT_HANDLE c)
-{ TRACED("C_SignInit", mac_init(a, b, c, false)); }
-static CK_RV w_Sign(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-                    CK_BYTE_PTR d, CK_ULONG_PTR e)
-{ TRACED("C_Sign", mac_sign(a, b, c, d, e)); }
-static CK_RV w_SignUpdate(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-{ TRACED("C_SignUpdate", mac_update(a, b, c, false)); }
-static CK_RV w_SignFinal(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG_PTR c)
-{ TRACED("C_SignFinal", mac_sign_final(a, b, c)); }
-static CK_RV w_VerifyInit(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                          CK_OBJECT_HANDLE c)
-{ TRACED("C_VerifyInit", mac_init(a, b, c, true)); }
-static CK_RV w_Verify(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-                      CK_BYTE_PTR d, CK_ULONG e)
-{ TRACED("C_Verify", mac_verify(a, b, c, d, e)); }
-static CK_RV w_VerifyUpdate(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-{ TRACED("C_VerifyUpdate", mac_update(a, b, c, true)); }
-static CK_RV w_VerifyFinal(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
-{ TRACED("C_VerifyFinal", mac_verify_final(a, b, c)); }
+/* The spec's parameter names, so each wrapper reads against the standard. */
+static CK_RV w_Initialize(CK_VOID_PTR pInitArgs)
+{ TRACED("C_Initialize", general_initialize(pInitArgs)); }
+static CK_RV w_Finalize(CK_VOID_PTR pReserved)
+{ TRACED("C_Finalize", general_finalize(pReserved)); }
+static CK_RV w_GetInfo(CK_INFO_PTR pInfo)
+{ TRACED("C_GetInfo", general_get_info(pInfo)); }
+static CK_RV w_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
+                           CK_ULONG_PTR pulCount)
+{ TRACED("C_GetSlotList", slot_get_list(tokenPresent, pSlotList, pulCount)); }
+static CK_RV w_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
+{ TRACED("C_GetSlotInfo", slot_get_info(slotID, pInfo)); }
+static CK_RV w_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
+{ TRACED("C_GetTokenInfo", slot_get_token_info(slotID, pInfo)); }
+static CK_RV w_GetMechanismList(CK_SLOT_ID slotID,
+                                CK_MECHANISM_TYPE_PTR pMechanismList,
+                                CK_ULONG_PTR pulCount)
+{ TRACED("C_GetMechanismList",
+         slot_get_mechanism_list(slotID, pMechanismList, pulCount)); }
+static CK_RV w_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
+                                CK_MECHANISM_INFO_PTR pInfo)
+{ TRACED("C_GetMechanismInfo", slot_get_mechanism_info(slotID, type, pInfo)); }
+/* No callbacks: pApplication and Notify are never called. */
+static CK_RV w_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags,
+                           CK_VOID_PTR pApplication, CK_NOTIFY Notify,
+                           CK_SESSION_HANDLE_PTR phSession)
+{ TRACED("C_OpenSession", session_open(slotID, flags, phSession)); }
+static CK_RV w_CloseSession(CK_SESSION_HANDLE hSession)
+{ TRACED("C_CloseSession", session_close(hSession)); }
+static CK_RV w_CloseAllSessions(CK_SLOT_ID slotID)
+{ TRACED("C_CloseAllSessions", session_close_all(slotID)); }
+static CK_RV w_GetSessionInfo(CK_SESSION_HANDLE hSession,
+                              CK_SESSION_INFO_PTR pInfo)
+{ TRACED("C_GetSessionInfo", session_get_info(hSession, pInfo)); }
+static CK_RV w_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
+                     CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
+{ TRACED("C_Login", session_login(hSession, userType, pPin, ulPinLen)); }
+static CK_RV w_Logout(CK_SESSION_HANDLE hSession)
+{ TRACED("C_Logout", session_logout(hSession)); }
+static CK_RV w_CreateObject(CK_SESSION_HANDLE hSession,
+                            CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                            CK_OBJECT_HANDLE_PTR phObject)
+{ TRACED("C_CreateObject",
+         object_create(hSession, pTemplate, ulCount, phObject)); }
+static CK_RV w_DestroyObject(CK_SESSION_HANDLE hSession,
+                             CK_OBJECT_HANDLE hObject)
+{ TRACED("C_DestroyObject", object_destroy(hSession, hObject)); }
+static CK_RV w_GetObjectSize(CK_SESSION_HANDLE hSession,
+                             CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
+{ TRACED("C_GetObjectSize", object_get_size(hSession, hObject, pulSize)); }
+static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE hSession,
+                                 CK_OBJECT_HANDLE hObject,
+                                 CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{ TRACED("C_GetAttributeValue",
+         object_get_attributes(hSession, hObject, pTemplate, ulCount)); }
+static CK_RV w_SetAttributeValue(CK_SESSION_HANDLE hSession,
+                                 CK_OBJECT_HANDLE hObject,
+                                 CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{ TRACED("C_SetAttributeValue",
+         object_set_attributes(hSession, hObject, pTemplate, ulCount)); }
+static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE hSession,
+                               CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+{ TRACED("C_FindObjectsInit", object_find_init(hSession, pTemplate, ulCount)); }
+static CK_RV w_FindObjects(CK_SESSION_HANDLE hSession,
+                           CK_OBJECT_HANDLE_PTR phObject,
+                           CK_ULONG ulMaxObjectCount,
+                           CK_ULONG_PTR pulObjectCount)
+{ TRACED("C_FindObjects", object_find(hSession, phObject, ulMaxObjectCount,
+                                      pulObjectCount)); }
+static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE hSession)
+{ TRACED("C_FindObjectsFinal", object_find_final(hSession)); }
+static CK_RV w_GenerateKey(CK_SESSION_HANDLE hSession,
+                           CK_MECHANISM_PTR pMechanism,
+                           CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                           CK_OBJECT_HANDLE_PTR phKey)
+{ TRACED("C_GenerateKey", keygen_generate(hSession, pMechanism, pTemplate,
+                                          ulCount, phKey)); }
+static CK_RV w_GenerateRandom(CK_SESSION_HANDLE hSession,
+                              CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen)
+{ TRACED("C_GenerateRandom",
+         random_generate(hSession, RandomData, ulRandomLen)); }
+static CK_RV w_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                        CK_OBJECT_HANDLE hKey)
+{ TRACED("C_SignInit", mac_init(hSession, pMechanism, hKey, false)); }
+static CK_RV w_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
+                    CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                    CK_ULONG_PTR pulSignatureLen)
+{ TRACED("C_Sign", mac_sign(hSession, pData, ulDataLen, pSignature,
+                            pulSignatureLen)); }
+static CK_RV w_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
+                          CK_ULONG ulPartLen)
+{ TRACED("C_SignUpdate", mac_update(hSession, pPart, ulPartLen, false)); }
+static CK_RV w_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
+                         CK_ULONG_PTR pulSignatureLen)
+{ TRACED("C_SignFinal",
+         mac_sign_final(hSession, pSignature, pulSignatureLen)); }
+static CK_RV w_VerifyInit(CK_SESSION_HANDLE hSession,
+                          CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
+{ TRACED("C_VerifyInit", mac_init(hSession, pMechanism, hKey, true)); }
+static CK_RV w_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
+                      CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                      CK_ULONG ulSignatureLen)
+{ TRACED("C_Verify", mac_verify(hSession, pData, ulDataLen, pSignature,
+                                ulSignatureLen)); }
+static CK_RV w_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
+                            CK_ULONG ulPartLen)
+{ TRACED("C_VerifyUpdate", mac_update(hSession, pPart, ulPartLen, true)); }
+static CK_RV w_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
+                           CK_ULONG ulSignatureLen)
+{ TRACED("C_VerifyFinal",
+         mac_verify_final(hSession, pSignature, ulSignatureLen)); }
 
 /* Calls this token refuses by design, or that arrive with later issues. */
 static CK_RV ready_then(CK_RV answer)
@@ -111,91 +142,130 @@ static CK_RV ready_then(CK_RV answer)
     return rv != CKR_OK ? rv : answer;
 }
 
-static CK_RV w_CopyObject(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b,
-                          CK_ATTRIBUTE_PTR c, CK_ULONG d,
-                          CK_OBJECT_HANDLE_PTR e)
+static CK_RV w_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
+                          CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
+                          CK_OBJECT_HANDLE_PTR phNewObject)
 { TRACED("C_CopyObject", ready_then(CKR_ACTION_PROHIBITED)); }
-static CK_RV w_SeedRandom(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c)
+static CK_RV w_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed,
+                          CK_ULONG ulSeedLen)
 { TRACED("C_SeedRandom", ready_then(CKR_RANDOM_SEED_NOT_SUPPORTED)); }
-static CK_RV w_DeriveKey(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                         CK_OBJECT_HANDLE c, CK_ATTRIBUTE_PTR d, CK_ULONG e,
-                         CK_OBJECT_HANDLE_PTR f)
-{ TRACED("C_DeriveKey", derive_key(a, b, c, d, e, f)); }
-static CK_RV w_GetFunctionStatus(CK_SESSION_HANDLE a)
+static CK_RV w_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                         CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
+                         CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
+{ TRACED("C_DeriveKey", derive_key(hSession, pMechanism, hBaseKey, pTemplate,
+                                   ulAttributeCount, phKey)); }
+static CK_RV w_GetFunctionStatus(CK_SESSION_HANDLE hSession)
 { return CKR_FUNCTION_NOT_PARALLEL; }
-static CK_RV w_CancelFunction(CK_SESSION_HANDLE a)
+static CK_RV w_CancelFunction(CK_SESSION_HANDLE hSession)
 { return CKR_FUNCTION_NOT_PARALLEL; }
 
-/* One stub per signature: each returns CKR_FUNCTION_NOT_SUPPORTED. */
+/* One stub per signature: each returns CKR_FUNCTION_NOT_SUPPORTED. Stubs
+ * shared by several functions name their parameters as the first of them
+ * does (C_Encrypt for the one-shot calls, C_DigestUpdate for updates). */
 #define NS return CKR_FUNCTION_NOT_SUPPORTED;
-static CK_RV ns_InitToken(CK_SLOT_ID a, CK_UTF8CHAR_PTR b, CK_ULONG c,
-                          CK_UTF8CHAR_PTR d) { NS }
-static CK_RV ns_InitPIN(CK_SESSION_HANDLE a, CK_UTF8CHAR_PTR b, CK_ULONG c) { NS }
-static CK_RV ns_SetPIN(CK_SESSION_HANDLE a, CK_UTF8CHAR_PTR b, CK_ULONG c,
-                       CK_UTF8CHAR_PTR d, CK_ULONG e) { NS }
-static CK_RV ns_GetOperationState(CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-                                  CK_ULONG_PTR c) { NS }
-static CK_RV ns_SetOperationState(CK_SESSION_HANDLE a, CK_BYTE_PTR b,
-                                  CK_ULONG c, CK_OBJECT_HANDLE d,
-                                  CK_OBJECT_HANDLE e) { NS }
-static CK_RV ns_MechInit(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                         CK_OBJECT_HANDLE c) { NS }
-static CK_RV ns_DigestInit(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b) { NS }
-static CK_RV ns_OneShot(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-                        CK_BYTE_PTR d, CK_ULONG_PTR e) { NS }
-static CK_RV ns_Update(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c) { NS }
-static CK_RV ns_Final(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG_PTR c) { NS }
-static CK_RV ns_DigestKey(CK_SESSION_HANDLE a, CK_OBJECT_HANDLE b) { NS }
-static CK_RV ns_VerifyRecover(CK_SESSION_HANDLE a, CK_BYTE_PTR b, CK_ULONG c,
-                              CK_BYTE_PTR d, CK_ULONG_PTR e) { NS }
-static CK_RV ns_GenerateKeyPair(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                                CK_ATTRIBUTE_PTR c, CK_ULONG d,
-                                CK_ATTRIBUTE_PTR e, CK_ULONG f,
-                                CK_OBJECT_HANDLE_PTR g,
-                                CK_OBJECT_HANDLE_PTR h) { NS }
-static CK_RV ns_WrapKey(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                        CK_OBJECT_HANDLE c, CK_OBJECT_HANDLE d, CK_BYTE_PTR e,
-                        CK_ULONG_PTR f) { NS }
-static CK_RV ns_UnwrapKey(CK_SESSION_HANDLE a, CK_MECHANISM_PTR b,
-                          CK_OBJECT_HANDLE c, CK_BYTE_PTR d, CK_ULONG e,
-                          CK_ATTRIBUTE_PTR f, CK_ULONG g,
-                          CK_OBJECT_HANDLE_PTR h) { NS }
-static CK_RV ns_WaitForSlotEvent(CK_FLAGS a, CK_SLOT_ID_PTR b,
-                                 CK_VOID_PTR c) { NS }
-static CK_RV ns_SessionCancel(CK_SESSION_HANDLE a, CK_FLAGS b) { NS }
-static CK_RV ns_CryptMessage(CK_SESSION_HANDLE a, CK_VOID_PTR b, CK_ULONG c,
-                             CK_BYTE_PTR d, CK_ULONG e, CK_BYTE_PTR f,
-                             CK_ULONG g, CK_BYTE_PTR h, CK_ULONG_PTR i) { NS }
-static CK_RV ns_CryptMessageBegin(CK_SESSION_HANDLE a, CK_VOID_PTR b,
-                                  CK_ULONG c, CK_BYTE_PTR d, CK_ULONG e) { NS }
-static CK_RV ns_CryptMessageNext(CK_SESSION_HANDLE a, CK_VOID_PTR b,
-                                 CK_ULONG c, CK_BYTE_PTR d, CK_ULONG e,
-                                 CK_BYTE_PTR f, CK_ULONG_PTR g,
-                                 CK_FLAGS h) { NS }
-static CK_RV ns_MessageFinal(CK_SESSION_HANDLE a) { NS }
-static CK_RV ns_SignMessage(CK_SESSION_HANDLE a, CK_VOID_PTR b, CK_ULONG c,
-                            CK_BYTE_PTR d, CK_ULONG e, CK_BYTE_PTR f,
-                            CK_ULONG_PTR g) { NS }
-static CK_RV ns_SignMessageBegin(CK_SESSION_HANDLE a, CK_VOID_PTR b,
-                                 CK_ULONG c) { NS }
-static CK_RV ns_SignMessageNext(CK_SESSION_HANDLE a, CK_VOID_PTR b, CK_ULONG c,
-                                CK_BYTE_PTR d, CK_ULONG e, CK_BYTE_PTR f,
-                                CK_ULONG_PTR g) { NS }
-static CK_RV ns_VerifyMessage(CK_SESSION_HANDLE a, CK_VOID_PTR b, CK_ULONG c,
-                              CK_BYTE_PTR d, CK_ULONG e, CK_BYTE_PTR f,
-                              CK_ULONG g) { NS }
-static CK_RV ns_VerifyMessageNext(CK_SESSION_HANDLE a, CK_VOID_PTR b,
-                                  CK_ULONG c, CK_BYTE_PTR d, CK_ULONG e,
-                                  CK_BYTE_PTR f, CK_ULONG g) { NS }
+static CK_RV ns_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin,
+                          CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel) { NS }
+static CK_RV ns_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin,
+                        CK_ULONG ulPinLen) { NS }
+static CK_RV ns_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin,
+                       CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin,
+                       CK_ULONG ulNewLen) { NS }
+static CK_RV ns_GetOperationState(CK_SESSION_HANDLE hSession,
+                                  CK_BYTE_PTR pOperationState,
+                                  CK_ULONG_PTR pulOperationStateLen) { NS }
+static CK_RV ns_SetOperationState(CK_SESSION_HANDLE hSession,
+                                  CK_BYTE_PTR pOperationState,
+                                  CK_ULONG ulOperationStateLen,
+                                  CK_OBJECT_HANDLE hEncryptionKey,
+                                  CK_OBJECT_HANDLE hAuthenticationKey) { NS }
+static CK_RV ns_MechInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                         CK_OBJECT_HANDLE hKey) { NS }
+static CK_RV ns_DigestInit(CK_SESSION_HANDLE hSession,
+                           CK_MECHANISM_PTR pMechanism) { NS }
+static CK_RV ns_OneShot(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
+                        CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData,
+                        CK_ULONG_PTR pulEncryptedDataLen) { NS }
+static CK_RV ns_Update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
+                       CK_ULONG ulPartLen) { NS }
+static CK_RV ns_Final(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart,
+                      CK_ULONG_PTR pulLastPartLen) { NS }
+static CK_RV ns_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey) { NS }
+static CK_RV ns_VerifyRecover(CK_SESSION_HANDLE hSession,
+                              CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen,
+                              CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) { NS }
+static CK_RV ns_GenerateKeyPair(CK_SESSION_HANDLE hSession,
+                                CK_MECHANISM_PTR pMechanism,
+                                CK_ATTRIBUTE_PTR pPublicKeyTemplate,
+                                CK_ULONG ulPublicKeyAttributeCount,
+                                CK_ATTRIBUTE_PTR pPrivateKeyTemplate,
+                                CK_ULONG ulPrivateKeyAttributeCount,
+                                CK_OBJECT_HANDLE_PTR phPublicKey,
+                                CK_OBJECT_HANDLE_PTR phPrivateKey) { NS }
+static CK_RV ns_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
+                        CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey,
+                        CK_BYTE_PTR pWrappedKey,
+                        CK_ULONG_PTR pulWrappedKeyLen) { NS }
+static CK_RV ns_UnwrapKey(CK_SESSION_HANDLE hSession,
+                          CK_MECHANISM_PTR pMechanism,
+                          CK_OBJECT_HANDLE hUnwrappingKey,
+                          CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen,
+                          CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
+                          CK_OBJECT_HANDLE_PTR phKey) { NS }
+static CK_RV ns_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot,
+                                 CK_VOID_PTR pReserved) { NS }
+static CK_RV ns_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags) { NS }
+static CK_RV ns_CryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                             CK_ULONG ulParameterLen,
+                             CK_BYTE_PTR pAssociatedData,
+                             CK_ULONG ulAssociatedDataLen,
+                             CK_BYTE_PTR pPlaintext, CK_ULONG ulPlaintextLen,
+                             CK_BYTE_PTR pCiphertext,
+                             CK_ULONG_PTR pulCiphertextLen) { NS }
+static CK_RV ns_CryptMessageBegin(CK_SESSION_HANDLE hSession,
+                                  CK_VOID_PTR pParameter,
+                                  CK_ULONG ulParameterLen,
+                                  CK_BYTE_PTR pAssociatedData,
+                                  CK_ULONG ulAssociatedDataLen) { NS }
+static CK_RV ns_CryptMessageNext(CK_SESSION_HANDLE hSession,
+                                 CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                                 CK_BYTE_PTR pPlaintextPart,
+                                 CK_ULONG ulPlaintextPartLen,
+                                 CK_BYTE_PTR pCiphertextPart,
+                                 CK_ULONG_PTR pulCiphertextPartLen,
+                                 CK_FLAGS flags) { NS }
+static CK_RV ns_MessageFinal(CK_SESSION_HANDLE hSession) { NS }
+static CK_RV ns_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
+                            CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
+                            CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                            CK_ULONG_PTR pulSignatureLen) { NS }
+static CK_RV ns_SignMessageBegin(CK_SESSION_HANDLE hSession,
+                                 CK_VOID_PTR pParameter,
+                                 CK_ULONG ulParameterLen) { NS }
+static CK_RV ns_SignMessageNext(CK_SESSION_HANDLE hSession,
+                                CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                                CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                                CK_BYTE_PTR pSignature,
+                                CK_ULONG_PTR pulSignatureLen) { NS }
+static CK_RV ns_VerifyMessage(CK_SESSION_HANDLE hSession,
+                              CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
+                              CK_BYTE_PTR pData, CK_ULONG ulDataLen,
+                              CK_BYTE_PTR pSignature,
+                              CK_ULONG ulSignatureLen) { NS }
+static CK_RV ns_VerifyMessageNext(CK_SESSION_HANDLE hSession,
+                                  CK_VOID_PTR pParameter,
+                                  CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
+                                  CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
+                                  CK_ULONG ulSignatureLen) { NS }
 #undef NS
 
-static CK_RV w_LoginUser(CK_SESSION_HANDLE a, CK_USER_TYPE b,
-                         CK_UTF8CHAR_PTR c, CK_ULONG d, CK_UTF8CHAR_PTR e,
-                         CK_ULONG f)
+static CK_RV w_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
+                         CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
+                         CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
     /* No named users: without a name it is C_Login. */
-    TRACED("C_LoginUser", f == 0 ? session_login(a, b, c, d)
-                                 : CKR_FUNCTION_NOT_SUPPORTED);
+    TRACED("C_LoginUser", ulUsernameLen == 0
+                              ? session_login(hSession, userType, pPin, ulPinLen)
+                              : CKR_FUNCTION_NOT_SUPPORTED);
 }
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) EXPORT;
