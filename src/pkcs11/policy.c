@@ -35,9 +35,16 @@
 #define NOT_A_USE "SKIP keys serve HMAC or key derivation only"
 #define COMPUTED "the token sets it"
 
+/* attr_policy_find scans the rows in order, so the two a responder's
+ * search names (CKA_CLASS, CKA_ID) come first. */
 static const struct attr_policy policy[] = {
     /* attribute                 reader  stored into          gen cre der fnd set */
     {CKA_CLASS, "CKA_CLASS", READ_ULONG, INTO(has_class, cls), {T, T, T, T, RO}, NULL},
+    /* the keyId: the KP names SKIP keys, and a search asks by it; nothing
+     * else may carry one, so no key stands in for a SKIP key (A16) */
+    {CKA_ID, "CKA_ID", READ_BYTES, INTO(has_id, id), {RO, RO, RO, T, RO},
+     "the Key Provider names SKIP keys (pkcs11-tool: leave out --id; the "
+     "keyId is printed as the ID)"},
     {CKA_KEY_TYPE, "CKA_KEY_TYPE", READ_ULONG, INTO(has_key_type, key_type), {T, T, T, T, RO}, NULL},
     {CKA_VALUE_LEN, "CKA_VALUE_LEN", READ_ULONG, INTO(has_value_len, value_len), {T, T, T, T, RO}, NULL},
     /* imports are session keys: the token keeps only what the KP gave */
@@ -54,11 +61,6 @@ static const struct attr_policy policy[] = {
      * FALSE (object.c); derived keys may be readable (section 2.3) */
     {CKA_SENSITIVE, "CKA_SENSITIVE", READ_BOOL, INTO(has_sensitive, sensitive), {NF, T, T, T, T}, KEEP_IN},
     {CKA_EXTRACTABLE, "CKA_EXTRACTABLE", READ_BOOL, INTO(has_extractable, extractable), {NT, T, T, T, T}, KEEP_IN},
-    /* the keyId: the KP names SKIP keys, and a search asks by it; nothing
-     * else may carry one, so no key stands in for a SKIP key (A16) */
-    {CKA_ID, "CKA_ID", READ_BYTES, INTO(has_id, id), {RO, RO, RO, T, RO},
-     "the Key Provider names SKIP keys (pkcs11-tool: leave out --id; the "
-     "keyId is printed as the ID)"},
     {CKA_VALUE, "CKA_VALUE", READ_BYTES, INTO(has_value, value), {RO, T, RO, T, RO},
      "key bytes come from the Key Provider or the KDF"},
     {CKA_SKIP_REMOTE_SYSTEM_ID, "CKA_SKIP_REMOTE_SYSTEM_ID", READ_SYSTEM_ID,
