@@ -36,6 +36,7 @@ static slot_config *section_slot(struct parse_state *st, const char *name)
     st->slots = grown;
     memset(&grown[st->count], 0, sizeof(*grown));
     skip_client_opts_init(&grown[st->count].kp);
+    grown[st->count].fetch_limit = FETCH_LIMIT_DEFAULT;
     grown[st->count].name = strdup(name);
     if (grown[st->count].name == NULL)
         return NULL;
@@ -100,6 +101,14 @@ static int entry(void *user, const char *section, const char *name,
         if (skip_parse_uint(value, 0, 1000000, &s->max_derives) != SKIP_OK) {
             snprintf(st->problem, sizeof(st->problem),
                      "max_derives must be a number in 0..1000000 (0: no limit)");
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(name, "fetch_limit") == 0) {
+        if (skip_parse_uint(value, 0, 1000000, &s->fetch_limit) != SKIP_OK) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "fetch_limit must be a number in 0..1000000 (0: no limit)");
             return 0;
         }
         return 1;

@@ -20,12 +20,16 @@
 #define SKIP_PKCS11_MANUFACTURER "skip-pkcs11"
 #define KEY_MIN_LEN 16
 #define KEY_MAX_LEN 64
+/* keyIds this token holds and asks for: 128 bits (the draft's default)
+ * to SKIP_KEYID_MAX. A shorter one would be guessable, and a label of
+ * 32..128 hex digits can then only ever name a keyId (policy.c). */
+#define KEYID_MIN_LEN 16
+#define KEYID_MAX_LEN SKIP_KEYID_MAX
 #define CAPS_TTL_S 300
 #define CLIENT_POOL_MAX 8
-/* Searches that ask the KP, per session: enough for any IKE responder,
- * too few to enumerate keyIds or drain peers' one-time keys. */
+/* fetch_limit counts the searches that asked the KP in this window. */
 #define FETCH_WINDOW_S 10
-#define FETCH_MAX_PER_WINDOW 100
+#define FETCH_LIMIT_DEFAULT 100
 
 /* --- configuration (config.c) --- */
 typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
@@ -39,6 +43,7 @@ typedef struct slot_config {
     bool has_pin;
     random_mode random;
     unsigned max_derives;    /* derives per key; 0: no limit */
+    unsigned fetch_limit;    /* KP fetches per FETCH_WINDOW_S; 0: no limit */
 } slot_config;
 
 /* Reads $SKIP_PKCS11_CONF or SYSCONFDIR/skip-pkcs11.conf into a new array
@@ -59,6 +64,9 @@ typedef struct slot {
     skip_caps caps;
     bool have_caps;
     time_t caps_time;
+    /* The fetch limit's window (object.c), for every session alike. */
+    time_t fetch_window;
+    unsigned fetches;
 } slot;
 
 /* --- objects (object.c, store.c) --- */
@@ -100,8 +108,6 @@ typedef struct session {
     op_kind op;
     void *op_data; /* freed by session_op_end_locked */
     void *find;    /* the search in progress (object.c), or NULL */
-    time_t fetch_window; /* start of the current fetch-rate window */
-    unsigned fetches;    /* KP fetches by search in that window */
     object *owned;       /* its session objects (owner_next list) */
 } session;
 
@@ -178,6 +184,7 @@ enum attr_reader {
     READ_BOOL,      /* one CK_BBOOL */
     READ_ULONG,     /* one CK_ULONG */
     READ_BYTES,     /* any bytes; {NULL, 0} reads as empty */
+    READ_LABEL,     /* bytes not in keyId form, but in a search */
     READ_SYSTEM_ID, /* 1..255 bytes */
     READ_DATE,      /* a CK_DATE, or empty */
     READ_ANY,       /* not read */
@@ -206,6 +213,11 @@ const struct attr_policy *attr_policy_rows(size_t *count);
 /* The row of an attribute type, or NULL: CKR_ATTRIBUTE_TYPE_INVALID where
  * a key is made or changed, matching nothing in a search. */
 const struct attr_policy *attr_policy_find(CK_ATTRIBUTE_TYPE type);
+/* True when label (any case) spells a keyId this token could hold:
+ * 2 * KEYID_MIN_LEN .. 2 * KEYID_MAX_LEN hex digits. The keyId goes to
+ * id (room for KEYID_MAX_LEN) unless id is NULL. */
+bool label_names_key_id(const CK_ATTRIBUTE *label, unsigned char *id,
+                        size_t *id_len);
 /* Reads a template by the table's column for use. */
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *out);

@@ -230,9 +230,18 @@ CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
         ;
     if (rc != SKIP_OK) {
         log_failure(&l, "C_GenerateKey", "/key", &err);
+        rv = errmap_rv(rc);
+    } else if (key->key_id_len < KEYID_MIN_LEN) {
+        /* A guessable keyId; and a search could not name it (object.c). */
+        skip_log_error("C_GenerateKey: slot %s: the KP's keyId has %zu bytes "
+                       "(this token holds %d..%d)", l.slot_name,
+                       key->key_id_len, KEYID_MIN_LEN, KEYID_MAX_LEN);
+        skip_key_clear(key);
+        rv = CKR_DEVICE_ERROR;
+    }
+    if (rv != CKR_OK) {
         free(*remote_used);
         *remote_used = NULL;
-        rv = errmap_rv(rc);
     }
     lease_end(&l, rc == SKIP_OK);
     return rv;

@@ -303,8 +303,8 @@ static void collect_entry(const id_entry *e, struct find_collect *c)
  * a SKIP key, and login done when the token has a PIN. */
 static bool may_fetch(const key_template *t)
 {
-    if (!t->has_id || t->id->ulValueLen == 0 ||
-        t->id->ulValueLen > SKIP_KEYID_MAX || t->has_value)
+    if (!t->has_id || t->id->ulValueLen < KEYID_MIN_LEN ||
+        t->id->ulValueLen > KEYID_MAX_LEN || t->has_value)
         return false;
     if (t->has_class && t->cls != CKO_SECRET_KEY)
         return false;
@@ -322,6 +322,7 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
                        bool private_obj, const key_template *t)
 {
     CK_OBJECT_HANDLE handle;
+    CK_KEY_TYPE type = CKK_GENERIC_SECRET;
     char *remote_asked = NULL, *remote = NULL;
     bool not_found = false;
     skip_key key;
@@ -342,16 +343,14 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
     free(remote_asked);
     if (rv != CKR_OK || not_found)
         return rv;
+    /* The KP gave this key once: it is kept whatever the search asked. An
+     * AES search for a key no AES size fits keeps it as the generic secret
+     * it is; this search then finds nothing, the next finds it here. */
     if (t->has_key_type && t->key_type == CKK_AES &&
-        !valid_key_length(CKK_AES, key.key->len)) {
-        /* Wrong shape for the type asked: nothing to find. */
-        skip_key_clear(&key);
-        free(remote);
-        return CKR_OK;
-    }
-    obj = skip_key_object(&key, remote,
-                          t->has_key_type ? t->key_type : CKK_GENERIC_SECRET,
-                          role, CK_UNAVAILABLE_INFORMATION, NULL);
+        valid_key_length(CKK_AES, key.key->len))
+        type = CKK_AES;
+    obj = skip_key_object(&key, remote, type, role,
+                          CK_UNAVAILABLE_INFORMATION, NULL);
     skip_key_clear(&key);
     if (obj == NULL)
         return CKR_HOST_MEMORY;
@@ -361,38 +360,70 @@ static CK_RV fetch_key(CK_SESSION_HANDLE h, CK_SLOT_ID slot_id,
     return publish_key(h, obj, false, &handle);
 }
 
-/* A search by label alone may still name a keyId: every SKIP key's default
- * CKA_LABEL is its keyId in lower-case hex, and Java's KeyStore (and
- * p11tool's object=) can look keys up by label only. Such a label (16 to 64
- * bytes of keyId) then asks the KP as CKA_ID would. */
-#define KEYID_LABEL_MIN 16
-
-static void id_from_default_label(key_template *t, CK_ATTRIBUTE *id_attr,
-                                  unsigned char *buf)
+/* A label in keyId form names the SKIP key with that keyId (policy.c):
+ * every SKIP key's default CKA_LABEL is its keyId in hex, and Java's
+ * KeyStore and p11tool's object= look keys up by label only. So the search
+ * runs on a copy of the template in which each such label is that CKA_ID:
+ * it finds the SKIP key, or asks the KP, exactly as a search by CKA_ID,
+ * and never a key that took the label (A16). *copy is NULL when the
+ * template has no such label, and is freed by the caller. */
+static CK_RV labels_as_ids(const CK_ATTRIBUTE *tmpl, CK_ULONG count,
+                           CK_ATTRIBUTE **copy)
 {
-    const char *label = t->has_label ? t->label->pValue : NULL;
-    size_t len = t->has_label ? t->label->ulValueLen : 0;
-    size_t n;
+    unsigned char (*ids)[KEYID_MAX_LEN];
+    CK_ULONG named = 0;
 
-    if (t->has_id || label == NULL || len < 2 * KEYID_LABEL_MIN ||
-        len > 2 * SKIP_KEYID_MAX)
-        return;
-    for (size_t i = 0; i < len; i++)
-        if (label[i] >= 'A' && label[i] <= 'F')
-            return; /* not the form our labels take */
-    if (!skip_hex_decode(label, len, buf, SKIP_KEYID_MAX, &n))
-        return;
-    *id_attr = (CK_ATTRIBUTE){CKA_ID, buf, n};
-    t->id = id_attr;
-    t->has_id = true;
+    *copy = NULL;
+    for (CK_ULONG i = 0; tmpl && i < count; i++)
+        if (tmpl[i].type == CKA_LABEL && label_names_key_id(&tmpl[i], NULL, NULL))
+            named++;
+    if (named == 0)
+        return CKR_OK;
+    /* the entries, then room for each keyId they point to */
+    *copy = malloc(count * sizeof(CK_ATTRIBUTE) + named * KEYID_MAX_LEN);
+    if (*copy == NULL)
+        return CKR_HOST_MEMORY;
+    ids = (void *)(*copy + count);
+    for (CK_ULONG i = 0; i < count; i++) {
+        size_t n;
+        (*copy)[i] = tmpl[i];
+        if (tmpl[i].type == CKA_LABEL && label_names_key_id(&tmpl[i], *ids, &n)) {
+            (*copy)[i] = (CK_ATTRIBUTE){CKA_ID, *ids, n};
+            ids++;
+        }
+    }
+    return CKR_OK;
+}
+
+/* Searches that ask the KP, per slot and process: enough for any IKE
+ * responder, too few to enumerate keyIds or drain the peers' one-time keys
+ * however many sessions ask. One log line per window. */
+static bool fetch_allowed_locked(slot *s)
+{
+    time_t now = time(NULL);
+
+    if (s->cfg.fetch_limit == 0)
+        return true;
+    if (now - s->fetch_window >= FETCH_WINDOW_S) {
+        s->fetch_window = now;
+        s->fetches = 0;
+    }
+    if (s->fetches < s->cfg.fetch_limit) {
+        s->fetches++;
+        return true;
+    }
+    if (s->fetches++ == s->cfg.fetch_limit)
+        skip_log_error("C_FindObjectsInit: slot %s: more than fetch_limit = %u "
+                       "searches asked the KP within %d s; refused until the "
+                       "window ends", s->cfg.name, s->cfg.fetch_limit,
+                       FETCH_WINDOW_S);
+    return false;
 }
 
 CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
                        CK_ULONG ulCount)
 {
-    unsigned char label_id[SKIP_KEYID_MAX];
-    CK_ATTRIBUTE label_id_attr;
-    bool id_given;
+    CK_ATTRIBUTE *rewritten = NULL;
     CK_RV rv = module_ready();
     struct find_collect c = {0};
     struct find_state *state = NULL;
@@ -403,43 +434,34 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
 
     if (rv != CKR_OK)
         return rv;
-    rv = template_parse(pTemplate, ulCount, TEMPLATE_FIND, &t);
+    rv = labels_as_ids(pTemplate, ulCount, &rewritten);
     if (rv != CKR_OK)
         return rv;
-    id_given = t.has_id;
-    id_from_default_label(&t, &label_id_attr, label_id);
+    if (rewritten)
+        pTemplate = rewritten;
+    rv = template_parse(pTemplate, ulCount, TEMPLATE_FIND, &t);
+    if (rv != CKR_OK)
+        goto out;
     pthread_mutex_lock(&g_module.lock);
     rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find != NULL)
         rv = CKR_OPERATION_ACTIVE;
     if (rv == CKR_OK) {
+        slot *s = slot_get_locked(sess->slot_id);
         slot_id = sess->slot_id;
-        private_obj = slot_get_locked(slot_id)->cfg.has_pin;
+        private_obj = s->cfg.has_pin;
         /* Without the login a search runs, but reaches no KP. */
-        fetch = may_fetch(&t) &&
-                !slot_needs_login_locked(slot_get_locked(slot_id)) &&
+        fetch = may_fetch(&t) && !slot_needs_login_locked(s) &&
                 store_find_by_id_locked(slot_id, t.id->pValue,
                                         t.id->ulValueLen) == NULL;
-    }
-    if (rv == CKR_OK && fetch) {
-        time_t now = time(NULL);
-        if (now - sess->fetch_window >= FETCH_WINDOW_S) {
-            sess->fetch_window = now;
-            sess->fetches = 0;
-        }
-        if (++sess->fetches > FETCH_MAX_PER_WINDOW) {
-            skip_log_error("C_FindObjectsInit: slot %s: more than %d searches "
-                           "asked the KP in %d s in one session; refused",
-                           slot_get_locked(slot_id)->cfg.name,
-                           FETCH_MAX_PER_WINDOW, FETCH_WINDOW_S);
+        if (fetch && !fetch_allowed_locked(s))
             rv = CKR_DEVICE_ERROR;
-        }
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
-        return rv;
+        goto out;
     if (fetch && (rv = fetch_key(h, slot_id, private_obj, &t)) != CKR_OK)
-        return rv;
+        goto out;
 
     state = calloc(1, sizeof(*state));
     pthread_mutex_lock(&g_module.lock);
@@ -452,7 +474,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
      * every object held. */
     if (rv == CKR_OK && state &&
         !(state->handles = malloc(
-              ((id_given ? 1 : dict_count(g_module.objects)) + 1) *
+              ((t.has_id ? 1 : dict_count(g_module.objects)) + 1) *
               sizeof(CK_OBJECT_HANDLE))))
         rv = CKR_HOST_MEMORY;
     if (rv == CKR_OK && state == NULL)
@@ -465,7 +487,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         c.count = ulCount;
         c.state = state;
         state->removals = g_module.removals;
-        if (id_given) {
+        if (t.has_id) {
             const id_entry *e = store_find_by_id_locked(
                 sess->slot_id, t.id->pValue, t.id->ulValueLen);
             if (e)
@@ -478,6 +500,8 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     }
     pthread_mutex_unlock(&g_module.lock);
     find_state_free(state);
+out:
+    free(rewritten);
     return rv;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "skip/hex.h"
 #include "skip/log.h"
 
 /* Where a TAKE row stores its value in key_template. */
@@ -55,8 +56,12 @@ static const struct attr_policy policy[] = {
     {CKA_MODIFIABLE, "CKA_MODIFIABLE", READ_BOOL, INTO(has_modifiable, modifiable), {NT, T, T, T, RO},
      "SKIP keys are fixed"},
     {CKA_DESTROYABLE, "CKA_DESTROYABLE", READ_BOOL, INTO(has_destroyable, destroyable), {T, T, T, T, RO}, NULL},
-    /* the one storage attribute that changes after creation */
-    {CKA_LABEL, "CKA_LABEL", READ_BYTES, INTO(has_label, label), {T, T, T, T, T}, NULL},
+    /* the one storage attribute that changes after creation; a label in
+     * keyId form names the SKIP key with that keyId, and no other key may
+     * take it (A16): refused on every key made or changed, and a search by
+     * it is a search by that CKA_ID (object.c) */
+    {CKA_LABEL, "CKA_LABEL", READ_LABEL, INTO(has_label, label), {T, T, T, T, T},
+     "32 to 128 hex digits name the SKIP key with that keyId"},
     /* one way only after creation: SENSITIVE to TRUE, EXTRACTABLE to
      * FALSE (object.c); derived keys may be readable (section 2.3) */
     {CKA_SENSITIVE, "CKA_SENSITIVE", READ_BOOL, INTO(has_sensitive, sensitive), {NF, T, T, T, T}, KEEP_IN},
@@ -160,6 +165,7 @@ static bool read_value(const struct attr_policy *row, const CK_ATTRIBUTE *a,
         if (a->ulValueLen < 1 || a->ulValueLen > 255)
             return false;
         /* fall through */
+    case READ_LABEL:
     case READ_BYTES:
         if (into)
             *(const CK_ATTRIBUTE **)into = a->pValue ? a : &empty_bytes;
@@ -184,6 +190,20 @@ static CK_RV refuse(const struct attr_policy *row, enum template_use use,
     skip_log_error("%s: %s %s%s%s", call[use], row->name, what,
                    row->why ? ": " : "", row->why ? row->why : "");
     return rv;
+}
+
+bool label_names_key_id(const CK_ATTRIBUTE *label, unsigned char *id,
+                        size_t *id_len)
+{
+    unsigned char scratch[KEYID_MAX_LEN];
+    size_t n;
+
+    if (label->pValue == NULL || label->ulValueLen < 2 * KEYID_MIN_LEN ||
+        label->ulValueLen > 2 * KEYID_MAX_LEN)
+        return false;
+    return skip_hex_decode(label->pValue, label->ulValueLen,
+                           id ? id : scratch, KEYID_MAX_LEN,
+                           id_len ? id_len : &n);
 }
 
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
@@ -217,6 +237,10 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
             return CKR_ATTRIBUTE_VALUE_INVALID;
         if (rule == ATTR_TAKE)
             *(bool *)(base + row->has) = true;
+        if (row->reader == READ_LABEL && use != TEMPLATE_FIND &&
+            label_names_key_id(a, NULL, NULL))
+            return refuse(row, use, "in keyId form is refused",
+                          CKR_ATTRIBUTE_VALUE_INVALID);
         if ((rule == ATTR_NOT_TRUE && is_true) ||
             (rule == ATTR_NOT_FALSE && !is_true))
             return refuse(row, use, is_true ? "= TRUE is refused" : "= FALSE is refused",

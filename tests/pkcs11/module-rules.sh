@@ -73,6 +73,44 @@ expect_eq "... and asked the KP only once" "$(grep -c 'GET .*/key/' "$T/err")" 1
 expect_exit 1 "keygen before login" env SKIP_PKCS11_CONF="$T/pin.conf" "$P11" "$MODULE" "keygen"
 expect_match "... is CKR_USER_NOT_LOGGED_IN" "$T/out" 'CKR_USER_NOT_LOGGED_IN'
 
+# A delivered key is kept whatever the search asked: an AES search for a
+# 64-byte key finds nothing, and the next search finds the key here (the
+# KP gives it once).
+expect_exit 0 "A makes a 64-byte key and signs with it" alice_p11 "keygen len=64" "sign - x"
+long_id=$(p11_field keyid)
+long_mac=$(p11_field mac)
+expect_exit 0 "B searches it as AES, then as any key" \
+    bob_p11 "find $long_id type=aes" "find $long_id" "attrs $long_id" "sign $long_id x"
+expect_eq "... the AES search finds nothing, the next finds it" \
+    "$(sed -n 's/^found //p' "$T/out" | tr '\n' ' ')" "0 1 "
+expect_eq "... a generic secret of 64 bytes" "$(attr key_type) $(attr value_len)" "0x10 64"
+expect_eq "... the key Alice holds" "$(p11_field mac)" "$long_mac"
+
+# A label in keyId form, in either case, is a search by that CKA_ID: it
+# asks the KP for the key, and finds the SKIP key, not a key named so.
+expect_exit 0 "A makes a key" alice_p11 "keygen" "sign - x"
+label_id=$(p11_field keyid)
+label_mac=$(p11_field mac)
+upper_id=$(printf %s "$label_id" | tr a-f A-F)
+expect_exit 0 "B finds it by its label in upper case" \
+    bob_p11 "findlabel $upper_id" "sign $label_id x"
+expect_eq "... found, by the KP" "$(p11_field found)" 1
+expect_eq "... and it is Alice's key" "$(p11_field mac)" "$label_mac"
+
+# fetch_limit counts the slot's searches that ask the KP, in every session
+# ("ro" opens a new one): the third of three unknown keyIds is refused.
+{ cat "$SKIP_TESTBED_BOB_MODULE_CONF"; echo "fetch_limit = 2"; } > "$T/limit.conf"
+expect_exit 1 "three searches in three sessions with fetch_limit = 2" \
+    env SKIP_PKCS11_CONF="$T/limit.conf" "$P11" "$MODULE" \
+    "find $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" "ro" \
+    "find $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')" "ro" \
+    "find $(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+expect_eq "... two asked the KP and found nothing" \
+    "$(sed -n 's/^found //p' "$T/out" | tr '\n' ' ')" "0 0 "
+expect_match "... the third is CKR_DEVICE_ERROR" "$T/out" '^error: C_FindObjectsInit: CKR_DEVICE_ERROR$'
+expect_match "... logged with the setting" "$T/err" \
+    'slot Bob: more than fetch_limit = 2 searches asked the KP within 10 s'
+
 # random = kp gives the KP's bytes alone; the default mixes in the local
 # CSPRNG. A KP whose entropy source is a file of 'A's shows the difference.
 head -c 4096 /dev/zero | tr '\0' A > "$T/hwrng"

@@ -4,6 +4,8 @@
  *   "keygen [hmac|kdf] [len=N] [session] [aes] [remote=R] [label=L]"
  *                                             prints "keyid HEX"
  *   "find HEX [hmac|kdf] [remote=R]"          prints "found N"
+ *   "findlabel LABEL"                         prints "found N": a search by
+ *       {CKA_CLASS, CKA_LABEL} alone, as Java's KeyStore and p11tool make
  *   "attrs HEX"                               prints the key's attributes
  *   "relabel HEX LABEL"                       prints "relabel: CKR_..."
  *   "macsec HEX CKNHEX ick|kek"               prints "derived HEX": IEEE
@@ -161,6 +163,20 @@ static void cmd_find(char **words, int n)
     CK_ULONG count = 0;
 
     find_id_with(id, len, &count, words + 2, n - 2);
+    printf("found %lu\n", count);
+}
+
+static void cmd_findlabel(const char *label)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_ATTRIBUTE tmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                           {CKA_LABEL, (void *)label, strlen(label)}};
+    CK_OBJECT_HANDLE h[4];
+    CK_ULONG count = 0;
+
+    CHECK("C_FindObjectsInit", p11->C_FindObjectsInit(session, tmpl, 2));
+    CHECK("C_FindObjects", p11->C_FindObjects(session, h, 4, &count));
+    CHECK("C_FindObjectsFinal", p11->C_FindObjectsFinal(session));
     printf("found %lu\n", count);
 }
 
@@ -445,6 +461,8 @@ int main(int argc, char **argv)
             cmd_keygen(words, n);
         else if (n >= 2 && strcmp(words[0], "find") == 0)
             cmd_find(words, n);
+        else if (n == 2 && strcmp(words[0], "findlabel") == 0)
+            cmd_findlabel(words[1]);
         else if (n == 2 && strcmp(words[0], "attrs") == 0)
             cmd_attrs(words[1]);
         else if (n == 3 && strcmp(words[0], "relabel") == 0)

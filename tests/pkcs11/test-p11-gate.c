@@ -3,7 +3,8 @@
  * session, and publish_key, the one way a key made from a KP answer reaches
  * the store: a token key survives its session's closing, and a keyId held
  * already is never stored twice. The keys are built here as kp.c would
- * from an answer, since the fixture's KP is offline. */
+ * from an answer, since the fixture's KP is offline. Also what limits the
+ * searches that reach the KP: the slot's fetch_limit, the keyId length. */
 #include "config.h"
 #include "p11-fixture.h"
 
@@ -229,6 +230,76 @@ static void every_new_object_passes_the_gate(void **state)
     p11_fixture_close();
 }
 
+/* fetch_limit counts the slot's searches that ask the KP, whatever
+ * session asks: the third session here is refused without a request, and
+ * the refusals of one window make one log line. */
+static void the_fetch_limit_is_per_slot(void **state)
+{
+    CK_SESSION_HANDLE s[5];
+    char log[4096];
+    const char *p;
+    int transport = 0, refused = 0;
+
+    (void)state;
+    p11_fixture_config("fetch_limit = 2");
+    p11_fixture_open(&s[0]);
+    for (int i = 1; i < 5; i++)
+        assert_int_equal(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL,
+                                            &s[i]), CKR_OK);
+    capture_begin();
+    for (int i = 0; i < 5; i++) {
+        unsigned char id[16];
+        CK_ATTRIBUTE tmpl[] = {{CKA_ID, id, sizeof(id)}};
+        memset(id, 0x60 + i, sizeof(id));
+        /* the fixture's KP is offline: every search that asks it fails */
+        assert_int_equal(p11->C_FindObjectsInit(s[i], tmpl, 1),
+                         CKR_DEVICE_ERROR);
+    }
+    capture_end(log, sizeof(log));
+    for (p = log; (p = strstr(p, "transport: ")) != NULL; p++)
+        transport++;
+    for (p = log; (p = strstr(p, "more than fetch_limit = 2 searches")) != NULL; p++)
+        refused++;
+    assert_int_equal(transport, 2);
+    assert_int_equal(refused, 1);
+    p11_fixture_close();
+
+    /* 0: no limit */
+    p11_fixture_config("fetch_limit = 0");
+    p11_fixture_open(&s[0]);
+    capture_begin();
+    for (int i = 0; i < 4; i++) {
+        unsigned char id[16];
+        CK_ATTRIBUTE tmpl[] = {{CKA_ID, id, sizeof(id)}};
+        memset(id, 0x70 + i, sizeof(id));
+        assert_int_equal(p11->C_FindObjectsInit(s[0], tmpl, 1),
+                         CKR_DEVICE_ERROR);
+    }
+    capture_end(log, sizeof(log));
+    assert_null(strstr(log, "fetch_limit"));
+    p11_fixture_close();
+}
+
+/* A keyId shorter than 128 bits never reaches the KP. */
+static void short_key_ids_are_not_fetched(void **state)
+{
+    CK_SESSION_HANDLE s;
+    unsigned char id[15] = {1};
+    CK_ATTRIBUTE tmpl[] = {{CKA_ID, id, sizeof(id)}};
+    CK_OBJECT_HANDLE h;
+    CK_ULONG n = 1;
+
+    (void)state;
+    p11_fixture_config(NULL);
+    p11_fixture_open(&s);
+    /* the KP is offline: asking it would be CKR_DEVICE_ERROR */
+    assert_int_equal(p11->C_FindObjectsInit(s, tmpl, 1), CKR_OK);
+    assert_int_equal(p11->C_FindObjects(s, &h, 1, &n), CKR_OK);
+    assert_int_equal(n, 0);
+    assert_int_equal(p11->C_FindObjectsFinal(s), CKR_OK);
+    p11_fixture_close();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +307,8 @@ int main(void)
         cmocka_unit_test(a_token_key_outlives_the_session_that_asked),
         cmocka_unit_test(publish_after_finalize_keeps_nothing),
         cmocka_unit_test(every_new_object_passes_the_gate),
+        cmocka_unit_test(the_fetch_limit_is_per_slot),
+        cmocka_unit_test(short_key_ids_are_not_fetched),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -185,6 +185,7 @@ static void value_for(const struct attr_policy *row, bool flag, struct value *v)
         v->attr.pValue = &v->date, v->attr.ulValueLen = sizeof(v->date);
         break;
     case READ_BYTES:
+    case READ_LABEL:
     case READ_SYSTEM_ID:
         if (row->type == CKA_VALUE)
             v->attr.pValue = (void *)key_bytes, v->attr.ulValueLen = 32;
@@ -339,12 +340,77 @@ static void every_cell_answers_as_it_says(void **state)
     p11_fixture_close();
 }
 
+/* A16 by label: 32 to 128 hex digits, in either case, name the SKIP key
+ * with that keyId; no key made or changed may take such a label. */
+static void labels_in_key_id_form(void **state)
+{
+    static const char *const named[] = {
+        "00112233445566778899aabbccddeeff",  /* 16 bytes */
+        "00112233445566778899AABBCCDDEEFF",  /* upper case */
+        "1726e9AE76234FB1dd1283d4dca1911e1f93864d70f3069e", /* the draft's */
+    };
+    static const char *const not_named[] = {
+        "00112233445566778899aabbccddeef",   /* 31 digits */
+        "00112233445566778899aabbccddee",    /* 15 bytes: shorter than keyIds */
+        "00112233445566778899aabbccddeefg",  /* not hex */
+        "vpn-ppk",
+    };
+    char long_label[2 * KEYID_MAX_LEN + 3];
+    CK_ATTRIBUTE label;
+
+    (void)state;
+    p11_fixture_config(NULL);
+    p11_fixture_open(&sess);
+    base_key = p11_import(sess, CKK_GENERIC_SECRET, key_bytes,
+                          sizeof(key_bytes), NULL, 0);
+    {
+        CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+        CK_KEY_TYPE generic = CKK_GENERIC_SECRET;
+        CK_ULONG len = 32;
+        unsigned char seed[4] = {9};
+        CK_IKE2_PRF_PLUS_DERIVE_PARAMS prf = {CKM_SHA256_HMAC, CK_FALSE, 0,
+                                              seed, sizeof(seed)};
+        CK_MECHANISM derive = {CKM_IKE2_PRF_PLUS_DERIVE, &prf, sizeof(prf)};
+        CK_ATTRIBUTE dtmpl[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                                {CKA_KEY_TYPE, &generic, sizeof(generic)},
+                                {CKA_VALUE_LEN, &len, sizeof(len)}};
+        assert_int_equal(p11->C_DeriveKey(sess, &derive, base_key, dtmpl, 3,
+                                          &derived_key), CKR_OK);
+    }
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        label = (CK_ATTRIBUTE){CKA_LABEL, (void *)named[i], strlen(named[i])};
+        CHECK_CASE(named[i], try_cell(TEMPLATE_GENERATE, &label) ==
+                                 CKR_ATTRIBUTE_VALUE_INVALID);
+        CHECK_CASE(named[i], try_cell(TEMPLATE_CREATE, &label) ==
+                                 CKR_ATTRIBUTE_VALUE_INVALID);
+        CHECK_CASE(named[i], try_cell(TEMPLATE_DERIVE, &label) ==
+                                 CKR_ATTRIBUTE_VALUE_INVALID);
+        CHECK_CASE(named[i], try_cell(TEMPLATE_SET, &label) ==
+                                 CKR_ATTRIBUTE_VALUE_INVALID);
+    }
+    /* 128 digits still name one; 130 do not */
+    memset(long_label, 'a', sizeof(long_label));
+    label = (CK_ATTRIBUTE){CKA_LABEL, long_label, 2 * KEYID_MAX_LEN};
+    assert_int_equal(try_cell(TEMPLATE_CREATE, &label), CKR_ATTRIBUTE_VALUE_INVALID);
+    label.ulValueLen = 2 * KEYID_MAX_LEN + 2;
+    assert_int_equal(try_cell(TEMPLATE_CREATE, &label), CKR_OK);
+    for (size_t i = 0; i < sizeof(not_named) / sizeof(not_named[0]); i++) {
+        label = (CK_ATTRIBUTE){CKA_LABEL, (void *)not_named[i],
+                               strlen(not_named[i])};
+        CHECK_CASE(not_named[i], try_cell(TEMPLATE_CREATE, &label) == CKR_OK);
+        CHECK_CASE(not_named[i], try_cell(TEMPLATE_DERIVE, &label) == CKR_OK);
+        CHECK_CASE(not_named[i], try_cell(TEMPLATE_SET, &label) == CKR_OK);
+    }
+    p11_fixture_close();
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(the_table_is_the_spec),
         cmocka_unit_test(the_table_knows_every_attribute_a_key_has),
         cmocka_unit_test(every_cell_answers_as_it_says),
+        cmocka_unit_test(labels_in_key_id_form),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -393,6 +393,49 @@ static void a16_substitute_by_id(void **state)
     assert_int_equal(read_bool(found, CKA_NEVER_EXTRACTABLE), CK_TRUE);
 }
 
+/* A16 by label: a SKIP key's default label is its keyId in hex, and a
+ * search by label alone is how Java and p11tool name keys. No other key
+ * may take a label in keyId form (either case), and a search by one is a
+ * search by that CKA_ID: it finds the SKIP key, never an impostor. */
+static void a16_shadow_by_label(void **state)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+    CK_OBJECT_HANDLE skip = skip_key("kdf"), d = derived(skip), h, found;
+    unsigned char id[64];
+    char lower[129], upper[129];
+    CK_ATTRIBUTE get_id = {CKA_ID, id, sizeof(id)};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p;
+    CK_MECHANISM m = prf_plus(&p);
+    CK_ULONG before;
+
+    assert_int_equal(p11->C_GetAttributeValue(s, skip, &get_id, 1), CKR_OK);
+    skip_hex_encode(id, get_id.ulValueLen, lower);
+    for (size_t i = 0; i <= strlen(lower); i++)
+        upper[i] = (char)(lower[i] >= 'a' && lower[i] <= 'f' ? lower[i] - 32
+                                                            : lower[i]);
+    before = object_count();
+    for (int u = 0; u < 2; u++) {
+        CK_ATTRIBUTE label = {CKA_LABEL, u ? upper : lower, strlen(lower)};
+        CK_ATTRIBUTE import[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                                 {CKA_KEY_TYPE, &type, sizeof(type)},
+                                 {CKA_VALUE, "0123456789abcdef0123456789abcdef", 32},
+                                 label};
+        CK_ATTRIBUTE dt[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}, label};
+
+        assert_int_equal(p11->C_CreateObject(s, import, 4, &h),
+                         CKR_ATTRIBUTE_VALUE_INVALID);
+        assert_int_equal(p11->C_DeriveKey(s, &m, skip, dt, 2, &h),
+                         CKR_ATTRIBUTE_VALUE_INVALID);
+        assert_int_equal(p11->C_SetAttributeValue(s, d, &label, 1),
+                         CKR_ATTRIBUTE_VALUE_INVALID);
+        /* the search by that label finds the SKIP key alone */
+        assert_int_equal(find(&label, 1, &found), 1);
+        assert_int_equal(found, skip);
+    }
+    assert_int_equal(object_count(), before);
+}
+
 static void a17_digest_key(void **state)
 {
     CK_OBJECT_HANDLE skip = skip_key("kdf");
@@ -758,6 +801,7 @@ int main(void)
         cmocka_unit_test(a14_cross_mechanism),
         cmocka_unit_test(a15_retype_on_fetch),
         cmocka_unit_test(a16_substitute_by_id),
+        cmocka_unit_test(a16_shadow_by_label),
         cmocka_unit_test(a17_digest_key),
         cmocka_unit_test(a18_a22_copying_derivations),
         cmocka_unit_test(a23_key_as_prf_data),
