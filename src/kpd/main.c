@@ -4,6 +4,7 @@
  * reloads PSKs and peers on SIGHUP. */
 #include "config.h"
 
+#include <errno.h>
 #include <event2/event.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -14,6 +15,7 @@
 #endif
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -162,12 +164,16 @@ static int daemonize(void)
     return 0;
 }
 
-/* Keys live in this process's memory: never let them reach a core file. */
+/* Keys live in this process's memory: never let them reach a core file,
+ * nor another process of the same user through ptrace or /proc/PID/mem
+ * (not dumpable: only CAP_SYS_PTRACE may look). */
 static void no_core_dumps(void)
 {
     struct rlimit none = {0, 0};
 
     setrlimit(RLIMIT_CORE, &none);
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        skip_log_warning("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
 }
 
 static int parse_args(int argc, char **argv, struct kpd_options *opts)
@@ -223,6 +229,7 @@ int main(int argc, char **argv)
     skip_err err = {0};
     int status = 1;
 
+    no_core_dumps(); /* before the first key is read */
     if (parse_args(argc, argv, &opts) != 0)
         return 2;
     skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", false);
@@ -239,7 +246,6 @@ int main(int argc, char **argv)
     skip_log_set_level(ctx.cfg.log_level);
     if (ctx.cfg.use_syslog || !opts.foreground)
         skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", true);
-    no_core_dumps();
     signal(SIGPIPE, SIG_IGN);
     /* A full disk or file-size limit must fail the ledger write (answered
      * with 500), not kill the daemon. */

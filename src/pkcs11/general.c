@@ -128,6 +128,8 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
         return rv;
     pthread_once(&atfork_once, register_atfork);
     skip_log_init("skip-pkcs11", "SKIP_PKCS11_DEBUG", false);
+    /* A host that forks must not hand its children our keys. */
+    skip_secbuf_wipe_on_fork();
     pthread_mutex_lock(&g_module.lock);
     if (g_module.initialized) {
         if (g_module.fork_generation == g_fork_generation) {

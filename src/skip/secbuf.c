@@ -14,6 +14,8 @@
 
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -31,6 +33,8 @@ struct free_slot {
 };
 
 static struct free_slot *free_slots[CLASS_COUNT];
+static atomic_bool wipe_on_fork;
+static atomic_flag mlock_warned = ATOMIC_FLAG_INIT;
 static pthread_mutex_t slab_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -62,10 +66,15 @@ static void *map_secret(size_t size)
         return NULL;
     if (madvise(mem, size, MADV_DONTDUMP) != 0)
         skip_debug("secbuf", "madvise(MADV_DONTDUMP) failed");
+    if (atomic_load(&wipe_on_fork) && madvise(mem, size, MADV_WIPEONFORK) != 0)
+        skip_debug("secbuf", "madvise(MADV_WIPEONFORK) failed");
     /* Without CAP_IPC_LOCK the RLIMIT_MEMLOCK budget may run out; the
-     * memory is still cleansed and kept out of core dumps. */
-    if (mlock(mem, size) != 0)
-        skip_debug("secbuf", "mlock failed; key memory may be swapped");
+     * memory is still cleansed and kept out of core dumps. Said once: a
+     * host program needs to know, but not at every key. */
+    if (mlock(mem, size) != 0 && !atomic_flag_test_and_set(&mlock_warned))
+        skip_log_warning("mlock failed (RLIMIT_MEMLOCK too small and no "
+                         "CAP_IPC_LOCK): key memory may be swapped out; "
+                         "raise the limit (systemd: LimitMEMLOCK=)");
     return mem;
 }
 
@@ -152,6 +161,11 @@ void skip_secbuf_clear(skip_secbuf *buf)
         return;
     OPENSSL_cleanse(buf->data, buf->len);
     buf->len = 0;
+}
+
+void skip_secbuf_wipe_on_fork(void)
+{
+    atomic_store(&wipe_on_fork, true);
 }
 
 void skip_secbuf_free(skip_secbuf *buf)

@@ -28,4 +28,11 @@ void skip_secbuf_clear(skip_secbuf *buf);
 /* Cleanses and releases; NULL is a no-op. */
 void skip_secbuf_free(skip_secbuf *buf);
 
+/* From now on, secure memory mapped by this process reads as zeros in a
+ * child it forks (MADV_WIPEONFORK): for a library inside a host program
+ * that may fork, so the child never holds the parent's keys. Call it before
+ * the first buffer. A daemon that forks to detach after reading its keys
+ * must not. */
+void skip_secbuf_wipe_on_fork(void);
+
 #endif

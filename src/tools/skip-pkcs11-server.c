@@ -26,6 +26,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -276,6 +278,12 @@ int main(int argc, char **argv)
 
     if (parse_args(argc, argv) != 0)
         return 1;
+    /* The module's keys live here: no core file, and no same-user process
+     * may ptrace us or read /proc/PID/mem (only CAP_SYS_PTRACE). */
+    setrlimit(RLIMIT_CORE, &(struct rlimit){0, 0});
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+        fprintf(stderr, "skip-pkcs11-server: prctl(PR_SET_DUMPABLE): %s\n",
+                strerror(errno));
     for (int i = 0; i < MAX_CLIENTS; i++)
         srv.client_fds[i] = -1;
     signal(SIGPIPE, SIG_IGN);

@@ -40,7 +40,7 @@ test_id_index_LDADD = $(P11_UNIT_LDADD)
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \
 	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh \
-	tests/pkcs11/orphan.sh
+	tests/pkcs11/orphan.sh tests/pkcs11/key-memory.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh \
 	tests/pkcs11/truncating-kp.py
