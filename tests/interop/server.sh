@@ -18,7 +18,6 @@ expect_match "... is refused" "$T/err" 'exists and is not a socket'
 
 start_server alice
 expect_eq "the socket is 0600" "$(stat -c %a "$alice_sock")" 600
-
 expect_exit 1 "a second server on a live socket" \
     env SKIP_PKCS11_CONF="$SKIP_TESTBED_ALICE_MODULE_CONF" "$SERVER" --module "$MODULE" "$alice_sock"
 expect_match "... is refused" "$T/err" 'another server is listening'
