@@ -41,14 +41,42 @@ void skip_log_set_level(skip_log_level level)
 static void emit(skip_log_level level, const char *area, const char *fmt,
                  va_list ap) __attribute__((format(printf, 3, 0)));
 
+/* A log line is one line of printable ASCII whatever it quotes: a remote
+ * system ID, a request target or a PSK identity a client sent could
+ * otherwise forge lines or drive a terminal. Control characters, bytes
+ * past ASCII and the backslash itself are written \xNN (so the escaping
+ * cannot be forged either). */
+static void escape(const char *in, char *out, size_t cap)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+
+    for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\') {
+            if (o + 1 >= cap)
+                break;
+            out[o++] = (char)*p;
+        } else {
+            if (o + 4 >= cap)
+                break;
+            out[o++] = '\\';
+            out[o++] = 'x';
+            out[o++] = hex[*p >> 4];
+            out[o++] = hex[*p & 0xf];
+        }
+    }
+    out[o] = '\0';
+}
+
 static void emit(skip_log_level level, const char *area, const char *fmt,
                  va_list ap)
 {
     static const int prio[] = {LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG};
     static const char *const tag[] = {"error", "warning", "info", "debug"};
-    char line[1024];
+    char raw[1024], line[4 * sizeof(raw)];
 
-    vsnprintf(line, sizeof(line), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    escape(raw, line, sizeof(line));
     if (log_syslog) {
         syslog(prio[level], "%s%s%s", area ? area : "", area ? ": " : "",
                line);

@@ -11,6 +11,12 @@ for mode in psk13 psk12; do
     expect_exit 4 "$mode: unknown identity is refused" alice --psk-identity intruder capabilities
     expect_match "$mode: ... error names the identity" "$T/err" 'psk_identity "intruder"'
     expect_match "$mode: ... KP logs the identity" "$T/alice/kpd.log" 'warning: unknown PSK identity intruder'
+    # An identity is the client's bytes: it cannot forge a log line.
+    expect_exit 4 "$mode: an identity with a line feed and an escape" \
+        alice --psk-identity "$(printf 'evil\nskip-kpd: error: forged\033[31m')" capabilities
+    expect_match "$mode: ... is logged on one line, escaped" "$T/alice/kpd.log" \
+        'warning: unknown PSK identity evil\\x0askip-kpd: error: forged\\x1b\[31m$'
+    expect_no_match "$mode: ... and forges no line" "$T/alice/kpd.log" '^skip-kpd: error: forged'
     "$TESTBED" down "$T" > /dev/null
 done
 

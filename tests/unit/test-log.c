@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Preconditions: a broken contract returns the given value and logs the
- * expression and function; under SKIP_PKCS11_STRICT it aborts instead. */
+ * expression and function; under SKIP_PKCS11_STRICT it aborts instead.
+ * And every line is one line of printable ASCII, whatever it quotes. */
 #include "config.h"
 #include "unit.h"
 
@@ -82,11 +83,32 @@ static void strict_aborts(void **state)
     assert_non_null(strstr(err, "precondition failed: n > 0"));
 }
 
+static int log_hostile(void)
+{
+    /* what a client could put in a remoteSystemID (%0a, %1b...) */
+    skip_log_info("for %s (client %s)", "Bob\nskip-kpd: error: forged\r",
+                  "\x1b[31mred\x7f\xc3\xa9\\x0a");
+    return 0;
+}
+
+static void lines_are_printable_ascii(void **state)
+{
+    char err[512];
+    int status = in_child(NULL, log_hostile, err, sizeof(err));
+
+    (void)state;
+    assert_true(WIFEXITED(status));
+    assert_string_equal(err,
+        "skip: info: for Bob\\x0askip-kpd: error: forged\\x0d (client "
+        "\\x1b[31mred\\x7f\\xc3\\xa9\\x5cx0a)\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(lenient_returns_and_logs),
         cmocka_unit_test(strict_aborts),
+        cmocka_unit_test(lines_are_printable_ascii),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
