@@ -139,6 +139,8 @@ static int kpd_entry(struct parse_state *st, const char *name,
                        value);
         return set_uint(st, &cfg->key_id_bits, name, value, 128, 256);
     }
+    if (strcmp(name, "instance") == 0)
+        return set_uint(st, &cfg->instance, name, value, 0, 255);
     if (strcmp(name, "key_lifetime_s") == 0)
         return set_uint(st, &cfg->key_lifetime_s, name, value, 1, 7 * 86400);
     if (strcmp(name, "ratchet_interval_s") == 0)

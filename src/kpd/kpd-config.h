@@ -50,6 +50,7 @@ typedef struct kpd_config {
     char *key_source;       /* a row of backends.c: "prf" */
     char *ledger;           /* a row of backends.c: "file" */
     unsigned key_id_bits;   /* 128, 192 or 256 */
+    unsigned instance;      /* 0..255: this KP among its site's, in keyIds */
     unsigned key_lifetime_s;
     unsigned ratchet_interval_s;
     unsigned max_connections;

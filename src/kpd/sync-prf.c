@@ -14,7 +14,6 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,7 +26,13 @@
 
 #define ID_TIME_BASE_MS 1704067200000ull /* 2024-01-01T00:00:00Z */
 #define ID_TIME_MAX ((1ull << 40) - 1)   /* 40-bit field: until 2058 */
-#define ID_HEADER 10  /* time 5, size 1, sequence 2, random 2; then the MAC */
+/* keyId layout 1 (docs/kpd-prf.md): version 1, instance 1, time 5,
+ * size 1, sequence 2; then the MAC. */
+#define ID_VERSION 1
+#define ID_HEADER 10
+#define ID_TIME_AT 2
+#define ID_SIZE_AT 7
+#define ID_SEQ_AT 8
 #define SKEW_MS 60000ull   /* clock difference tolerated between two KPs */
 #define HWM_STEP_MS 1000ull /* issue times reserved ahead: a write a second */
 #define SECRET_LEN 32
@@ -53,6 +58,7 @@ struct prf_peer {
 struct prf {
     kpd_sync base;
     char *local_id;
+    unsigned char instance; /* this KP's number among its site's */
     size_t id_len;
     uint64_t lifetime_ms;
     uint64_t interval_ms;
@@ -161,24 +167,26 @@ static void mac_keys_forget_before(struct prf_peer *peer, uint64_t oldest)
     }
 }
 
-/* MAC = HMAC-SHA256(K_mac, id[0..10) || issuer || 0x00 || receiver),
- * truncated to fill the keyId. */
+/* MAC = HMAC-SHA256(K_mac, len || id[0..10) || issuer || 0x00 || receiver),
+ * len the keyId's length in one byte, truncated to fill the keyId: so no
+ * prefix or extension of a keyId carries a valid MAC. */
 static bool keyid_mac(const unsigned char *k_mac,
                       const unsigned char *id, size_t id_len,
                       const char *issuer, const char *receiver,
                       unsigned char *mac)
 {
-    unsigned char msg[ID_HEADER + 2 * 256 + 2];
+    unsigned char msg[1 + ID_HEADER + 2 * 256 + 2];
     unsigned char full[EVP_MAX_MD_SIZE];
     size_t full_len = 0;
     size_t n;
     bool ok;
 
-    memcpy(msg, id, ID_HEADER);
-    n = direction(msg + ID_HEADER, sizeof(msg) - ID_HEADER, "", 0, issuer,
-                  receiver);
+    msg[0] = (unsigned char)id_len;
+    memcpy(msg + 1, id, ID_HEADER);
+    n = direction(msg + 1 + ID_HEADER, sizeof(msg) - 1 - ID_HEADER, "", 0,
+                  issuer, receiver);
     ok = n > 0 && k_mac != NULL &&
-         skip_hmac("SHA256", k_mac, MAC_KEY_LEN, msg, ID_HEADER + n, full,
+         skip_hmac("SHA256", k_mac, MAC_KEY_LEN, msg, 1 + ID_HEADER + n, full,
                    &full_len);
     if (ok)
         memcpy(mac, full, id_len - ID_HEADER);
@@ -427,11 +435,12 @@ static skip_rc issue_now(struct prf *p, const char *peer_name,
         return skip_err_set(err, SKIP_E_INTERNAL, "no secret for epoch %" PRIu64
                             " of peer %s", t / p->interval_ms, peer_name);
     *id_len = p->id_len;
-    put_be(id, t - ID_TIME_BASE_MS, 5);
-    id[5] = (unsigned char)(size_bits / 8 - 1);
-    put_be(id + 6, p->seq, 2);
-    if (RAND_bytes(id + 8, 2) != 1 ||
-        !keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id,
+    id[0] = ID_VERSION;
+    id[1] = p->instance;
+    put_be(id + ID_TIME_AT, t - ID_TIME_BASE_MS, 5);
+    id[ID_SIZE_AT] = (unsigned char)(size_bits / 8 - 1);
+    put_be(id + ID_SEQ_AT, p->seq, 2);
+    if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id,
                    p->id_len, p->local_id, peer_name, id + ID_HEADER) ||
         (*key = derive_key(secret, id, p->id_len, p->local_id, peer_name,
                            size_bits / 8)) == NULL) {
@@ -498,9 +507,13 @@ static skip_rc verify(struct prf *p, const char *peer_name,
         return skip_err_set(err, SKIP_E_NOT_FOUND, "unknown remoteSystemID");
     if (id_len != 16 && id_len != 24 && id_len != 32)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId of %zu bytes", id_len);
+    /* Another layout is another MAC: peers upgrade together (NEWS). */
+    if (id[0] != ID_VERSION)
+        return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId layout %u unknown",
+                            id[0]);
     peer_advance(p, peer, now);
-    t = get_be(id, 5) + ID_TIME_BASE_MS;
-    size_bits = (id[5] + 1u) * 8;
+    t = get_be(id + ID_TIME_AT, 5) + ID_TIME_BASE_MS;
+    size_bits = (id[ID_SIZE_AT] + 1u) * 8;
     expiry = t + p->lifetime_ms;
     if (t > now + SKEW_MS)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId from the future");
@@ -727,6 +740,7 @@ skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,
     p->base.ops = &prf_ops;
     p->ledger = ledger;
     p->id_len = cfg->key_id_bits / 8;
+    p->instance = (unsigned char)cfg->instance;
     p->lifetime_ms = (uint64_t)cfg->key_lifetime_s * 1000u;
     p->interval_ms = (uint64_t)cfg->ratchet_interval_s * 1000u;
     p->local_id = strdup(cfg->local_id);

@@ -169,7 +169,7 @@ prf_secret() { # keyId secret_file
     line=$(sort -n "$2" | tail -n 1)
     epoch=${line%% *}
     secret=${line#* }
-    t_ms=$(( 0x$(echo "$1" | cut -c1-10) + 1704067200000 ))
+    t_ms=$(( 0x$(echo "$1" | cut -c5-14) + 1704067200000 )) # layout 1
     while [ "$epoch" -lt $(( t_ms / 86400000 )) ]; do
         secret=$(kdf 32 -kdfopt mode:EXPAND_ONLY -kdfopt "hexkey:$secret" \
             -kdfopt "hexinfo:$(hexof 'skip-kpd ratchet')")

@@ -21,7 +21,7 @@ expect_eq "CKA_ALLOWED_MECHANISMS lists the six HMACs" "$(attr allowed_mechanism
 expect_exit 0 "an AES-128 key" alice_p11 "keygen aes len=16" "attrs -"
 expect_eq "... of type CKK_AES" "$(attr key_type)" 0x1f
 expect_eq "... 16 bytes" "$(attr value_len)" 16
-expect_eq "... whose keyId carries the size" "$(p11_field keyid | cut -c11-12)" 0f
+expect_eq "... whose keyId carries the size" "$(p11_field keyid | cut -c15-16)" 0f
 expect_exit 0 "a 64-byte generic key" alice_p11 "keygen len=64" "attrs -"
 expect_eq "... 64 bytes" "$(attr value_len)" 64
 expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -" "relabel - other"

@@ -199,7 +199,7 @@ static void restart_with_clock_set_back_stays_unique(void **state)
     assert_int_equal(kpd_sync_prf_new(&f->alice_cfg, f->alice_ledger, &f->alice, &err), SKIP_OK);
     issue(f->alice, "Bob", 256, &after);
     /* The reserved time mark moves new ids past every old one. */
-    assert_true(memcmp(after.id, before.id, 5) > 0);
+    assert_true(memcmp(after.id + 2, before.id + 2, 5) > 0);
     skip_secbuf_free(before.key);
     skip_secbuf_free(after.key);
 }
@@ -209,7 +209,7 @@ static uint64_t id_time(const struct issued *a)
 {
     uint64_t t = 0;
 
-    for (int i = 0; i < 5; i++)
+    for (int i = 2; i < 7; i++) /* layout 1: the time is bytes 2..6 */
         t = t << 8 | a->id[i];
     return t + 1704067200000ull;
 }
@@ -350,6 +350,70 @@ static void wider_key_ids(void **state)
     fixture_teardown(&f);
 }
 
+/* The MAC binds the keyId's length: no prefix of a longer keyId and no
+ * extension of a shorter one verifies, though they share the header (the
+ * MAC is one HMAC truncated to fit). */
+static void no_prefix_or_extension_verifies(void **state)
+{
+    struct fixture f;
+    struct issued a, cut;
+    skip_secbuf *b;
+
+    (void)state;
+    fixture_setup(&f, "key_id_bits = 256");
+    issue(f.alice, "Bob", 256, &a);
+    for (size_t len = 16; len < 32; len += 8) {
+        cut = a;
+        cut.id_len = len;
+        CHECK_CASE("prefix", fetch(f.bob, "Alice", &cut, &b) == SKIP_E_NOT_FOUND);
+    }
+    /* the 24-byte prefix extended back by other bytes, and by zeros */
+    cut = a;
+    cut.id[31] ^= 0x80;
+    assert_int_equal(fetch(f.bob, "Alice", &cut, &b), SKIP_E_NOT_FOUND);
+    cut = a;
+    cut.id_len = 16;
+    memset(cut.id + 16, 0, 16);
+    cut.id_len = 32;
+    assert_int_equal(fetch(f.bob, "Alice", &cut, &b), SKIP_E_NOT_FOUND);
+    /* the genuine one, untouched by all that */
+    assert_int_equal(fetch(f.bob, "Alice", &a, &b), SKIP_OK);
+    skip_secbuf_free(b);
+    skip_secbuf_free(a.key);
+    fixture_teardown(&f);
+}
+
+/* Layout 1: version, then the minting instance; another version is
+ * refused by name, and the instance is covered by the MAC. */
+static void layout_version_and_instance(void **state)
+{
+    struct fixture f;
+    struct issued a, other;
+    skip_secbuf *b = NULL;
+    skip_err err = {0};
+
+    (void)state;
+    fixture_setup(&f, "instance = 7");
+    issue(f.alice, "Bob", 256, &a);
+    assert_int_equal(a.id[0], 1);
+    assert_int_equal(a.id[1], 7);
+    other = a;
+    other.id[0] = 0; /* the layout before versions */
+    assert_int_equal(fixture_fetch(f.bob, "Alice", other.id, other.id_len, &b,
+                                   &err), SKIP_E_NOT_FOUND);
+    assert_string_equal(err.detail, "keyId layout 0 unknown");
+    other = a;
+    other.id[1] = 8; /* another instance's number */
+    memset(&err, 0, sizeof(err));
+    assert_int_equal(fixture_fetch(f.bob, "Alice", other.id, other.id_len, &b,
+                                   &err), SKIP_E_NOT_FOUND);
+    assert_string_equal(err.detail, "keyId MAC does not verify");
+    assert_int_equal(fetch(f.bob, "Alice", &a, &b), SKIP_OK);
+    skip_secbuf_free(b);
+    skip_secbuf_free(a.key);
+    fixture_teardown(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +432,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(crash_loop_keeps_ids_on_the_clock, setup,
                                         teardown),
         cmocka_unit_test(wider_key_ids),
+        cmocka_unit_test(no_prefix_or_extension_verifies),
+        cmocka_unit_test(layout_version_and_instance),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
