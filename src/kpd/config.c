@@ -139,6 +139,13 @@ static int kpd_entry(struct parse_state *st, const char *name,
                        value);
         return set_uint(st, &cfg->key_id_bits, name, value, 128, 256);
     }
+    if (strcmp(name, "tls12_plain_psk") == 0) {
+        if (strcmp(value, "yes") && strcmp(value, "no"))
+            return bad(st, "tls12_plain_psk must be yes or no, not \"%s\"",
+                       value);
+        cfg->tls12_plain_psk = strcmp(value, "yes") == 0;
+        return 1;
+    }
     if (strcmp(name, "instance") == 0)
         return set_uint(st, &cfg->instance, name, value, 0, 255);
     if (strcmp(name, "key_lifetime_s") == 0)
@@ -248,6 +255,7 @@ static void defaults(kpd_config *cfg)
     cfg->key_source = strdup("prf");
     cfg->ledger = strdup("file");
     cfg->key_id_bits = 128;
+    cfg->tls12_plain_psk = true;
     cfg->key_lifetime_s = 3600;
     cfg->ratchet_interval_s = 86400;
     cfg->max_connections = 512;

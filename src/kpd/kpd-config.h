@@ -51,6 +51,7 @@ typedef struct kpd_config {
     char *ledger;           /* a row of backends.c: "file" */
     unsigned key_id_bits;   /* 128, 192 or 256 */
     unsigned instance;      /* 0..255: this KP among its site's, in keyIds */
+    bool tls12_plain_psk;   /* accept PSK suites without DHE, taken last */
     unsigned key_lifetime_s;
     unsigned ratchet_interval_s;
     unsigned max_connections;

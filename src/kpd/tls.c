@@ -109,7 +109,16 @@ static void info_cb(const SSL *ssl, int where, int ret)
 
     /* ret <= 0 also means "wants more data"; only a failure leaves an
      * error on the queue. */
-    if ((where & SSL_CB_EXIT) && ret <= 0 && (e = ERR_peek_error()) != 0) {
+    if (where & SSL_CB_HANDSHAKE_DONE) {
+        const SSL_CIPHER *c = SSL_get_current_cipher(ssl);
+        if (c && SSL_CIPHER_get_kx_nid(c) == NID_kx_psk) {
+            const char *id = SSL_get_ex_data(ssl, identity_index);
+            skip_log_info("TLS 1.2 with %s for psk:%s: no forward secrecy "
+                          "(the client offers no DHE-PSK suite)",
+                          SSL_CIPHER_get_name(c), id ? id : "?");
+        }
+    } else if ((where & SSL_CB_EXIT) && ret <= 0 &&
+               (e = ERR_peek_error()) != 0) {
         skip_log_warning("TLS handshake failed: %s",
                          ERR_reason_error_string(e));
     } else if ((where & SSL_CB_WRITE_ALERT) &&
@@ -159,8 +168,13 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
     if (ssl_ctx == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "SSL_CTX_new failed");
     SSL_CTX_set_ex_data(ssl_ctx, ctx_index, ctx);
-    rc = skip_tls_ctx_profile(ssl_ctx, ctx->cfg.tls, ctx->cfg.tls_version, NULL,
+    /* Our order, forward secrecy first; plain PSK last, if allowed. */
+    rc = skip_tls_ctx_profile(ssl_ctx, ctx->cfg.tls, ctx->cfg.tls_version,
+                              ctx->cfg.tls == SKIP_TLS_PSK && ctx->cfg.tls12_plain_psk
+                                  ? SKIP_TLS12_PSK_CIPHERS ":" SKIP_TLS12_PLAIN_PSK_CIPHERS
+                                  : NULL,
                               err);
+    SSL_CTX_set_options(ssl_ctx, SSL_OP_CIPHER_SERVER_PREFERENCE);
     if (rc == SKIP_OK && ctx->cfg.tls == SKIP_TLS_PSK) {
         SSL_CTX_set_psk_server_callback(ssl_ctx, psk_server_cb);
         SSL_CTX_set_psk_find_session_callback(ssl_ctx, psk_find_session_cb);
