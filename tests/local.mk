@@ -96,6 +96,7 @@ integration_tests = \
 	tests/integration/kpd-one-write.sh \
 	tests/integration/kpd-once.sh \
 	tests/integration/kpd-http.sh \
+	tests/integration/kpd-revoke.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)

@@ -356,6 +356,30 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         conn_done(c);
 }
 
+unsigned kpd_http_revoke(kpd_ctx *ctx, const kpd_config *old)
+{
+    struct kpd_conn *c, *next;
+    unsigned closed = 0;
+
+    for (c = ctx->conns; c != NULL; c = next) {
+        SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+        char who[KPD_CLIENT_ID_MAX + 1];
+
+        next = c->next; /* c may be freed below */
+        if (c->gone || !SSL_is_init_finished(ssl) ||
+            kpd_tls_still_trusted(ctx, ssl, old))
+            continue;
+        kpd_tls_client_identity(ssl, who, sizeof(who));
+        skip_log_info("SIGHUP: closing a connection of %s: no longer "
+                      "trusted", who);
+        /* A reply waiting for the ledger is dropped with it. */
+        bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+        conn_done(c);
+        closed++;
+    }
+    return closed;
+}
+
 /* At max_connections a new connection is closed at once, before any TLS
  * work; the line saying so is written at most once a second. */
 static bool over_limit(kpd_ctx *ctx)

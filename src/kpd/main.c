@@ -113,7 +113,8 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         kpd_config_clear(&fresh);
         return;
     }
-    /* Swap in the new PSKs and peers; listener settings need a restart. */
+    /* Swap in the new PSKs, client CAs and peers; the other listener
+     * settings need a restart. */
     {
         kpd_psk *psks = ctx->cfg.psks;
         size_t psk_count = ctx->cfg.psk_count;
@@ -129,6 +130,22 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         fresh.peers = peers;
         fresh.peer_count = peer_count;
     }
+    if (ctx->cfg.client_ca_file != NULL && fresh.client_ca_file == NULL) {
+        skip_log_error("SIGHUP: client_ca_file stays until a restart (a "
+                       "reload does not turn client certificates off)");
+    } else if (ctx->cfg.client_ca_file != NULL) {
+        char *running = ctx->cfg.client_ca_file;
+
+        ctx->cfg.client_ca_file = fresh.client_ca_file;
+        fresh.client_ca_file = running;
+        if (kpd_tls_reload_client_ca(ctx, &err) != SKIP_OK) {
+            skip_log_error("SIGHUP: client CAs kept: %s", err.detail);
+            fresh.client_ca_file = ctx->cfg.client_ca_file;
+            ctx->cfg.client_ca_file = running;
+        }
+    }
+    /* Who was trusted and no longer is gets nothing more. */
+    kpd_http_revoke(ctx, &fresh);
     kpd_config_clear(&fresh);
     skip_log_info("SIGHUP: reloaded %zu PSK identities and %zu peers",
                   ctx->cfg.psk_count, ctx->cfg.peer_count);

@@ -3,7 +3,9 @@
 #include "config.h"
 #include "tls.h"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -193,6 +195,67 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
 SSL *kpd_tls_new_ssl(kpd_ctx *ctx)
 {
     return SSL_new(ctx->ssl_ctx);
+}
+
+skip_rc kpd_tls_reload_client_ca(kpd_ctx *ctx, skip_err *err)
+{
+    const char *path = ctx->cfg.client_ca_file;
+    STACK_OF(X509_NAME) *names;
+    X509_STORE *store;
+    char why[256];
+
+    if (ctx->cfg.tls != SKIP_TLS_CERT || path == NULL)
+        return SKIP_OK;
+    store = X509_STORE_new();
+    names = SSL_load_client_CA_file(path);
+    if (store == NULL || names == NULL || X509_STORE_load_file(store, path) != 1) {
+        skip_tls_last_error(why, sizeof(why));
+        X509_STORE_free(store);
+        sk_X509_NAME_pop_free(names, X509_NAME_free);
+        return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", path, why);
+    }
+    SSL_CTX_set_cert_store(ctx->ssl_ctx, store); /* frees the old one */
+    SSL_CTX_set_client_CA_list(ctx->ssl_ctx, names);
+    return SKIP_OK;
+}
+
+/* The client's certificate and chain against the client CAs now held. */
+static bool certificate_still_verifies(kpd_ctx *ctx, SSL *ssl)
+{
+    X509 *cert = SSL_get0_peer_certificate(ssl);
+    X509_STORE_CTX *vctx;
+    bool ok;
+
+    if (cert == NULL)
+        return true; /* anonymous: nothing was authenticated */
+    vctx = X509_STORE_CTX_new();
+    ok = vctx != NULL &&
+         X509_STORE_CTX_init(vctx, SSL_CTX_get_cert_store(ctx->ssl_ctx), cert,
+                             SSL_get_peer_cert_chain(ssl)) == 1 &&
+         X509_STORE_CTX_set_purpose(vctx, X509_PURPOSE_SSL_CLIENT) == 1 &&
+         X509_verify_cert(vctx) == 1;
+    X509_STORE_CTX_free(vctx);
+    return ok;
+}
+
+bool kpd_tls_still_trusted(kpd_ctx *ctx, SSL *ssl, const kpd_config *old)
+{
+    const char *identity = SSL_get_ex_data(ssl, identity_index);
+
+    if (identity != NULL) {
+        const kpd_psk *now = find_psk(ctx, identity, strlen(identity));
+        const kpd_psk *then = NULL;
+
+        for (size_t i = 0; i < old->psk_count && then == NULL; i++)
+            if (strcmp(old->psks[i].identity, identity) == 0)
+                then = &old->psks[i];
+        /* gone, or another key under the same name */
+        return now != NULL && then != NULL &&
+               now->key->len == then->key->len &&
+               CRYPTO_memcmp(now->key->data, then->key->data,
+                             now->key->len) == 0;
+    }
+    return certificate_still_verifies(ctx, ssl);
 }
 
 /* Only what a log line can hold: printable ASCII, anything else as '?'. */

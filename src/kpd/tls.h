@@ -19,4 +19,14 @@ SSL *kpd_tls_new_ssl(kpd_ctx *ctx);
  * certificate), or "anonymous", as printable ASCII cut to cap. */
 void kpd_tls_client_identity(SSL *ssl, char *out, size_t cap);
 
+/* SIGHUP: the client CAs of the new configuration (ctx->cfg) for the
+ * handshakes to come. On error the running ones stay. */
+skip_rc kpd_tls_reload_client_ca(kpd_ctx *ctx, skip_err *err);
+
+/* False when the configuration now in ctx no longer trusts what ssl's
+ * handshake authenticated: its PSK identity is gone or its key changed
+ * (old: the configuration before), or its certificate no longer verifies
+ * against the client CAs. */
+bool kpd_tls_still_trusted(kpd_ctx *ctx, SSL *ssl, const kpd_config *old);
+
 #endif
