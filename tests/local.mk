@@ -97,6 +97,7 @@ integration_tests = \
 	tests/integration/kpd-once.sh \
 	tests/integration/kpd-http.sh \
 	tests/integration/kpd-revoke.sh \
+	tests/integration/kpd-backpressure.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)

@@ -43,6 +43,11 @@
 
 #define LOG_TARGET_MAX 160
 #define REFUSAL_LOG_INTERVAL_S 1
+/* Backpressure: a client that sends requests without reading the replies
+ * stops being read once this much of its replies is unsent, until half of
+ * it has left; and at most this much of its requests waits unread. */
+#define OUTPUT_MAX (256 * 1024)
+#define INPUT_MAX (64 * 1024)
 
 struct kpd_conn {
     kpd_ctx *ctx;
@@ -61,6 +66,7 @@ struct kpd_conn {
     kpd_call call;
     bool pending;  /* call not done yet */
     bool in_route; /* inside kpd_route: answer() sends the reply */
+    bool throttled; /* replies unsent past OUTPUT_MAX: not reading */
     bool head_only, close_after;
     char method[16];
     char target[LOG_TARGET_MAX]; /* loggable_target() of the request */
@@ -248,7 +254,7 @@ static void on_answered(kpd_call *call)
     send_answer(c);
     if (!c->gone && !c->closing) {
         read_requests(c, bufferevent_get_input(c->bev));
-        if (!c->pending && !c->closing)
+        if (!c->pending && !c->closing && !c->throttled)
             bufferevent_enable(c->bev, EV_READ);
     }
     c->in_read = false;
@@ -283,10 +289,22 @@ static void answer(struct kpd_conn *c, const kpd_request *r)
         bufferevent_disable(c->bev, EV_READ); /* until on_answered */
 }
 
+/* Past OUTPUT_MAX unsent, stop answering and reading; on_write resumes
+ * once the client has taken half of it. */
+static bool throttle(struct kpd_conn *c)
+{
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) < OUTPUT_MAX)
+        return false;
+    c->throttled = true;
+    bufferevent_disable(c->bev, EV_READ);
+    bufferevent_setwatermark(c->bev, EV_WRITE, OUTPUT_MAX / 2, 0);
+    return true;
+}
+
 static void read_requests(struct kpd_conn *c, struct evbuffer *in)
 {
     /* More than one request may be waiting (pipelining). */
-    while (!c->closing && !c->gone && !c->pending &&
+    while (!c->closing && !c->gone && !c->pending && !throttle(c) &&
            evbuffer_get_length(in) > 0) {
         char head[KPD_HTTP_MAX_HEADERS + 1];
         struct evbuffer_ptr end = evbuffer_search(in, "\r\n\r\n", 4, NULL);
@@ -341,8 +359,21 @@ static void on_write(struct bufferevent *bev, void *arg)
     struct kpd_conn *c = arg;
 
     if (c->closing) {
+        /* with a write watermark set, called before the output is empty */
+        if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
+            return;
         SSL_shutdown(bufferevent_openssl_get_ssl(bev));
         conn_done(c);
+    } else if (c->throttled) {
+        c->throttled = false;
+        bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+        c->in_read = true;
+        read_requests(c, bufferevent_get_input(bev));
+        c->in_read = false;
+        if (c->gone && !c->pending)
+            conn_free(c);
+        else if (!c->pending && !c->closing && !c->throttled)
+            bufferevent_enable(bev, EV_READ);
     }
 }
 
@@ -432,6 +463,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
         ctx->conns->prev = c;
     ctx->conns = c;
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_MAX);
     bufferevent_set_timeouts(c->bev, &idle, &idle);
     bufferevent_enable(c->bev, EV_READ);
 }
