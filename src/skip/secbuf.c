@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #define CHUNK_SIZE (64 * 1024)
@@ -56,6 +57,19 @@ static size_t map_size(size_t cap)
     return (cap + page - 1) / page * page;
 }
 
+/* The system calls themselves: AddressSanitizer's mlock() does nothing
+ * and reports success, and the sanitized test builds must lock (or fail
+ * to) as the real ones do. */
+static int lock_memory(void *mem, size_t size)
+{
+    return (int)syscall(SYS_mlock, mem, size);
+}
+
+static void unlock_memory(void *mem, size_t size)
+{
+    (void)syscall(SYS_munlock, mem, size);
+}
+
 /* A private, zero-filled, locked, no-dump mapping of size bytes. */
 static void *map_secret(size_t size)
 {
@@ -71,7 +85,7 @@ static void *map_secret(size_t size)
     /* Without CAP_IPC_LOCK the RLIMIT_MEMLOCK budget may run out; the
      * memory is still cleansed and kept out of core dumps. Said once: a
      * host program needs to know, but not at every key. */
-    if (mlock(mem, size) != 0 && !atomic_flag_test_and_set(&mlock_warned))
+    if (lock_memory(mem, size) != 0 && !atomic_flag_test_and_set(&mlock_warned))
         skip_log_warning("mlock failed (RLIMIT_MEMLOCK too small and no "
                          "CAP_IPC_LOCK): key memory may be swapped out; "
                          "raise the limit (systemd: LimitMEMLOCK=)");
@@ -181,7 +195,7 @@ void skip_secbuf_free(skip_secbuf *buf)
         slot_give(buf->data, cls);
     } else {
         OPENSSL_cleanse(buf->data, buf->cap);
-        munlock(buf->data, map_size(buf->cap));
+        unlock_memory(buf->data, map_size(buf->cap));
         munmap(buf->data, map_size(buf->cap));
     }
     free(buf);
