@@ -98,11 +98,13 @@ integration_tests = \
 	tests/integration/kpd-http.sh \
 	tests/integration/kpd-revoke.sh \
 	tests/integration/kpd-backpressure.sh \
+	tests/integration/kpd-dos.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)
 TESTS += $(integration_tests)
-EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh
+EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \
+	tests/integration/slowloris.py
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
 tests/integration/demo.log: skip-pkcs11.la ikev2-ppk

@@ -19,6 +19,10 @@ for setting in NoNewPrivileges=yes PrivateTmp=yes StateDirectory=skip-kpd \
     User=skip-kpd ProtectSystem=strict CapabilityBoundingSet=; do
     expect_match "the unit sets $setting" "$T/skip-kpd.service" "^$setting\$"
 done
+nofile=$(sed -n 's/^LimitNOFILE=//p' "$T/skip-kpd.service")
+[ "${nofile:-0}" -ge $((512 + 64)) ] &&
+    ok "LimitNOFILE ($nofile) holds the default max_connections and the daemon's own files" ||
+    not_ok "LimitNOFILE ($nofile) below max_connections (512) + 64"
 expect_match "sysusers declares the skip-kpd user" "$top_srcdir/systemd/skip-kpd.conf" \
     '^u skip-kpd - '
 pre=$(sed -n 's/^ExecStartPre=//p' "$T/skip-kpd.service")

@@ -155,6 +155,13 @@ static int kpd_entry(struct parse_state *st, const char *name,
                         365 * 86400);
     if (strcmp(name, "max_connections") == 0)
         return set_uint(st, &cfg->max_connections, name, value, 1, 100000);
+    if (strcmp(name, "max_connections_per_source") == 0)
+        return set_uint(st, &cfg->max_connections_per_source, name, value, 1,
+                        100000);
+    if (strcmp(name, "handshake_timeout_s") == 0)
+        return set_uint(st, &cfg->handshake_timeout_s, name, value, 1, 600);
+    if (strcmp(name, "request_timeout_s") == 0)
+        return set_uint(st, &cfg->request_timeout_s, name, value, 1, 600);
     if (strcmp(name, "idle_timeout_s") == 0)
         return set_uint(st, &cfg->idle_timeout_s, name, value, 1, 3600);
     if (strcmp(name, "log") == 0) {
@@ -260,6 +267,9 @@ static void defaults(kpd_config *cfg)
     cfg->ratchet_interval_s = 86400;
     cfg->max_connections = 512;
     cfg->idle_timeout_s = 30;
+    cfg->max_connections_per_source = 64;
+    cfg->handshake_timeout_s = 10;
+    cfg->request_timeout_s = 10;
     cfg->log_level = SKIP_LOG_INFO;
 }
 

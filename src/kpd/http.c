@@ -14,6 +14,7 @@
  * (docs/performance.md). */
 #include "config.h"
 #include "http.h"
+#include "http-conn.h"
 #include "http-parse.h"
 #include "routes.h"
 #include "tls.h"
@@ -41,36 +42,12 @@
 
 #define REPLY_HEAD_MAX 256
 
-#define LOG_TARGET_MAX 160
-#define REFUSAL_LOG_INTERVAL_S 1
 /* Backpressure: a client that sends requests without reading the replies
  * stops being read once this much of its replies is unsent, until half of
  * it has left; and at most this much of its requests waits unread. */
 #define OUTPUT_MAX (256 * 1024)
 #define INPUT_MAX (64 * 1024)
 
-struct kpd_conn {
-    kpd_ctx *ctx;
-    struct bufferevent *bev;
-    struct kpd_conn *prev, *next; /* ctx->conns, to free them all at exit */
-    bool closing;                 /* close once the reply is written */
-    /* libevent may call on_write or on_event from inside on_read (a reply
-     * is written as soon as it is queued): the connection is then freed
-     * when on_read returns, not under its feet. */
-    bool in_read, gone;
-    bool identified; /* client holds the handshake's identity */
-    kpd_client client;
-    /* The request being answered. One at a time: while it waits (for the
-     * ledger), reading stops and pipelined requests stay buffered, so
-     * replies leave in order and a client cannot pile up work. */
-    kpd_call call;
-    bool pending;  /* call not done yet */
-    bool in_route; /* inside kpd_route: answer() sends the reply */
-    bool throttled; /* replies unsent past OUTPUT_MAX: not reading */
-    bool head_only, close_after;
-    char method[16];
-    char target[LOG_TARGET_MAX]; /* loggable_target() of the request */
-};
 
 
 static const char *reason(int status)
@@ -140,7 +117,7 @@ static void debug_nodelay(struct kpd_conn *c)
 }
 
 /* The one place a connection is uncounted. */
-static void conn_free(struct kpd_conn *c)
+void kpd_conn_free(struct kpd_conn *c)
 {
     kpd_ctx *ctx = c->ctx;
 
@@ -151,6 +128,7 @@ static void conn_free(struct kpd_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     ctx->connections--;
+    event_free(c->deadline);
     bufferevent_free(c->bev); /* frees the SSL, closes */
     kpd_reply_clear(&c->call.reply);
     free(c);
@@ -158,12 +136,12 @@ static void conn_free(struct kpd_conn *c)
 
 /* Frees c now; or when on_read returns, if it is inside it; or when its
  * call is done, if one is waiting (the call's reply lives in c). */
-static void conn_done(struct kpd_conn *c)
+void kpd_conn_done(struct kpd_conn *c)
 {
     if (c->in_read || c->pending)
         c->gone = true;
     else
-        conn_free(c);
+        kpd_conn_free(c);
 }
 
 /* Queues the reply as one buffer: status line, headers, then the body
@@ -192,7 +170,7 @@ static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
         skip_secbuf_free(out);
         skip_log_error("cannot queue a reply: out of memory; closing");
         c->closing = true;
-        conn_done(c);
+        kpd_conn_done(c);
         return;
     }
     memcpy(out->data, head, (size_t)n);
@@ -204,7 +182,7 @@ static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
         skip_secbuf_free(out);
         skip_log_error("cannot queue a reply; closing");
         c->closing = true;
-        conn_done(c);
+        kpd_conn_done(c);
     }
 }
 
@@ -259,7 +237,7 @@ static void on_answered(kpd_call *call)
     }
     c->in_read = false;
     if (c->gone && !c->pending)
-        conn_free(c);
+        kpd_conn_free(c);
 }
 
 /* Answers one parsed request, now or once its call is done. */
@@ -316,6 +294,8 @@ static void read_requests(struct kpd_conn *c, struct evbuffer *in)
         if (end.pos < 0) {
             if (evbuffer_get_length(in) > KPD_HTTP_MAX_HEADERS)
                 refuse(c, 431, "request headers over 8 KiB");
+            else
+                kpd_admit_request_begun(c); /* its deadline runs */
             return; /* the rest is still on its way */
         }
         head_len = (size_t)end.pos + 4;
@@ -334,9 +314,12 @@ static void read_requests(struct kpd_conn *c, struct evbuffer *in)
             refuse(c, status, why);
             return;
         }
-        if (evbuffer_get_length(in) < head_len + r.body_len)
+        if (evbuffer_get_length(in) < head_len + r.body_len) {
+            kpd_admit_request_begun(c);
             return; /* the body is still on its way */
+        }
         evbuffer_drain(in, head_len + r.body_len);
+        kpd_admit_request_whole(c);
         answer(c, &r);
     }
 }
@@ -349,7 +332,7 @@ static void on_read(struct bufferevent *bev, void *arg)
     read_requests(c, bufferevent_get_input(bev));
     c->in_read = false;
     if (c->gone && !c->pending)
-        conn_free(c);
+        kpd_conn_free(c);
 }
 
 /* The output is written: a closing connection closes now, with a TLS
@@ -363,7 +346,7 @@ static void on_write(struct bufferevent *bev, void *arg)
         if (evbuffer_get_length(bufferevent_get_output(bev)) > 0)
             return;
         SSL_shutdown(bufferevent_openssl_get_ssl(bev));
-        conn_done(c);
+        kpd_conn_done(c);
     } else if (c->throttled) {
         c->throttled = false;
         bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
@@ -371,7 +354,7 @@ static void on_write(struct bufferevent *bev, void *arg)
         read_requests(c, bufferevent_get_input(bev));
         c->in_read = false;
         if (c->gone && !c->pending)
-            conn_free(c);
+            kpd_conn_free(c);
         else if (!c->pending && !c->closing && !c->throttled)
             bufferevent_enable(bev, EV_READ);
     }
@@ -383,8 +366,10 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct kpd_conn *c = arg;
 
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
-        conn_done(c);
+    if (what & BEV_EVENT_CONNECTED)
+        kpd_admit_established(c); /* the TLS handshake is done */
+    else if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT))
+        kpd_conn_done(c);
 }
 
 unsigned kpd_http_revoke(kpd_ctx *ctx, const kpd_config *old)
@@ -405,58 +390,40 @@ unsigned kpd_http_revoke(kpd_ctx *ctx, const kpd_config *old)
                       "trusted", who);
         /* A reply waiting for the ledger is dropped with it. */
         bufferevent_disable(c->bev, EV_READ | EV_WRITE);
-        conn_done(c);
+        kpd_conn_done(c);
         closed++;
     }
     return closed;
 }
 
-/* At max_connections a new connection is closed at once, before any TLS
- * work; the line saying so is written at most once a second. */
-static bool over_limit(kpd_ctx *ctx)
+/* A new connection admitted by http-admit.c: its TLS bufferevent, in
+ * ctx->conns. NULL (fd closed) when out of memory. */
+struct kpd_conn *kpd_conn_new(kpd_ctx *ctx, evutil_socket_t fd,
+                              const struct sockaddr *addr, int addr_len)
 {
-    static time_t last_logged;
-    time_t now;
-
-    if (ctx->connections < ctx->cfg.max_connections)
-        return false;
-    now = time(NULL);
-    if (now - last_logged >= REFUSAL_LOG_INTERVAL_S) {
-        skip_log_warning("connection refused: %u connections open (limit)",
-                         ctx->connections);
-        last_logged = now;
-    }
-    return true;
-}
-
-static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
-                      struct sockaddr *addr, int addr_len, void *arg)
-{
-    kpd_ctx *ctx = arg;
     struct timeval idle = {.tv_sec = ctx->cfg.idle_timeout_s};
-    struct kpd_conn *c;
-    SSL *ssl;
-
-    if (over_limit(ctx)) {
-        evutil_closesocket(fd);
-        return;
-    }
-    c = calloc(1, sizeof(*c));
-    ssl = c ? kpd_tls_new_ssl(ctx) : NULL;
+    struct kpd_conn *c = calloc(1, sizeof(*c));
+    SSL *ssl = c ? kpd_tls_new_ssl(ctx) : NULL;
 
     if (ssl != NULL)
         c->bev = bufferevent_openssl_socket_new(ctx->base, fd, ssl,
                                                 BUFFEREVENT_SSL_ACCEPTING,
                                                 BEV_OPT_CLOSE_ON_FREE);
-    if (c == NULL || c->bev == NULL) {
+    if (c != NULL && c->bev != NULL)
+        c->deadline = evtimer_new(ctx->base, kpd_admit_on_deadline, c);
+    if (c == NULL || c->bev == NULL || c->deadline == NULL) {
         skip_log_error("cannot set up a TLS connection: out of memory");
-        if (ssl != NULL)
+        if (c != NULL && c->bev != NULL)
+            bufferevent_free(c->bev); /* frees ssl, closes fd */
+        else if (ssl != NULL)
             SSL_free(ssl);
-        evutil_closesocket(fd);
+        if (c == NULL || c->bev == NULL)
+            evutil_closesocket(fd);
         free(c);
-        return;
+        return NULL;
     }
     c->ctx = ctx;
+    kpd_admit_source(c, addr, addr_len);
     ctx->connections++;
     c->next = ctx->conns;
     if (ctx->conns)
@@ -466,6 +433,7 @@ static void on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_MAX);
     bufferevent_set_timeouts(c->bev, &idle, &idle);
     bufferevent_enable(c->bev, EV_READ);
+    return c;
 }
 
 static skip_rc write_port_file(const char *path, unsigned port, skip_err *err)
@@ -495,7 +463,7 @@ skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
                             "the address does not resolve",
                             ctx->cfg.listen_host, ctx->cfg.listen_port);
     ctx->listener = evconnlistener_new_bind(
-        ctx->base, on_accept, ctx,
+        ctx->base, kpd_admit_on_accept, ctx,
         LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, -1,
         ai->ai_addr, (int)ai->ai_addrlen);
     saved = errno;
@@ -504,6 +472,7 @@ skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
         return skip_err_set(err, SKIP_E_CONFIG, "cannot listen on %s:%u: %s",
                             ctx->cfg.listen_host, ctx->cfg.listen_port,
                             strerror(saved));
+    evconnlistener_set_error_cb(ctx->listener, kpd_admit_on_accept_error);
     fd = evconnlistener_get_fd(ctx->listener);
     /* Accepted sockets inherit TCP_NODELAY from the listener on Linux. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -532,5 +501,6 @@ void kpd_http_free(kpd_ctx *ctx)
 {
     kpd_http_stop_accepting(ctx);
     while (ctx->conns)
-        conn_free(ctx->conns);
+        kpd_conn_free(ctx->conns);
+    kpd_admit_free(ctx);
 }

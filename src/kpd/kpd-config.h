@@ -55,6 +55,9 @@ typedef struct kpd_config {
     unsigned key_lifetime_s;
     unsigned ratchet_interval_s;
     unsigned max_connections;
+    unsigned max_connections_per_source;
+    unsigned handshake_timeout_s; /* from accept to the handshake's end */
+    unsigned request_timeout_s;   /* from a request's first byte to its end */
     unsigned idle_timeout_s;
     char *entropy_file;     /* NULL: OpenSSL's DRBG */
     bool use_syslog;

@@ -26,6 +26,7 @@ typedef struct kpd_ctx {
     unsigned connections; /* open TLS connections */
     bool draining;        /* SIGTERM: new requests get 503 */
     struct event *drain_timer; /* ends the loop once connections close */
+    struct event *accept_resume; /* accepting again after EMFILE */
 } kpd_ctx;
 
 #endif

@@ -8,7 +8,8 @@ libkpd_la_SOURCES = \
 	src/kpd/backends.c \
 	src/kpd/config.c src/kpd/kpd-config.h \
 	src/kpd/entropy.c src/kpd/entropy.h \
-	src/kpd/http.c src/kpd/http.h \
+	src/kpd/http.c src/kpd/http.h src/kpd/http-conn.h \
+	src/kpd/http-admit.c \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
 	src/kpd/ledger.h src/kpd/ledger-file.c \

@@ -193,6 +193,28 @@ static void no_core_dumps(void)
         skip_log_warning("prctl(PR_SET_DUMPABLE, 0): %s", strerror(errno));
 }
 
+/* Each connection is a descriptor: raise the soft limit toward
+ * max_connections as far as the hard one allows, and say so if it falls
+ * short (accepting then pauses on EMFILE rather than failing). */
+#define SPARE_DESCRIPTORS 64 /* listener, ledger, state files, event base */
+static void check_descriptors(const kpd_config *cfg)
+{
+    struct rlimit nofile;
+    rlim_t want = (rlim_t)cfg->max_connections + SPARE_DESCRIPTORS;
+
+    if (getrlimit(RLIMIT_NOFILE, &nofile) != 0)
+        return;
+    if (nofile.rlim_cur < want && nofile.rlim_max > nofile.rlim_cur) {
+        nofile.rlim_cur = nofile.rlim_max < want ? nofile.rlim_max : want;
+        setrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    if (nofile.rlim_cur < want)
+        skip_log_warning("max_connections = %u needs %llu file descriptors "
+                         "and RLIMIT_NOFILE allows %llu: raise LimitNOFILE",
+                         cfg->max_connections, (unsigned long long)want,
+                         (unsigned long long)nofile.rlim_cur);
+}
+
 static int parse_args(int argc, char **argv, struct kpd_options *opts)
 {
     static const struct option longopts[] = {
@@ -263,6 +285,7 @@ int main(int argc, char **argv)
     skip_log_set_level(ctx.cfg.log_level);
     if (ctx.cfg.use_syslog || !opts.foreground)
         skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", true);
+    check_descriptors(&ctx.cfg);
     signal(SIGPIPE, SIG_IGN);
     /* A full disk or file-size limit must fail the ledger write (answered
      * with 500), not kill the daemon. */

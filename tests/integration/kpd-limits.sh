@@ -1,38 +1,63 @@
 # SPDX-License-Identifier: BSD-3-Clause
-# skip-kpd's bounds: connection count, idle timeout, header size and
+# skip-kpd's bounds: connection count (an idle connection makes room, busy
+# ones do not), the request deadline, idle timeout, header size and
 # request-target length.
 . "$top_srcdir/tests/integration/lib.sh"
 
 testbed_up --tls cert13
-printf '[kpd]\nmax_connections = 2\nidle_timeout_s = 2\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
+printf '[kpd]\nmax_connections = 2\nidle_timeout_s = 2\nrequest_timeout_s = 2\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
 "$TESTBED" stop "$T" alice > /dev/null
 SKIP_KPD_DEBUG=http "$TESTBED" start "$T" alice > /dev/null
 . "$T/env"
 port=${SKIP_TESTBED_ALICE_URL##*:}
 
-# hold N: a TLS connection that sends nothing, held for up to 20 s.
+# hold N [BYTES]: a TLS connection that sends BYTES (nothing by default)
+# and then waits, for up to 20 s.
 hold() {
-    sleep 20 | openssl s_client -brief -connect "127.0.0.1:$port" \
-        -CAfile "$T/ca.crt" > "$T/hold$1" 2>&1 &
+    { printf '%b' "${2:-}"; sleep 20; } | openssl s_client -brief \
+        -connect "127.0.0.1:$port" -CAfile "$T/ca.crt" > "$T/hold$1" 2>&1 &
     eval "holder$1=\$!"
 }
 stop_holders() { pkill -f "s_client -brief -connect 127.0.0.1:$port" 2>/dev/null; :; }
 on_cleanup stop_holders
 established() { grep -q 'CONNECTION ESTABLISHED' "$T/hold$1" 2>/dev/null; }
+wait_established() {
+    i=0
+    until established "$1" && established "$2"; do
+        i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
+    done
+}
 
+# At max_connections = 2, two idle connections: the idlest makes room.
 hold 1
 hold 2
-i=0
-until established 1 && established 2; do
-    i=$((i + 1)); [ $i -lt 100 ] || break; sleep 0.05
-done
-expect_exit 4 "a third connection over max_connections = 2 is refused" alice capabilities
-expect_match "... and logged" "$T/alice/kpd.log" 'connection refused: 2 connections open'
+wait_established 1 2
+expect_exit 0 "a third connection over max_connections = 2 is served" alice capabilities
+expect_match "... an idle one closed for it, and logged" "$T/alice/kpd.log" \
+    'at max_connections = 2: closed 1 connection\(s\) to make room, the last one idle'
+stop_holders
 
-# The idle timeout closes the two silent connections; then there is room.
+# Two connections each in the middle of a request are busy: the third is
+# refused, until request_timeout_s (2 s) ends them, whatever they send.
+hold 3 'GET /capabilities HTTP/1.1\r\n'
+hold 4 'GET /capabilities HTTP/1.1\r\n'
+wait_established 3 4
+sleep 0.5
+alice capabilities > "$T/out" 2> "$T/err" && not_ok "a third connection beside two busy ones is served" ||
+    ok "a third connection beside two busy ones is refused"
+expect_match "... and logged" "$T/alice/kpd.log" \
+    'refused 1 connection\(s\): 2 open, every one busy \(max_connections\)'
+sleep 2.5
+expect_match "requests not whole in request_timeout_s are closed" "$T/alice/kpd.log" \
+    'closed [0-9]+ connection\(s\) past their deadline, the last one with a request not whole'
+expect_exit 0 "... and then there is room" alice capabilities
+stop_holders
+
+# The idle timeout closes a silent connection.
+hold 5
+wait_established 5 5
 sleep 3
-expect_exit 0 "after the idle timeout a new connection is served" alice capabilities
-if kill -0 "$holder1" 2>/dev/null; then
+if kill -0 "$holder5" 2>/dev/null; then
     not_ok "the idle connection was closed by the KP"
 else
     ok "the idle connection was closed by the KP"

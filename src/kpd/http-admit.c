@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Who gets a connection, and for how long before it proves itself. A
+ * client without credentials can open connections and trickle bytes; none
+ * of that may starve the clients that have them:
+ *  - the TLS handshake and then each request must be done within a
+ *    deadline counted from their start, which no byte extends (the idle
+ *    timeout, which every byte does extend, cannot stop a slow client);
+ *  - at max_connections, a connection still in its handshake, else the
+ *    idlest established one, makes room for the new one;
+ *  - one address holds at most max_connections_per_source;
+ *  - out of file descriptors, accepting pauses briefly after making room,
+ *    instead of spinning on EMFILE.
+ * Every refusal is logged at most once a second, with a count. */
+#include "config.h"
+#include "http-conn.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "skip/log.h"
+
+#define ACCEPT_PAUSE_MS 100
+/* Out of descriptors, a handshake older than this is a slow client's:
+ * real ones take milliseconds. */
+#define STALE_HANDSHAKE_MS 500
+
+/* One line a second at most per kind of refusal, saying how many there
+ * were since the last line. */
+struct log_limit {
+    time_t last;
+    unsigned count;
+};
+
+static struct log_limit over_cap_log, per_source_log, deadline_log,
+    accept_error_log, evicted_log;
+
+static time_t monotonic_s(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* True when a line may be written now; *count is then how many events it
+ * stands for. */
+static bool log_now(struct log_limit *l, unsigned *count)
+{
+    time_t now = monotonic_s();
+
+    l->count++;
+    if (l->last != 0 && now - l->last < 1)
+        return false;
+    *count = l->count;
+    l->count = 0;
+    l->last = now;
+    return true;
+}
+
+void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
+                      int addr_len)
+{
+    c->family = addr->sa_family;
+    if (addr->sa_family == AF_INET &&
+        addr_len >= (int)sizeof(struct sockaddr_in))
+        memcpy(c->addr, &((const struct sockaddr_in *)addr)->sin_addr, 4);
+    else if (addr->sa_family == AF_INET6 &&
+             addr_len >= (int)sizeof(struct sockaddr_in6))
+        memcpy(c->addr, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+    c->last_used = monotonic_s();
+    c->accepted_ms = monotonic_ms();
+}
+
+static bool same_source(const struct kpd_conn *c, const struct kpd_conn *probe)
+{
+    return c->family == probe->family &&
+           memcmp(c->addr, probe->addr, c->family == AF_INET ? 4 : 16) == 0;
+}
+
+static unsigned connections_from(kpd_ctx *ctx, const struct kpd_conn *probe)
+{
+    unsigned n = 0;
+
+    for (const struct kpd_conn *c = ctx->conns; c != NULL; c = c->next)
+        if (!c->gone && same_source(c, probe))
+            n++;
+    return n;
+}
+
+/* Idle: established, nothing asked, nothing to send, nothing half read. */
+static bool idle(struct kpd_conn *c)
+{
+    return c->established && !c->pending && !c->in_request && !c->closing &&
+           !c->throttled && !c->gone &&
+           evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
+}
+
+/* Closes the connection that matters least: still in its handshake (the
+ * oldest), else the idlest established one. False if every connection is
+ * busy. */
+static bool evict_one(kpd_ctx *ctx)
+{
+    struct kpd_conn *victim = NULL;
+    bool victim_handshaking = false;
+    unsigned count;
+
+    for (struct kpd_conn *c = ctx->conns; c != NULL; c = c->next) {
+        bool handshaking = !c->established && !c->gone;
+
+        if (handshaking) {
+            /* the list is newest first: the last one seen is the oldest */
+            victim = c;
+            victim_handshaking = true;
+        } else if (!victim_handshaking && idle(c) &&
+                   (victim == NULL || c->last_used <= victim->last_used)) {
+            victim = c;
+        }
+    }
+    if (victim == NULL)
+        return false;
+    if (log_now(&evicted_log, &count))
+        skip_log_warning("at max_connections = %u: closed %u connection(s) to "
+                         "make room, the last one %s", ctx->cfg.max_connections,
+                         count, victim_handshaking ? "still in its handshake"
+                                                   : "idle");
+    kpd_conn_done(victim);
+    return true;
+}
+
+void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+                         struct sockaddr *addr, int addr_len, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    struct kpd_conn probe = {0};
+    unsigned count;
+
+    (void)listener;
+    kpd_admit_source(&probe, addr, addr_len);
+    if (connections_from(ctx, &probe) >= ctx->cfg.max_connections_per_source) {
+        if (log_now(&per_source_log, &count))
+            skip_log_warning("refused %u connection(s): one address holds "
+                             "max_connections_per_source = %u", count,
+                             ctx->cfg.max_connections_per_source);
+        evutil_closesocket(fd);
+        return;
+    }
+    if (ctx->connections >= ctx->cfg.max_connections && !evict_one(ctx)) {
+        if (log_now(&over_cap_log, &count))
+            skip_log_warning("refused %u connection(s): %u open, every one "
+                             "busy (max_connections)", count,
+                             ctx->connections);
+        evutil_closesocket(fd);
+        return;
+    }
+    if (kpd_conn_new(ctx, fd, addr, addr_len) != NULL)
+        kpd_admit_request_whole(ctx->conns); /* arms the handshake deadline */
+}
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+
+    (void)fd, (void)what;
+    if (ctx->listener != NULL && !ctx->draining)
+        evconnlistener_enable(ctx->listener);
+}
+
+/* Closes every connection whose handshake is older than
+ * STALE_HANDSHAKE_MS; how many. */
+static unsigned evict_stale_handshakes(kpd_ctx *ctx)
+{
+    uint64_t now = monotonic_ms();
+    struct kpd_conn *c, *next;
+    unsigned n = 0;
+
+    for (c = ctx->conns; c != NULL; c = next) {
+        next = c->next;
+        if (!c->established && !c->gone &&
+            now - c->accepted_ms >= STALE_HANDSHAKE_MS) {
+            kpd_conn_done(c);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* accept(2) failed. Out of descriptors, libevent would retry at once and
+ * forever: make room (every slow handshake, else the connection that
+ * matters least) and pause instead. */
+void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    int err = EVUTIL_SOCKET_ERROR();
+    struct timeval pause = {.tv_usec = ACCEPT_PAUSE_MS * 1000};
+    unsigned count;
+
+    if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
+        return; /* a connection that died before accept(): nothing to do */
+    if (evict_stale_handshakes(ctx) == 0)
+        evict_one(ctx);
+    if (ctx->accept_resume == NULL)
+        ctx->accept_resume = evtimer_new(ctx->base, on_accept_resume, ctx);
+    if (ctx->accept_resume != NULL) {
+        evconnlistener_disable(listener);
+        evtimer_add(ctx->accept_resume, &pause);
+    }
+    if (log_now(&accept_error_log, &count))
+        skip_log_error("accept: %s (%u times, %u connections open): pausing "
+                       "%d ms; raise the descriptor limit (LimitNOFILE) or "
+                       "lower max_connections", strerror(err), count,
+                       ctx->connections, ACCEPT_PAUSE_MS);
+}
+
+static void arm(struct kpd_conn *c, unsigned seconds)
+{
+    struct timeval limit = {.tv_sec = seconds};
+
+    evtimer_add(c->deadline, &limit);
+}
+
+void kpd_admit_established(struct kpd_conn *c)
+{
+    c->established = true;
+    evtimer_del(c->deadline);
+}
+
+void kpd_admit_request_begun(struct kpd_conn *c)
+{
+    if (!c->in_request) {
+        c->in_request = true;
+        arm(c, c->ctx->cfg.request_timeout_s);
+    }
+}
+
+void kpd_admit_request_whole(struct kpd_conn *c)
+{
+    c->in_request = false;
+    c->last_used = monotonic_s();
+    if (c->established)
+        evtimer_del(c->deadline);
+    else
+        arm(c, c->ctx->cfg.handshake_timeout_s);
+}
+
+void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)
+{
+    struct kpd_conn *c = arg;
+    unsigned count;
+
+    (void)fd, (void)what;
+    if (log_now(&deadline_log, &count))
+        skip_log_info("closed %u connection(s) past their deadline, the last "
+                      "one %s", count,
+                      c->established ? "with a request not whole after "
+                                       "request_timeout_s"
+                                     : "with no TLS handshake after "
+                                       "handshake_timeout_s");
+    bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+    kpd_conn_done(c);
+}
+
+void kpd_admit_free(kpd_ctx *ctx)
+{
+    if (ctx->accept_resume != NULL) {
+        event_free(ctx->accept_resume);
+        ctx->accept_resume = NULL;
+    }
+}
