@@ -34,8 +34,10 @@ trap 'exit 1' INT TERM
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo "bench: $(nproc) cores, $cpu"
 
-# Certificate mode, so raw libcurl and wrk reach skip-kpd with a CA file.
-"$top_builddir/skip-testbed" up "$T/tb" --tls cert13 > /dev/null
+# Certificate mode, so raw libcurl and wrk reach skip-kpd with a CA file;
+# a lab without client certificates (client_auth = none), since wrk
+# presents none: the kpd rows say so.
+"$top_builddir/skip-testbed" up "$T/tb" --tls cert13 --no-client-auth > /dev/null
 . "$T/tb/env"
 
 mkdir "$T/softhsm"
@@ -102,7 +104,7 @@ ours=$(awk '{ print $1 }' "$T/ratios" | median)
 base=$(awk '{ print $2 }' "$T/ratios" | median)
 ratio=$(awk '{ print $1 / $2 }' "$T/ratios" | median)
 met=$(awk -v r="$ratio" 'BEGIN { print (r >= 0.8) ? "true" : "false" }')
-printf '{"row":"kpd keep-alive TLS 1.3","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":">= 0.8","met":%s}\n' \
+printf '{"row":"kpd keep-alive TLS 1.3 (lab: client_auth = none)","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":">= 0.8","met":%s}\n' \
     "$ours" "$base" "$ratio" "$met" >> "$T/rows"
 
 # --- /key/{keyId} deliveries at Bob: every one waits for the ledger's
@@ -124,7 +126,7 @@ done
 ours=$(awk '{ print $1 }' "$T/delivery" | median)
 base=$(awk '{ print $2 }' "$T/delivery" | median)
 ratio=$(awk '{ print $1 / $2 }' "$T/delivery" | median)
-printf '{"row":"kpd deliveries /key/{keyId} (vs /key issues)","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":"reported","met":true}\n' \
+printf '{"row":"kpd deliveries /key/{keyId} (vs /key issues; lab)","ours":%s,"baseline":%s,"unit":"req/s","ratio":%s,"target":"reported","met":true}\n' \
     "$ours" "$base" "$ratio" >> "$T/rows"
 
 # Memory of skip-kpd: one load of twice KPD_REQUESTS over the same 32

@@ -99,6 +99,7 @@ integration_tests = \
 	tests/integration/kpd-revoke.sh \
 	tests/integration/kpd-backpressure.sh \
 	tests/integration/kpd-dos.sh \
+	tests/integration/kpd-clients.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	$(NULL)

@@ -2,21 +2,24 @@
 /* GET /capabilities: what this KP offers and whom it shares keys with. */
 #include "config.h"
 #include "routes.h"
+#include "clients.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "skip/json.h"
 
-void kpd_api_capabilities(kpd_ctx *ctx, const char *query, kpd_reply *reply)
+/* The remotes listed are those this client may ask keys for. */
+void kpd_api_capabilities(kpd_ctx *ctx, const kpd_client *client,
+                          const char *query, kpd_reply *reply)
 {
+    size_t listed = 0;
     const char **ids = calloc(ctx->cfg.peer_count, sizeof(char *));
     skip_caps caps = {
         .entropy = true,
         .key = true,
         .algorithm = (char *)ctx->sync->ops->name,
         .local_id = ctx->cfg.local_id,
-        .remote_count = ctx->cfg.peer_count,
     };
     char *text;
 
@@ -25,8 +28,10 @@ void kpd_api_capabilities(kpd_ctx *ctx, const char *query, kpd_reply *reply)
         return;
     }
     for (size_t i = 0; i < ctx->cfg.peer_count; i++)
-        ids[i] = ctx->cfg.peers[i].name;
+        if (kpd_client_may_ask(&ctx->cfg, client, ctx->cfg.peers[i].name))
+            ids[listed++] = ctx->cfg.peers[i].name;
     caps.remote_ids = (char **)ids;
+    caps.remote_count = listed;
     text = skip_json_emit_caps(&caps);
     free(ids);
     if (text == NULL) {

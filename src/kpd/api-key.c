@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* GET /key (initiator: a fresh key and its keyId) and GET /key/{keyId}
  * (responder: the same key, once). Every "no such key" is a 400 whose
- * reason goes to the log, not to the client. */
+ * reason goes to the log, not to the client, and so is a remote the
+ * client may not ask for ([client] rules): its answer is byte for byte a
+ * key not found, so it tells nothing of the keyId. Every delivery and
+ * every refusal is logged with the client and the keyId, never the key. */
 #include "config.h"
 #include "routes.h"
 
@@ -19,13 +22,18 @@ static void on_key(void *arg, kpd_key_result *result)
     kpd_call *call = arg;
     kpd_reply *reply = &call->reply;
 
+    if (result->rc == SKIP_OK && call->key_id[0] == '\0')
+        skip_hex_encode(result->id, result->id_len, call->key_id);
     if (result->rc == SKIP_E_NOT_FOUND) {
-        skip_log_info("%s for %s (client %s): %s", call->what, call->remote,
-                      call->client->identity, result->err.detail);
+        skip_log_info("%s for %s (client %s): keyId %s: %s", call->what,
+                      call->remote, call->client->identity, call->key_id,
+                      result->err.detail);
         kpd_reply_error(reply, 400, "key not found");
     } else if (result->rc != SKIP_OK) {
-        skip_log_error("%s for %s (client %s): %s", call->what, call->remote,
-                       call->client->identity, result->err.detail);
+        skip_log_error("%s for %s (client %s): keyId %s: %s", call->what,
+                       call->remote, call->client->identity,
+                       call->key_id[0] ? call->key_id : "(new)",
+                       result->err.detail);
         kpd_reply_error(reply, 500, "internal error");
     } else {
         reply->body = skip_json_emit_key(result->id, result->id_len,
@@ -33,6 +41,12 @@ static void on_key(void *arg, kpd_key_result *result)
         reply->status = 200;
         if (reply->body == NULL)
             kpd_reply_error(reply, 500, "out of memory");
+        else
+            skip_log_info("%s for %s (client %s%s): keyId %s delivered",
+                          call->what, call->remote, call->client->identity,
+                          call->ctx->cfg.client_auth_none ? ", unauthenticated"
+                                                          : "",
+                          call->key_id);
     }
     kpd_call_finish(call);
 }
@@ -45,8 +59,7 @@ void kpd_api_key(kpd_call *call, const char *query)
     skip_rc rc;
 
     call->what = "GET /key";
-    if (!kpd_api_remote(ctx, query, call->remote, sizeof(call->remote),
-                        &call->reply)) {
+    if (!kpd_api_remote(call, query)) {
         kpd_call_finish(call);
         return;
     }
@@ -77,8 +90,8 @@ void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
         kpd_call_finish(call);
         return;
     }
-    if (!kpd_api_remote(ctx, query, call->remote, sizeof(call->remote),
-                        &call->reply)) {
+    skip_hex_encode(id, id_len, call->key_id);
+    if (!kpd_api_remote(call, query)) {
         kpd_call_finish(call);
         return;
     }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clients.h"
 #include "ledger.h"
 #include "skip/psk.h"
 #include "skip/sysid.h"
@@ -146,6 +147,13 @@ static int kpd_entry(struct parse_state *st, const char *name,
         cfg->tls12_plain_psk = strcmp(value, "yes") == 0;
         return 1;
     }
+    if (strcmp(name, "client_auth") == 0) {
+        if (strcmp(value, "required") && strcmp(value, "none"))
+            return bad(st, "client_auth must be required or none, not \"%s\"",
+                       value);
+        cfg->client_auth_none = strcmp(value, "none") == 0;
+        return 1;
+    }
     if (strcmp(name, "instance") == 0)
         return set_uint(st, &cfg->instance, name, value, 0, 255);
     if (strcmp(name, "key_lifetime_s") == 0)
@@ -251,6 +259,13 @@ static int entry(void *user, const char *section, const char *name,
     }
     if (strncmp(section, "peer ", 5) == 0)
         return peer_entry(st, section + 5, name, value);
+    if (strncmp(section, "client ", 7) == 0) {
+        char problem[sizeof(st->err->detail)];
+        if (kpd_clients_entry(st->cfg, section + 7, name, value, problem,
+                              sizeof(problem)))
+            return 1;
+        return bad(st, "%s", problem);
+    }
     return bad(st, "unknown section [%s]", section);
 }
 
@@ -289,6 +304,15 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
     else if (cfg->tls == SKIP_TLS_CERT &&
              (cfg->cert_file == NULL || cfg->key_file == NULL))
         problem = "tls = cert needs cert_file and key_file";
+    else if (cfg->tls == SKIP_TLS_CERT && cfg->client_ca_file == NULL &&
+             !cfg->client_auth_none)
+        problem = "tls = cert needs client_ca_file: every client must present "
+                  "a certificate (client_auth = none is for labs and "
+                  "benchmarks only)";
+    else if (cfg->client_auth_none &&
+             (cfg->tls != SKIP_TLS_CERT || cfg->client_ca_file != NULL))
+        problem = "client_auth = none goes with tls = cert and no "
+                  "client_ca_file";
     else if (cfg->key_lifetime_s > cfg->ratchet_interval_s)
         problem = "key_lifetime_s must not exceed ratchet_interval_s";
     else if (cfg->key_source == NULL || cfg->ledger == NULL)
@@ -301,8 +325,10 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
         kpd_entry(&(struct parse_state){cfg, err, true}, "listen",
                   KPD_DEFAULT_LISTEN) == 0)
         return SKIP_E_CONFIG;
-    if (cfg->tls == SKIP_TLS_PSK)
-        return kpd_config_load_psks(cfg, err);
+    if (cfg->tls == SKIP_TLS_PSK && kpd_config_load_psks(cfg, err) != SKIP_OK)
+        return SKIP_E_CONFIG;
+    if ((problem = kpd_clients_check(cfg)) != NULL)
+        return skip_err_set(err, SKIP_E_CONFIG, "%s:0: %s", name, problem);
     return SKIP_OK;
 }
 
@@ -454,6 +480,7 @@ const char *kpd_peer_setting(const kpd_peer *peer, const char *name)
 void kpd_config_clear(kpd_config *cfg)
 {
     psks_clear(cfg);
+    kpd_clients_clear(cfg);
     for (size_t i = 0; i < cfg->peer_count; i++) {
         kpd_peer *peer = &cfg->peers[i];
         for (size_t j = 0; j < peer->setting_count; j++) {

@@ -244,9 +244,7 @@ static void on_answered(kpd_call *call)
 static void answer(struct kpd_conn *c, const kpd_request *r)
 {
     if (!c->identified) {
-        kpd_tls_client_identity(bufferevent_openssl_get_ssl(c->bev),
-                                c->client.identity,
-                                sizeof(c->client.identity));
+        kpd_tls_identify(bufferevent_openssl_get_ssl(c->bev), &c->client);
         c->identified = true;
     }
     if (skip_debug_enabled("http"))

@@ -33,6 +33,15 @@ typedef struct kpd_peer {
     size_t setting_count;
 } kpd_peer;
 
+/* A [client NAME] section: who (an authenticated identity) may ask keys
+ * for which remotes (clients.c). */
+typedef struct kpd_client_rule {
+    char *name;
+    char *match;    /* "psk:ID", "cert:SUBJECT", "spki:SHA256HEX", "anonymous" */
+    char **remotes; /* remoteSystemID globs */
+    size_t remote_count;
+} kpd_client_rule;
+
 typedef struct kpd_config {
     char *path;
     char *local_id;
@@ -45,6 +54,7 @@ typedef struct kpd_config {
     kpd_psk *psks;
     size_t psk_count;
     char *cert_file, *key_file;
+    bool client_auth_none;  /* client_auth = none: a lab without client certs */
     char *client_ca_file;   /* set: client certificates are required */
     char *state_dir;
     char *key_source;       /* a row of backends.c: "prf" */
@@ -64,6 +74,8 @@ typedef struct kpd_config {
     skip_log_level log_level;
     kpd_peer *peers;
     size_t peer_count;
+    kpd_client_rule *clients;
+    size_t client_count;
 } kpd_config;
 
 /* Reads and validates path. On failure returns SKIP_E_CONFIG with

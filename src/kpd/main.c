@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clients.h"
 #include "http.h"
 #include "kpd.h"
 #include "skip/log.h"
@@ -96,6 +97,16 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
         evtimer_add(ctx->drain_timer, &check);
 }
 
+/* A [client] whose PSK is gone: a revoked client, or a typo. */
+static void warn_unknown_clients(const kpd_config *cfg)
+{
+    const kpd_client_rule *r = kpd_clients_unknown_psk(cfg);
+
+    if (r != NULL)
+        skip_log_warning("[client %s]: %s is no identity of psk_file; it can "
+                         "ask for nothing", r->name, r->match);
+}
+
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
 {
     kpd_ctx *ctx = arg;
@@ -113,22 +124,28 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         kpd_config_clear(&fresh);
         return;
     }
-    /* Swap in the new PSKs, client CAs and peers; the other listener
-     * settings need a restart. */
+    /* Swap in the new PSKs, clients, client CAs and peers; the other
+     * listener settings need a restart. */
     {
         kpd_psk *psks = ctx->cfg.psks;
         size_t psk_count = ctx->cfg.psk_count;
         kpd_peer *peers = ctx->cfg.peers;
         size_t peer_count = ctx->cfg.peer_count;
+        kpd_client_rule *clients = ctx->cfg.clients;
+        size_t client_count = ctx->cfg.client_count;
 
         ctx->cfg.psks = fresh.psks;
         ctx->cfg.psk_count = fresh.psk_count;
         ctx->cfg.peers = fresh.peers;
         ctx->cfg.peer_count = fresh.peer_count;
+        ctx->cfg.clients = fresh.clients;
+        ctx->cfg.client_count = fresh.client_count;
         fresh.psks = psks;
         fresh.psk_count = psk_count;
         fresh.peers = peers;
         fresh.peer_count = peer_count;
+        fresh.clients = clients;
+        fresh.client_count = client_count;
     }
     if (ctx->cfg.client_ca_file != NULL && fresh.client_ca_file == NULL) {
         skip_log_error("SIGHUP: client_ca_file stays until a restart (a "
@@ -144,11 +161,13 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
             ctx->cfg.client_ca_file = running;
         }
     }
+    warn_unknown_clients(&ctx->cfg);
     /* Who was trusted and no longer is gets nothing more. */
     kpd_http_revoke(ctx, &fresh);
     kpd_config_clear(&fresh);
-    skip_log_info("SIGHUP: reloaded %zu PSK identities and %zu peers",
-                  ctx->cfg.psk_count, ctx->cfg.peer_count);
+    skip_log_info("SIGHUP: reloaded %zu PSK identities, %zu clients and %zu "
+                  "peers", ctx->cfg.psk_count, ctx->cfg.client_count,
+                  ctx->cfg.peer_count);
 }
 
 static int daemonize(void)
@@ -286,6 +305,11 @@ int main(int argc, char **argv)
     if (ctx.cfg.use_syslog || !opts.foreground)
         skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", true);
     check_descriptors(&ctx.cfg);
+    warn_unknown_clients(&ctx.cfg);
+    if (ctx.cfg.client_auth_none)
+        skip_log_warning("client_auth = none: any TLS client may connect, and "
+                         "its deliveries are logged as unauthenticated; for "
+                         "labs and benchmarks only");
     signal(SIGPIPE, SIG_IGN);
     /* A full disk or file-size limit must fail the ledger write (answered
      * with 500), not kill the daemon. */

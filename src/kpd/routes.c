@@ -3,6 +3,7 @@
  * 405 (Allow: GET) for any method other than GET on a known path. */
 #include "config.h"
 #include "routes.h"
+#include "clients.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,7 +23,7 @@ struct route {
 /* The handlers that answer at once; the router ends their calls. */
 static void capabilities(kpd_call *call, const char *rest, const char *query)
 {
-    kpd_api_capabilities(call->ctx, query, &call->reply);
+    kpd_api_capabilities(call->ctx, call->client, query, &call->reply);
     kpd_call_finish(call);
 }
 
@@ -67,10 +68,12 @@ void kpd_reply_clear(kpd_reply *reply)
     reply->body = NULL;
 }
 
-bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
-                    kpd_reply *reply)
+bool kpd_api_remote(kpd_call *call, const char *query)
 {
-    skip_rc rc = skip_query_get(query, "remoteSystemID", out, cap);
+    char *out = call->remote;
+    kpd_reply *reply = &call->reply;
+    skip_rc rc = skip_query_get(query, "remoteSystemID", out,
+                                sizeof(call->remote));
 
     if (rc == SKIP_E_NOT_FOUND) {
         kpd_reply_error(reply, 400, "remoteSystemID missing");
@@ -80,7 +83,15 @@ bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
         kpd_reply_error(reply, 400, "remoteSystemID invalid");
         return false;
     }
-    if (kpd_config_peer(&ctx->cfg, out) == NULL) {
+    if (!kpd_client_may_ask(&call->ctx->cfg, call->client, out)) {
+        skip_log_info("%s for %s (client %s): keyId %s: this client may not "
+                      "ask keys for this remote", call->what, out,
+                      call->client->identity,
+                      call->key_id[0] ? call->key_id : "(new)");
+        kpd_reply_error(reply, 400, "key not found");
+        return false;
+    }
+    if (kpd_config_peer(&call->ctx->cfg, out) == NULL) {
         kpd_reply_error(reply, 400, "remoteSystemID unknown");
         return false;
     }

@@ -29,6 +29,9 @@ typedef struct kpd_client {
     /* "psk:IDENTITY", "cert:SUBJECT", or "anonymous" (a certificate
      * listener that asks for no client certificate). Printable ASCII. */
     char identity[KPD_CLIENT_ID_MAX + 1];
+    /* A certificate's SubjectPublicKeyInfo SHA-256 in hex, for "spki:"
+     * rules (clients.c); "" without a certificate. */
+    char spki[65];
 } kpd_client;
 
 /* One request being answered. */
@@ -42,6 +45,7 @@ typedef struct kpd_call {
     /* The handler's, kept across a wait: for its log line. */
     const char *what;
     char remote[SKIP_SYSTEM_ID_MAX + 1];
+    char key_id[2 * SKIP_KEYID_MAX + 1]; /* hex; "" until one is known */
 } kpd_call;
 
 /* Answers one request. method is the HTTP method name, uri the request
@@ -58,15 +62,18 @@ void kpd_reply_error(kpd_reply *reply, int status, const char *msg);
 void kpd_reply_clear(kpd_reply *reply);
 
 /* The handlers, one file each (api-*.c). query may be NULL. */
-void kpd_api_capabilities(kpd_ctx *ctx, const char *query, kpd_reply *reply);
+void kpd_api_capabilities(kpd_ctx *ctx, const kpd_client *client,
+                          const char *query, kpd_reply *reply);
 /* These two end the call themselves (kpd_call_finish), perhaps later. */
 void kpd_api_key(kpd_call *call, const char *query);
 void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
                        const char *query);
 void kpd_api_entropy(kpd_ctx *ctx, const char *query, kpd_reply *reply);
 
-/* The remoteSystemID parameter, validated; false after an error reply. */
-bool kpd_api_remote(kpd_ctx *ctx, const char *query, char *out, size_t cap,
-                    kpd_reply *reply);
+/* The remoteSystemID parameter into call->remote: well-formed, one the
+ * client may ask keys for (else the reply of a key not found, so a client
+ * learns nothing of remotes it may not use), and a configured peer. False
+ * after an error reply. */
+bool kpd_api_remote(kpd_call *call, const char *query);
 
 #endif

@@ -5,12 +5,14 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "skip/hex.h"
 #include "skip/log.h"
 #include "skip/psk.h"
 #include "skip/tls.h"
@@ -258,31 +260,56 @@ bool kpd_tls_still_trusted(kpd_ctx *ctx, SSL *ssl, const kpd_config *old)
     return certificate_still_verifies(ctx, ssl);
 }
 
-/* Only what a log line can hold: printable ASCII, anything else as '?'. */
-static void printable_copy(char *out, size_t cap, const char *prefix,
-                           const char *s)
+/* prefix and s as one printable ASCII string of at most cap - 1 bytes.
+ * What cannot be kept exactly (a byte outside printable ASCII, a string
+ * too long) gets the prefix "unmatched-" and '?'s, so no [client] rule,
+ * which names exact identities, can match it by accident. */
+static void identity_copy(char *out, size_t cap, const char *prefix,
+                          const char *s)
 {
-    size_t n = (size_t)snprintf(out, cap, "%s", prefix);
+    bool exact = strlen(prefix) + strlen(s) < cap;
+    size_t n;
 
+    for (const char *p = s; *p && exact; p++)
+        exact = *p >= 0x20 && *p < 0x7f;
+    n = (size_t)snprintf(out, cap, "%s%s", exact ? "" : "unmatched-", prefix);
     for (; *s && n + 1 < cap; s++)
         out[n++] = *s >= 0x20 && *s < 0x7f ? *s : '?';
-    out[n] = '\0';
+    out[n < cap ? n : cap - 1] = '\0';
 }
 
 void kpd_tls_client_identity(SSL *ssl, char *out, size_t cap)
 {
     const char *psk = SSL_get_ex_data(ssl, identity_index);
     X509 *cert;
-    char subject[256];
+    char *subject;
 
     if (psk != NULL) {
-        printable_copy(out, cap, "psk:", psk);
+        identity_copy(out, cap, "psk:", psk);
     } else if ((cert = SSL_get0_peer_certificate(ssl)) != NULL &&
-               SSL_get_verify_result(ssl) == X509_V_OK) {
-        X509_NAME_oneline(X509_get_subject_name(cert), subject,
-                          sizeof(subject));
-        printable_copy(out, cap, "cert:", subject);
+               SSL_get_verify_result(ssl) == X509_V_OK &&
+               (subject = X509_NAME_oneline(X509_get_subject_name(cert), NULL,
+                                            0)) != NULL) {
+        identity_copy(out, cap, "cert:", subject);
+        OPENSSL_free(subject);
     } else {
-        printable_copy(out, cap, "", "anonymous");
+        identity_copy(out, cap, "", "anonymous");
     }
+}
+
+void kpd_tls_identify(SSL *ssl, kpd_client *client)
+{
+    X509 *cert = SSL_get0_peer_certificate(ssl);
+    unsigned char *der = NULL, digest[32];
+    int len;
+
+    kpd_tls_client_identity(ssl, client->identity, sizeof(client->identity));
+    client->spki[0] = '\0';
+    if (cert == NULL || SSL_get_verify_result(ssl) != X509_V_OK ||
+        SSL_get_ex_data(ssl, identity_index) != NULL)
+        return;
+    len = i2d_PUBKEY(X509_get0_pubkey(cert), &der);
+    if (len > 0 && SHA256(der, (size_t)len, digest) != NULL)
+        skip_hex_encode(digest, sizeof(digest), client->spki);
+    OPENSSL_free(der);
 }

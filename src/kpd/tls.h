@@ -7,6 +7,7 @@
 #include <openssl/ssl.h>
 
 #include "kpd.h"
+#include "routes.h"
 
 /* Builds ctx->ssl_ctx from ctx->cfg. PSKs are looked up in ctx->cfg at
  * handshake time, so a SIGHUP that swaps them takes effect at once. */
@@ -18,6 +19,12 @@ SSL *kpd_tls_new_ssl(kpd_ctx *ctx);
 /* After the handshake: "psk:IDENTITY", "cert:SUBJECT" (a verified client
  * certificate), or "anonymous", as printable ASCII cut to cap. */
 void kpd_tls_client_identity(SSL *ssl, char *out, size_t cap);
+
+/* After the handshake: who the client is, for the log and for the
+ * [client] rules: its identity as above and, with a verified certificate,
+ * its key's SHA-256 pin. A subject too long to keep whole matches no
+ * rule. */
+void kpd_tls_identify(SSL *ssl, kpd_client *client);
 
 /* SIGHUP: the client CAs of the new configuration (ctx->cfg) for the
  * handshakes to come. On error the running ones stay. */

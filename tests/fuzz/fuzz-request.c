@@ -48,6 +48,7 @@ static kpd_ctx *make_ctx(void)
     fclose(f);
     snprintf(text, sizeof(text),
              "[kpd]\nlocal_system_id = Alice\nstate_dir = %s\npsk_file = %s/psks\n"
+             "[client encryptor]\nmatch = psk:enc\nremotes = *\n"
              "[peer Bob]\nsecret_file = %s/bob.secret\n"
              "[peer Alice]\nsecret_file = %s/bob.secret\n", dir, dir, dir, dir);
     /* No event loop: the ledger answers before record() returns. */
@@ -73,7 +74,7 @@ static void on_done(kpd_call *call)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const kpd_client client = {"psk:fuzz"};
+    static const kpd_client client = {"psk:enc", ""};
     static kpd_ctx *live;
     const char *space;
     char *text, *method;

@@ -24,7 +24,7 @@ id=$(json_field keyId "$T/k1")
 expect_exit 0 "Bob is asked for a key he cannot record" bob raw GET "/key/$id?remoteSystemID=Alice"
 expect_eq "... 500" "$(raw_status)" 500
 expect_match "... with an error body and no key" "$T/out" '^body: \{"error":"internal error"\}$'
-expect_match "... logged with the cause and the client" "$T/bob/kpd.log" 'GET /key/\{keyId\} for Alice \(client psk:[^)]*\): ledger .*delivered.log: (No space left on device|File too large) \(write\)'
+expect_match "... logged with the cause and the client" "$T/bob/kpd.log" 'GET /key/\{keyId\} for Alice \(client psk:[^)]*\): keyId [0-9a-f]+: ledger .*delivered.log: (No space left on device|File too large) \(write\)'
 # Bob's start rewrote the file (live records only, in its own order).
 expect_eq "the 309 records before the failure are untouched" \
     "$(head -c 16377 "$T/bob/state/delivered.log" | sort | cmp - "$T/before" && echo same)" same

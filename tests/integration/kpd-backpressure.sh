@@ -6,7 +6,7 @@
 . "$top_srcdir/tests/integration/lib.sh"
 need python3
 
-testbed_up --tls cert13 --client-cert
+testbed_up --tls cert13
 rss_kib() { awk "/^$1:/ { print \$2 }" "/proc/$SKIP_TESTBED_ALICE_PID/status"; }
 
 cat > "$T/flood.py" <<'PY'

@@ -6,6 +6,8 @@
 need openssl
 
 testbed_up --tls cert13
+# The encryptor's certificate: the KP requires one.
+client_cert="-cert $T/alice/encryptor.crt -key $T/alice/encryptor.key"
 port=${SKIP_TESTBED_ALICE_URL##*:}
 
 # send NAME: writes stdin's bytes to Alice over TLS; the answer is in
@@ -13,7 +15,7 @@ port=${SKIP_TESTBED_ALICE_URL##*:}
 send() {
     { cat; sleep 1; } |
         timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" \
-            -CAfile "$T/ca.crt" > "$T/$1" 2>/dev/null
+            -CAfile "$T/ca.crt" $client_cert > "$T/$1" 2>/dev/null
 }
 # STATUS lines in $T/NAME (a body has no final newline, so the next
 # status line may follow it on the same line).

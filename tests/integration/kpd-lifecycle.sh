@@ -17,11 +17,13 @@ expect_exit 2 "an unknown flag is a usage error" "$KPD" --bogus
 key="0x$(openssl rand -hex 32)"
 echo "$key" > "$T/new.psk"
 echo "new-encryptor:$key" >> "$T/alice/kpd.psk"
+printf '[client new]\nmatch = psk:new-encryptor\nremotes = Bob\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
 expect_exit 4 "a new identity is refused before SIGHUP" alice --psk-identity new-encryptor --psk-file "$T/new.psk" capabilities
 kill -HUP "$SKIP_TESTBED_ALICE_PID"
 sleep 0.5
 expect_exit 0 "... and accepted after it" alice --psk-identity new-encryptor --psk-file "$T/new.psk" capabilities
-expect_match "the KP logs the reload" "$T/alice/kpd.log" 'SIGHUP: reloaded 2 PSK identities and 1 peers'
+expect_match "... with the remotes its [client] section names" "$T/out" '"remoteSystemID":\["Bob"\]'
+expect_match "the KP logs the reload" "$T/alice/kpd.log" 'SIGHUP: reloaded 2 PSK identities, 2 clients and 1 peers'
 
 # SIGHUP: a new peer.
 expect_exit 6 "no keys for Carol before she is configured" alice key Carol

@@ -5,6 +5,8 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 testbed_up --tls cert13
+# The encryptor's certificate: the KP requires one.
+client_cert="-cert $T/alice/encryptor.crt -key $T/alice/encryptor.key"
 printf '[kpd]\nmax_connections = 2\nidle_timeout_s = 2\nrequest_timeout_s = 2\n' >> "$SKIP_TESTBED_ALICE_KPD_CONF"
 "$TESTBED" stop "$T" alice > /dev/null
 SKIP_KPD_DEBUG=http "$TESTBED" start "$T" alice > /dev/null
@@ -15,7 +17,7 @@ port=${SKIP_TESTBED_ALICE_URL##*:}
 # and then waits, for up to 20 s.
 hold() {
     { printf '%b' "${2:-}"; sleep 20; } | openssl s_client -brief \
-        -connect "127.0.0.1:$port" -CAfile "$T/ca.crt" > "$T/hold$1" 2>&1 &
+        -connect "127.0.0.1:$port" -CAfile "$T/ca.crt" $client_cert > "$T/hold$1" 2>&1 &
     eval "holder$1=\$!"
 }
 stop_holders() { pkill -f "s_client -brief -connect 127.0.0.1:$port" 2>/dev/null; :; }
@@ -68,7 +70,7 @@ request() { # extra header value
     { printf 'GET /capabilities HTTP/1.1\r\nHost: x\r\nX-Pad: %s\r\nConnection: close\r\n\r\n' "$1"
       sleep 1; } |
         timeout 10 openssl s_client -quiet -connect "127.0.0.1:$port" \
-            -CAfile "$T/ca.crt" 2>/dev/null
+            -CAfile "$T/ca.crt" $client_cert 2>/dev/null
 }
 request small > "$T/small"
 expect_match "a normal request is answered" "$T/small" 'localSystemID'

@@ -57,6 +57,8 @@ grep -v '^alice-encryptor' "$T/kpd.psk.orig" > "$T/alice/kpd.psk" || true
 reload_alice
 expect_match "removing its identity closes it" "$T/alice/kpd.log" \
     'SIGHUP: closing a connection of psk:alice-encryptor: no longer trusted'
+expect_match "... and its [client] section, left behind, is said to match nothing" \
+    "$T/alice/kpd.log" 'warning: \[client encryptor\]: psk:alice-encryptor is no identity of psk_file'
 send '/key?remoteSystemID=Bob'
 close_client
 expect_eq "... and it got one answer, not two" "$(grep -c '^HTTP/1.1 ' "$T/psk.out")" 1
@@ -80,7 +82,7 @@ expect_eq "... one answer only" "$(grep -c '^HTTP/1.1 ' "$T/rekey.out")" 1
 "$TESTBED" down "$T" > /dev/null
 
 # --- certificates: the client's CA taken out of client_ca_file ---
-testbed_up --tls cert13 --client-cert
+testbed_up --tls cert13
 open_client cert -CAfile "$T/ca.crt" -cert "$T/alice/encryptor.crt" \
     -key "$T/alice/encryptor.key"
 send /capabilities

@@ -56,7 +56,7 @@ expect_exit 2 "an http:// URL is refused by the client" alice --url "http://127.
 expect_match "... naming the scheme" "$T/err" 'https://'
 "$TESTBED" down "$T" > /dev/null
 
-testbed_up --tls cert13 --client-cert
+testbed_up --tls cert13
 expect_exit 0 "client certificate accepted" alice capabilities
 sed -e '/^cert_file/d' -e '/^key_file/d' "$SKIP_TESTBED_ALICE_TOOL_CONF" > "$T/nocert.conf"
 expect_exit 4 "no client certificate when one is required: refused" "$TOOL" -c "$T/nocert.conf" capabilities

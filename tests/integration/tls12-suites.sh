@@ -84,6 +84,6 @@ testbed_up --tls cert12 --cert-key ec
 fetch_pair "ECDHE-ECDSA-AES256-GCM-SHA384" --ciphers ECDHE-ECDSA-AES256-GCM-SHA384
 "$TESTBED" down "$T" > /dev/null
 
-testbed_up --tls cert13 --client-cert
+testbed_up --tls cert13
 fetch_pair "TLS 1.3 with client certificates"
 finish

@@ -46,6 +46,7 @@ static void site(struct fixture *f, const char *me, const char *peer,
     snprintf(text, sizeof(text),
              "[kpd]\nlocal_system_id = %s\nstate_dir = %s\n"
              "psk_file = %s/psks\n%s\n"
+             "[client encryptor]\nmatch = psk:enc\nremotes = *\n"
              "[peer %s]\nsecret_file = %s/%s-peer.secret\n",
              me, state, f->dir, extra ? extra : "", peer, f->dir, me);
     snprintf(state, sizeof(state), "%s-peer.secret", me);
@@ -143,10 +144,23 @@ static void on_route_done(kpd_call *call)
 int fixture_route(kpd_ctx *ctx, const char *method, const char *uri,
                   kpd_reply *reply)
 {
-    static const kpd_client anonymous = {"anonymous"};
+    return fixture_route_as(ctx, "psk:enc", method, uri, reply);
+}
+
+int fixture_route_as(kpd_ctx *ctx, const char *identity, const char *method,
+                     const char *uri, kpd_reply *reply)
+{
+    kpd_client client = {{0}, {0}};
     struct routed r = {
-        .call = {.ctx = ctx, .client = &anonymous, .done = on_route_done},
+        .call = {.ctx = ctx, .client = &client, .done = on_route_done},
     };
+
+    /* "spki:HEX": a certificate client known by its key's pin */
+    if (strncmp(identity, "spki:", 5) == 0) {
+        snprintf(client.spki, sizeof(client.spki), "%s", identity + 5);
+        identity = "cert:/CN=pinned";
+    }
+    snprintf(client.identity, sizeof(client.identity), "%s", identity);
 
     kpd_route(&r.call, method, uri);
     assert_true(r.done);

@@ -40,10 +40,14 @@ skip_rc fixture_issue(kpd_sync *s, const char *peer, unsigned bits,
 skip_rc fixture_fetch(kpd_sync *s, const char *peer, const unsigned char *id,
                       size_t id_len, skip_secbuf **key, skip_err *err);
 
-/* kpd_route as an anonymous client, run to completion; returns the status
+/* kpd_route as the fixture's encryptor (psk:enc, which may ask for
+ * every peer), run to completion; returns the status
  * and leaves the reply (body always set) for kpd_reply_clear. */
 int fixture_route(kpd_ctx *ctx, const char *method, const char *uri,
                   kpd_reply *reply);
+/* The same, as the client with this identity ("psk:ID", "cert:SUBJECT"). */
+int fixture_route_as(kpd_ctx *ctx, const char *identity, const char *method,
+                     const char *uri, kpd_reply *reply);
 
 void fixture_teardown(struct fixture *f);
 

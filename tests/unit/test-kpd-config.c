@@ -5,6 +5,8 @@
 #include "unit.h"
 #include "kpd-fixture.h"
 
+#include "kpd/clients.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -43,6 +45,7 @@ static skip_rc parse(const char *body, kpd_config *cfg, skip_err *err)
 }
 
 #define GOOD "[kpd]\nlocal_system_id = Alice\nstate_dir = /tmp/x\npsk_file = @DIR@/psks\n" \
+             "[client a]\nmatch = psk:enc-a\nremotes = Bob, KP_*\n" \
              "[peer Bob]\nsecret_file = /tmp/bob\n"
 
 static void good_file(void **state)
@@ -67,6 +70,10 @@ static void good_file(void **state)
     assert_string_equal(cfg.ledger, "file");
     assert_string_equal(kpd_peer_setting(kpd_config_peer(&cfg, "KP_2"),
                                          "secret_file"), "/tmp/kp2");
+    assert_int_equal(cfg.client_count, 1);
+    assert_string_equal(cfg.clients[0].match, "psk:enc-a");
+    assert_int_equal(cfg.clients[0].remote_count, 2);
+    assert_string_equal(cfg.clients[0].remotes[1], "KP_*");
     kpd_config_clear(&cfg);
     /* Both backends named explicitly, the source before any [peer]. */
     assert_int_equal(parse("[kpd]\nkey_source = prf\nledger = file\n" GOOD,
@@ -86,32 +93,50 @@ static void listen_forms(void **state)
     kpd_config_clear(&cfg);
 }
 
+/* A [client] whose PSK identity is gone is no error (removing a PSK must
+ * revoke its client even when the section stays), but it is found. */
+static void a_client_without_its_psk(void **state)
+{
+    kpd_config cfg;
+    skip_err err = {0};
+
+    (void)state;
+    assert_int_equal(parse(GOOD "[client b]\nmatch = psk:nobody\nremotes = *\n",
+                           &cfg, &err), SKIP_OK);
+    assert_non_null(kpd_clients_unknown_psk(&cfg));
+    assert_string_equal(kpd_clients_unknown_psk(&cfg)->name, "b");
+    kpd_config_clear(&cfg);
+    assert_int_equal(parse(GOOD, &cfg, &err), SKIP_OK);
+    assert_null(kpd_clients_unknown_psk(&cfg));
+    kpd_config_clear(&cfg);
+}
+
 static void bad_lines_named(void **state)
 {
     static const struct {
         const char *body, *want;
     } cases[] = {
-        {GOOD "[kpd]\nbogus = 1\n", "kpd.conf:8: unknown option bogus in [kpd]"},
-        {GOOD "[other]\nx = 1\n", "kpd.conf:8: unknown section [other]"},
-        {GOOD "[kpd]\ntls = tls\n", "kpd.conf:8: tls must be psk or cert"},
-        {GOOD "[kpd]\ntls_version = 1.1\n", "kpd.conf:8: tls_version must be"},
-        {GOOD "[kpd]\nlisten = 8443\n", "kpd.conf:8: listen must be HOST:PORT"},
-        {GOOD "[kpd]\nlisten = h:65536\n", "kpd.conf:8: listen port"},
-        {GOOD "[kpd]\nkey_id_bits = 100\n", "kpd.conf:8: key_id_bits must be"},
-        {GOOD "[kpd]\nmax_connections = 0\n", "kpd.conf:8: max_connections must be"},
-        {GOOD "[kpd]\nkey_lifetime_s = -1\n", "kpd.conf:8: key_lifetime_s must be"},
-        {GOOD "[kpd]\nlog = file\n", "kpd.conf:8: log must be stderr or syslog"},
-        {GOOD "[kpd]\nlog_level = loud\n", "kpd.conf:8: log_level must be"},
-        {GOOD "[kpd]\nlocal_system_id = \n", "kpd.conf:8: local_system_id is empty"},
+        {GOOD "[kpd]\nbogus = 1\n", "kpd.conf:11: unknown option bogus in [kpd]"},
+        {GOOD "[other]\nx = 1\n", "kpd.conf:11: unknown section [other]"},
+        {GOOD "[kpd]\ntls = tls\n", "kpd.conf:11: tls must be psk or cert"},
+        {GOOD "[kpd]\ntls_version = 1.1\n", "kpd.conf:11: tls_version must be"},
+        {GOOD "[kpd]\nlisten = 8443\n", "kpd.conf:11: listen must be HOST:PORT"},
+        {GOOD "[kpd]\nlisten = h:65536\n", "kpd.conf:11: listen port"},
+        {GOOD "[kpd]\nkey_id_bits = 100\n", "kpd.conf:11: key_id_bits must be"},
+        {GOOD "[kpd]\nmax_connections = 0\n", "kpd.conf:11: max_connections must be"},
+        {GOOD "[kpd]\nkey_lifetime_s = -1\n", "kpd.conf:11: key_lifetime_s must be"},
+        {GOOD "[kpd]\nlog = file\n", "kpd.conf:11: log must be stderr or syslog"},
+        {GOOD "[kpd]\nlog_level = loud\n", "kpd.conf:11: log_level must be"},
+        {GOOD "[kpd]\nlocal_system_id = \n", "kpd.conf:11: local_system_id is empty"},
         {GOOD "[peer Bob]\nsecret = x\n",
-         "kpd.conf:8: [peer Bob]: unknown option secret (key_source prf takes secret_file)"},
-        {GOOD "[peer Bob]\nsecret_file = /a\n", "kpd.conf:8: secret_file given twice in [peer Bob]"},
-        {GOOD "[peer Carol]\nsecret_file =\n", "kpd.conf:8: [peer Carol]: secret_file is empty"},
+         "kpd.conf:11: [peer Bob]: unknown option secret (key_source prf takes secret_file)"},
+        {GOOD "[peer Bob]\nsecret_file = /a\n", "kpd.conf:11: secret_file given twice in [peer Bob]"},
+        {GOOD "[peer Carol]\nsecret_file =\n", "kpd.conf:11: [peer Carol]: secret_file is empty"},
         {"[kpd]\nkey_source = qkd\n", "kpd.conf:2: key_source \"qkd\" is not one of: prf"},
         {GOOD "[kpd]\nkey_source = prf\n",
-         "kpd.conf:8: key_source must come before the first [peer] section"},
-        {GOOD "[kpd]\nledger = sql\n", "kpd.conf:8: ledger \"sql\" is not one of: file"},
-        {GOOD "no equals sign\n", "kpd.conf:7: syntax error"},
+         "kpd.conf:11: key_source must come before the first [peer] section"},
+        {GOOD "[kpd]\nledger = sql\n", "kpd.conf:11: ledger \"sql\" is not one of: file"},
+        {GOOD "no equals sign\n", "kpd.conf:10: syntax error"},
         {"[kpd]\nstate_dir = /x\npsk_file = @DIR@/psks\n[peer B]\nsecret_file = /s\n",
          "kpd.conf:0: local_system_id is not set"},
         {"[kpd]\nlocal_system_id = A\nstate_dir = /x\npsk_file = @DIR@/psks\n",
@@ -122,6 +147,20 @@ static void bad_lines_named(void **state)
         {GOOD "[kpd]\nkey_lifetime_s = 100\nratchet_interval_s = 50\n",
          "kpd.conf:0: key_lifetime_s must not exceed ratchet_interval_s"},
         {GOOD "[kpd]\npsk_file = /nonexistent/psks\n", "/nonexistent/psks: No such file"},
+        /* who may ask for what */
+        {"[kpd]\nlocal_system_id = A\nstate_dir = /x\npsk_file = @DIR@/psks\n"
+         "[peer B]\nsecret_file = /s\n", "kpd.conf:0: no [client NAME] section"},
+        {GOOD "[client b]\nmatch = psk:enc-b\n", "kpd.conf:0: [client b] needs match and remotes"},
+        {GOOD "[client b]\nmatch = enc-b\n", "kpd.conf:11: [client b]: match must be psk:IDENTITY"},
+        {GOOD "[client b]\nmatch = spki:abcd\n", "kpd.conf:11: [client b]: match must be"},
+        {GOOD "[client a]\nmatch = psk:enc-b\n", "kpd.conf:11: match given twice in [client a]"},
+        {GOOD "[client b]\nwho = x\n", "kpd.conf:11: unknown key \"who\" in [client b]"},
+        {GOOD "[client b]\nmatch = anonymous\nremotes = *\n",
+         "kpd.conf:0: [client b]: match = anonymous needs client_auth = none"},
+        {GOOD "[kpd]\ntls = cert\ncert_file = c\nkey_file = k\n",
+         "kpd.conf:0: tls = cert needs client_ca_file"},
+        {GOOD "[kpd]\nclient_auth = none\n", "kpd.conf:0: client_auth = none goes with tls = cert"},
+        {GOOD "[kpd]\nclient_auth = maybe\n", "kpd.conf:11: client_auth must be required or none"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -168,6 +207,7 @@ int main(void)
         cmocka_unit_test(good_file),
         cmocka_unit_test(listen_forms),
         cmocka_unit_test(bad_lines_named),
+        cmocka_unit_test(a_client_without_its_psk),
         cmocka_unit_test(bad_psk_files_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

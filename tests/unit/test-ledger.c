@@ -112,6 +112,7 @@ static int setup(void **state)
     fclose(f);
     snprintf(text, sizeof(text),
              "[kpd]\nlocal_system_id = A\nstate_dir = %s\npsk_file = %s/psks\n"
+             "[client e]\nmatch = psk:enc\nremotes = B\n"
              "[peer B]\nsecret_file = /unused\n", dir, dir);
     if (kpd_config_parse_string(text, "test", &cfg, &err) != SKIP_OK)
         fail_msg("config: %s", err.detail);

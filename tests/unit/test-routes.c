@@ -158,6 +158,66 @@ static void capabilities_list_peers(void **state)
     kpd_reply_clear(&reply);
 }
 
+/* [client] rules: who may ask keys for which remote. A refusal is byte for
+ * byte a key not found; /capabilities lists what the client may ask for. */
+static void clients_ask_only_their_remotes(void **state)
+{
+    static const char only_carol[] =
+        "[client carol-only]\nmatch = cert:/CN=carol-only\nremotes = Carol\n"
+        "[client pinned]\nmatch = spki:" "00112233445566778899aabbccddeeff"
+        "00112233445566778899aabbccddeeff\nremotes = B*\n";
+    struct fixture g;
+    kpd_ctx ctx = {0};
+    kpd_reply not_found, refused, reply;
+    char id_hex[33] = "";
+
+    (void)state;
+    fixture_setup(&g, only_carol);
+    ctx.cfg = g.alice_cfg;
+    ctx.sync = g.alice;
+    ctx.ledger = g.alice_ledger;
+    /* the reference: a keyId Alice never issued */
+    assert_int_equal(fixture_route(&ctx, "GET",
+                                   "/key/00112233445566778899aabbccddeeff"
+                                   "?remoteSystemID=Bob", &not_found), 400);
+    assert_int_equal(fixture_route_as(&ctx, "cert:/CN=carol-only", "GET",
+                                      "/key?remoteSystemID=Bob", &refused), 400);
+    assert_int_equal(refused.body->len, not_found.body->len);
+    assert_memory_equal(refused.body->data, not_found.body->data,
+                        not_found.body->len);
+    kpd_reply_clear(&refused);
+    /* a real keyId for Bob, asked by a client that may not: the same */
+    assert_int_equal(fixture_route(&ctx, "GET", "/key?remoteSystemID=Bob",
+                                   &reply), 200);
+    memcpy(id_hex, strstr((char *)reply.body->data, "\"keyId\":\"") + 9, 32);
+    kpd_reply_clear(&reply);
+    {
+        char uri[128];
+        snprintf(uri, sizeof(uri), "/key/%s?remoteSystemID=Bob", id_hex);
+        assert_int_equal(fixture_route_as(&ctx, "psk:stranger", "GET", uri,
+                                          &refused), 400);
+        assert_memory_equal(refused.body->data, not_found.body->data,
+                            not_found.body->len);
+        kpd_reply_clear(&refused);
+    }
+    /* what each may see */
+    assert_int_equal(fixture_route_as(&ctx, "cert:/CN=carol-only", "GET",
+                                      "/capabilities", &reply), 200);
+    assert_non_null(strstr((char *)reply.body->data, "\"remoteSystemID\":[]"));
+    kpd_reply_clear(&reply);
+    /* a certificate pinned by its key's SHA-256 */
+    assert_int_equal(fixture_route_as(&ctx, "spki:00112233445566778899AABBCCDDEEFF"
+                                      "00112233445566778899aabbccddeeff", "GET",
+                                      "/key?remoteSystemID=Bob", &reply), 200);
+    kpd_reply_clear(&reply);
+    assert_int_equal(fixture_route_as(&ctx, "spki:ff112233445566778899aabbccddeeff"
+                                      "00112233445566778899aabbccddeeff", "GET",
+                                      "/key?remoteSystemID=Bob", &reply), 400);
+    kpd_reply_clear(&reply);
+    kpd_reply_clear(&not_found);
+    fixture_teardown(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -168,6 +228,7 @@ int main(void)
         cmocka_unit_test(entropy_failure_is_503),
         cmocka_unit_test(draining_answers_503),
         cmocka_unit_test(capabilities_list_peers),
+        cmocka_unit_test(clients_ask_only_their_remotes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
