@@ -97,9 +97,26 @@ soak: skip-kpd skip-tool skip-testbed skip-pkcs11.la soak-encryptor
 
 # `make crash-test [CRASH_ROUNDS=20 CRASH_WORKERS=4]`: kill -9 of a random
 # KP at a random moment while clients run; counts issued, delivered, never
-# delivered and delivered twice (tests/reliability/crash-test.sh).
+# delivered and delivered twice (tests/reliability/crash-test.sh). Then the
+# disk-full rounds: every failing call with every errno (disk-full.sh,
+# whose make check run takes one errno per call).
 EXTRA_DIST += tests/reliability/crash-test.sh
-crash-test: skip-kpd skip-tool skip-testbed
+crash-test: skip-kpd skip-tool skip-testbed libfaultfs.la
 	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) \
 		$(SHELL) $(srcdir)/tests/reliability/crash-test.sh
+	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) \
+		DISK_FULL_ALL=1 $(SHELL) $(srcdir)/tests/reliability/disk-full.sh
 .PHONY: crash-test
+
+# faultfs: an LD_PRELOAD shim failing write, fdatasync, fsync and rename
+# on one file while a trigger file exists (tests/reliability/faultfs.c),
+# for disk-full.sh. Built without the sanitizers: it sits in front of
+# them in a sanitized daemon.
+check_LTLIBRARIES += libfaultfs.la
+libfaultfs_la_SOURCES = tests/reliability/faultfs.c
+libfaultfs_la_CFLAGS = -std=gnu11 $(WARN_CFLAGS)
+libfaultfs_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)
+libfaultfs_la_LIBADD = -ldl
+TESTS += tests/reliability/disk-full.sh
+EXTRA_DIST += tests/reliability/disk-full.sh
+tests/reliability/disk-full.log: skip-kpd skip-tool skip-testbed libfaultfs.la
