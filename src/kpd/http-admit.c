@@ -143,7 +143,7 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                          struct sockaddr *addr, int addr_len, void *arg)
 {
     kpd_ctx *ctx = arg;
-    struct kpd_conn probe = {0};
+    struct kpd_conn probe = {0}, *c;
     unsigned count;
 
     (void)listener;
@@ -164,8 +164,9 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
         evutil_closesocket(fd);
         return;
     }
-    if (kpd_conn_new(ctx, fd, addr, addr_len) != NULL)
-        kpd_admit_request_whole(ctx->conns); /* arms the handshake deadline */
+    c = kpd_conn_new(ctx, fd, addr, addr_len);
+    if (c != NULL)
+        kpd_admit_request_whole(c); /* not established: the handshake's deadline */
 }
 
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
