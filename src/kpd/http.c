@@ -48,8 +48,6 @@
 #define OUTPUT_MAX (256 * 1024)
 #define INPUT_MAX (64 * 1024)
 
-
-
 static const char *reason(int status)
 {
     switch (status) {
