@@ -139,6 +139,13 @@ static bool evict_one(kpd_ctx *ctx)
     return true;
 }
 
+static void arm(struct kpd_conn *c, unsigned seconds)
+{
+    struct timeval limit = {.tv_sec = seconds};
+
+    evtimer_add(c->deadline, &limit);
+}
+
 void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                          struct sockaddr *addr, int addr_len, void *arg)
 {
@@ -166,7 +173,7 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     }
     c = kpd_conn_new(ctx, fd, addr, addr_len);
     if (c != NULL)
-        kpd_admit_request_whole(c); /* not established: the handshake's deadline */
+        kpd_admit_accepted(c);
 }
 
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
@@ -224,21 +231,20 @@ void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg)
                        ctx->connections, ACCEPT_PAUSE_MS);
 }
 
-static void arm(struct kpd_conn *c, unsigned seconds)
-{
-    struct timeval limit = {.tv_sec = seconds};
 
-    evtimer_add(c->deadline, &limit);
-}
-
+/* libevent may report the handshake's end after the first request's
+ * bytes were read: a request under way keeps its deadline. */
 void kpd_admit_established(struct kpd_conn *c)
 {
     c->established = true;
-    evtimer_del(c->deadline);
+    if (!c->in_request)
+        evtimer_del(c->deadline);
 }
 
+/* Request bytes come only after the handshake: it is done. */
 void kpd_admit_request_begun(struct kpd_conn *c)
 {
+    c->established = true;
     if (!c->in_request) {
         c->in_request = true;
         arm(c, c->ctx->cfg.request_timeout_s);
@@ -247,12 +253,15 @@ void kpd_admit_request_begun(struct kpd_conn *c)
 
 void kpd_admit_request_whole(struct kpd_conn *c)
 {
+    c->established = true;
     c->in_request = false;
     c->last_used = monotonic_s();
-    if (c->established)
-        evtimer_del(c->deadline);
-    else
-        arm(c, c->ctx->cfg.handshake_timeout_s);
+    evtimer_del(c->deadline);
+}
+
+void kpd_admit_accepted(struct kpd_conn *c)
+{
+    arm(c, c->ctx->cfg.handshake_timeout_s);
 }
 
 void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)

@@ -67,6 +67,8 @@ void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg);
 /* Records c's client address. */
 void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
                       int addr_len);
+/* A new connection: its handshake's deadline starts. */
+void kpd_admit_accepted(struct kpd_conn *c);
 /* The handshake is done: its deadline ends. */
 void kpd_admit_established(struct kpd_conn *c);
 /* A request began (its deadline starts) or is whole (it ends). */
