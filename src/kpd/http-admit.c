@@ -5,8 +5,10 @@
  *  - the TLS handshake and then each request must be done within a
  *    deadline counted from their start, which no byte extends (the idle
  *    timeout, which every byte does extend, cannot stop a slow client);
- *  - at max_connections, a connection still in its handshake, else the
- *    idlest established one, makes room for the new one;
+ *  - at max_connections, a connection still in its handshake, else an
+ *    idle established one, makes room for the new one, taken from the
+ *    address holding the most connections: a flood from a few addresses
+ *    pays with its own connections, not an encryptor's;
  *  - one address holds at most max_connections_per_source;
  *  - out of file descriptors, accepting pauses briefly after making room,
  *    instead of spinning on EMFILE.
@@ -18,9 +20,11 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "skip/dict.h"
 #include "skip/log.h"
 
 #define ACCEPT_PAUSE_MS 100
@@ -69,9 +73,41 @@ static bool log_now(struct log_limit *l, unsigned *count)
     return true;
 }
 
-void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
-                      int addr_len)
+/* The key of a client address in ctx->sources: family, then its bytes. */
+static size_t source_key(const struct kpd_conn *c, unsigned char key[17])
 {
+    key[0] = (unsigned char)c->family;
+    memcpy(key + 1, c->addr, 16);
+    return 17;
+}
+
+static uintptr_t connections_from(kpd_ctx *ctx, const struct kpd_conn *c)
+{
+    unsigned char key[17];
+    size_t len = source_key(c, key);
+
+    return ctx->sources ? (uintptr_t)dict_get(ctx->sources, key, len) : 0;
+}
+
+/* Adds delta to the count of c's address; a count of 0 leaves the dict. */
+static void count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta)
+{
+    unsigned char key[17];
+    size_t len = source_key(c, key);
+    uintptr_t n = connections_from(ctx, c) + (uintptr_t)(intptr_t)delta;
+
+    if (ctx->sources == NULL && (ctx->sources = dict_new()) == NULL)
+        return; /* without memory the per-source cap is not applied */
+    if (n == 0)
+        dict_remove(ctx->sources, key, len);
+    else
+        dict_set(ctx->sources, key, len, (void *)n);
+}
+
+static void read_source(struct kpd_conn *c, const struct sockaddr *addr,
+                        int addr_len)
+{
+    memset(c->addr, 0, sizeof(c->addr));
     c->family = addr->sa_family;
     if (addr->sa_family == AF_INET &&
         addr_len >= (int)sizeof(struct sockaddr_in))
@@ -79,24 +115,20 @@ void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
     else if (addr->sa_family == AF_INET6 &&
              addr_len >= (int)sizeof(struct sockaddr_in6))
         memcpy(c->addr, &((const struct sockaddr_in6 *)addr)->sin6_addr, 16);
+}
+
+void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
+                      int addr_len)
+{
+    read_source(c, addr, addr_len);
     c->last_used = monotonic_s();
     c->accepted_ms = monotonic_ms();
+    count_source(c->ctx, c, +1);
 }
 
-static bool same_source(const struct kpd_conn *c, const struct kpd_conn *probe)
+void kpd_admit_forget(struct kpd_conn *c)
 {
-    return c->family == probe->family &&
-           memcmp(c->addr, probe->addr, c->family == AF_INET ? 4 : 16) == 0;
-}
-
-static unsigned connections_from(kpd_ctx *ctx, const struct kpd_conn *probe)
-{
-    unsigned n = 0;
-
-    for (const struct kpd_conn *c = ctx->conns; c != NULL; c = c->next)
-        if (!c->gone && same_source(c, probe))
-            n++;
-    return n;
+    count_source(c->ctx, c, -1);
 }
 
 /* Idle: established, nothing asked, nothing to send, nothing half read. */
@@ -107,34 +139,45 @@ static bool idle(struct kpd_conn *c)
            evbuffer_get_length(bufferevent_get_output(c->bev)) == 0;
 }
 
-/* Closes the connection that matters least: still in its handshake (the
- * oldest), else the idlest established one. False if every connection is
- * busy. */
+/* Which of two candidates to close: the one whose address holds more
+ * connections (a flood comes from few addresses, an encryptor holds one
+ * or two), then the older handshake or the longer idle. */
+static bool worse(kpd_ctx *ctx, struct kpd_conn *c, struct kpd_conn *than)
+{
+    uintptr_t mine = connections_from(ctx, c), theirs;
+
+    if (than == NULL)
+        return true;
+    theirs = connections_from(ctx, than);
+    if (mine != theirs)
+        return mine > theirs;
+    return c->established ? c->last_used <= than->last_used
+                          : c->accepted_ms <= than->accepted_ms;
+}
+
+/* Closes the connection that matters least: one still in its handshake,
+ * else an idle one, each time from the address that holds the most. False
+ * if every connection is busy. */
 static bool evict_one(kpd_ctx *ctx)
 {
-    struct kpd_conn *victim = NULL;
-    bool victim_handshaking = false;
+    struct kpd_conn *handshaking = NULL, *idlest = NULL, *victim;
     unsigned count;
 
     for (struct kpd_conn *c = ctx->conns; c != NULL; c = c->next) {
-        bool handshaking = !c->established && !c->gone;
-
-        if (handshaking) {
-            /* the list is newest first: the last one seen is the oldest */
-            victim = c;
-            victim_handshaking = true;
-        } else if (!victim_handshaking && idle(c) &&
-                   (victim == NULL || c->last_used <= victim->last_used)) {
-            victim = c;
+        if (!c->established && !c->gone) {
+            if (worse(ctx, c, handshaking))
+                handshaking = c;
+        } else if (idle(c) && worse(ctx, c, idlest)) {
+            idlest = c;
         }
     }
+    victim = handshaking ? handshaking : idlest;
     if (victim == NULL)
         return false;
     if (log_now(&evicted_log, &count))
         skip_log_warning("at max_connections = %u: closed %u connection(s) to "
                          "make room, the last one %s", ctx->cfg.max_connections,
-                         count, victim_handshaking ? "still in its handshake"
-                                                   : "idle");
+                         count, handshaking ? "still in its handshake" : "idle");
     kpd_conn_done(victim);
     return true;
 }
@@ -154,7 +197,7 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     unsigned count;
 
     (void)listener;
-    kpd_admit_source(&probe, addr, addr_len);
+    read_source(&probe, addr, addr_len);
     if (connections_from(ctx, &probe) >= ctx->cfg.max_connections_per_source) {
         if (log_now(&per_source_log, &count))
             skip_log_warning("refused %u connection(s): one address holds "
@@ -283,6 +326,8 @@ void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)
 
 void kpd_admit_free(kpd_ctx *ctx)
 {
+    dict_free(ctx->sources);
+    ctx->sources = NULL;
     if (ctx->accept_resume != NULL) {
         event_free(ctx->accept_resume);
         ctx->accept_resume = NULL;

@@ -64,9 +64,11 @@ void kpd_conn_free(struct kpd_conn *c);
 void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                          struct sockaddr *addr, int addr_len, void *arg);
 void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg);
-/* Records c's client address. */
+/* Records c's client address, and counts c for it (kpd_conn_free calls
+ * kpd_admit_forget). */
 void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
                       int addr_len);
+void kpd_admit_forget(struct kpd_conn *c);
 /* A new connection: its handshake's deadline starts. */
 void kpd_admit_accepted(struct kpd_conn *c);
 /* The handshake is done: its deadline ends. */

@@ -126,6 +126,7 @@ void kpd_conn_free(struct kpd_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     ctx->connections--;
+    kpd_admit_forget(c);
     event_free(c->deadline);
     bufferevent_free(c->bev); /* frees the SSL, closes */
     kpd_reply_clear(&c->call.reply);

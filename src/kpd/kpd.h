@@ -27,6 +27,7 @@ typedef struct kpd_ctx {
     bool draining;        /* SIGTERM: new requests get 503 */
     struct event *drain_timer; /* ends the loop once connections close */
     struct event *accept_resume; /* accepting again after EMFILE */
+    struct dict *sources; /* open connections per client address */
 } kpd_ctx;
 
 #endif
