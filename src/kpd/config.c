@@ -62,6 +62,18 @@ static int set_uint(struct parse_state *st, unsigned *slot, const char *name,
     return bad(st, "%s must be a number in %s", name, range);
 }
 
+/* A setting of two words: *slot is whether value is the first. */
+static int set_either(struct parse_state *st, bool *slot, const char *name,
+                      const char *value, const char *is_true,
+                      const char *is_false)
+{
+    if (strcmp(value, is_true) && strcmp(value, is_false))
+        return bad(st, "%s must be %s or %s, not \"%s\"", name, is_true,
+                   is_false, value);
+    *slot = strcmp(value, is_true) == 0;
+    return 1;
+}
+
 static int parse_listen(struct parse_state *st, const char *value)
 {
     const char *colon = strrchr(value, ':');
@@ -140,18 +152,13 @@ static int kpd_entry(struct parse_state *st, const char *name,
                        value);
         return set_uint(st, &cfg->key_id_bits, name, value, 128, 256);
     }
-    if (strcmp(name, "tls12_plain_psk") == 0) {
-        if (strcmp(value, "yes") && strcmp(value, "no"))
-            return bad(st, "tls12_plain_psk must be yes or no, not \"%s\"",
-                       value);
-        cfg->tls12_plain_psk = strcmp(value, "yes") == 0;
-        return 1;
-    }
+    if (strcmp(name, "tls12_plain_psk") == 0)
+        return set_either(st, &cfg->tls12_plain_psk, name, value, "yes", "no");
     if (strcmp(name, "client_auth") == 0) {
-        if (strcmp(value, "required") && strcmp(value, "none"))
-            return bad(st, "client_auth must be required or none, not \"%s\"",
-                       value);
-        cfg->client_auth_none = strcmp(value, "none") == 0;
+        bool required = true;
+        if (!set_either(st, &required, name, value, "required", "none"))
+            return 0;
+        cfg->client_auth_none = !required;
         return 1;
     }
     if (strcmp(name, "instance") == 0)

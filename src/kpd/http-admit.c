@@ -42,20 +42,17 @@ struct log_limit {
 static struct log_limit over_cap_log, per_source_log, deadline_log,
     accept_error_log, evicted_log;
 
-static time_t monotonic_s(void)
-{
-    struct timespec ts;
-
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec;
-}
-
 static uint64_t monotonic_ms(void)
 {
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static time_t monotonic_s(void)
+{
+    return (time_t)(monotonic_ms() / 1000u);
 }
 
 /* True when a line may be written now; *count is then how many events it
