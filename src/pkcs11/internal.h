@@ -25,6 +25,11 @@
  * 32..128 hex digits can then only ever name a keyId (policy.c). */
 #define KEYID_MIN_LEN 16
 #define KEYID_MAX_LEN SKIP_KEYID_MAX
+/* The longest attribute value any template may carry: more than any key,
+ * label or system id here needs, and checked before a length is added to
+ * or copied, so no claimed length (SIZE_MAX included) wraps an allocation
+ * or reads past the caller's buffer. */
+#define ATTR_VALUE_MAX 65536
 #define CAPS_TTL_S 300
 #define CLIENT_POOL_MAX 8
 /* fetch_limit counts the searches that asked the KP in this window. */

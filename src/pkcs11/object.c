@@ -57,8 +57,12 @@ static bool supported_key_type(CK_KEY_TYPE type)
            type == CKK_SHA512_HMAC;
 }
 
+/* a passed template_parse, so its length is at most ATTR_VALUE_MAX and
+ * the + 1 cannot wrap. */
 static CK_RV copy_bytes(const CK_ATTRIBUTE *a, char **out, size_t *len)
 {
+    if (a->ulValueLen > ATTR_VALUE_MAX)
+        return CKR_ATTRIBUTE_VALUE_INVALID;
     *out = malloc(a->ulValueLen + 1);
     if (*out == NULL)
         return CKR_HOST_MEMORY;
@@ -379,6 +383,8 @@ static CK_RV labels_as_ids(const CK_ATTRIBUTE *tmpl, CK_ULONG count,
             named++;
     if (named == 0)
         return CKR_OK;
+    if (count > (SIZE_MAX - named * KEYID_MAX_LEN) / sizeof(CK_ATTRIBUTE))
+        return CKR_ARGUMENTS_BAD;
     /* the entries, then room for each keyId they point to */
     *copy = malloc(count * sizeof(CK_ATTRIBUTE) + named * KEYID_MAX_LEN);
     if (*copy == NULL)

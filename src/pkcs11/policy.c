@@ -178,16 +178,16 @@ static bool read_value(const struct attr_policy *row, const CK_ATTRIBUTE *a,
     return_val_if_reached(false);
 }
 
+static const char *const call_name[TEMPLATE_USES] = {
+    "C_GenerateKey", "C_CreateObject", "C_DeriveKey", "C_FindObjectsInit",
+    "C_SetAttributeValue",
+};
+
 /* One line saying which call refused which attribute and why. */
 static CK_RV refuse(const struct attr_policy *row, enum template_use use,
                     const char *what, CK_RV rv)
 {
-    static const char *const call[TEMPLATE_USES] = {
-        "C_GenerateKey", "C_CreateObject", "C_DeriveKey", "C_FindObjectsInit",
-        "C_SetAttributeValue",
-    };
-
-    skip_log_error("%s: %s %s%s%s", call[use], row->name, what,
+    skip_log_error("%s: %s %s%s%s", call_name[use], row->name, what,
                    row->why ? ": " : "", row->why ? row->why : "");
     return rv;
 }
@@ -206,12 +206,34 @@ bool label_names_key_id(const CK_ATTRIBUTE *label, unsigned char *id,
                            id_len ? id_len : &n);
 }
 
+/* Every length is bounded before any value is compared or copied. */
+static CK_RV check_lengths(const CK_ATTRIBUTE *attrs, CK_ULONG count,
+                           enum template_use use)
+{
+    for (CK_ULONG i = 0; i < count; i++) {
+        if (attrs[i].ulValueLen > ATTR_VALUE_MAX) {
+            skip_log_error("%s: attribute 0x%lx claims %lu bytes; at most %d "
+                           "are accepted", call_name[use],
+                           (unsigned long)attrs[i].type,
+                           (unsigned long)attrs[i].ulValueLen, ATTR_VALUE_MAX);
+            return CKR_ATTRIBUTE_VALUE_INVALID;
+        }
+        if (attrs[i].pValue == NULL && attrs[i].ulValueLen != 0)
+            return CKR_ATTRIBUTE_VALUE_INVALID;
+    }
+    return CKR_OK;
+}
+
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *t)
 {
+    CK_RV rv;
+
     memset(t, 0, sizeof(*t));
     if (attrs == NULL && count != 0)
         return CKR_ARGUMENTS_BAD;
+    if ((rv = check_lengths(attrs, count, use)) != CKR_OK)
+        return rv;
     for (CK_ULONG i = 0; i < count; i++) {
         const CK_ATTRIBUTE *a = &attrs[i];
         const struct attr_policy *row = attr_policy_find(a->type);
@@ -219,8 +241,6 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
         char *base = (char *)t;
         bool is_true;
 
-        if (a->pValue == NULL && a->ulValueLen != 0)
-            return CKR_ATTRIBUTE_VALUE_INVALID;
         if (conflicts(attrs, i))
             return CKR_TEMPLATE_INCONSISTENT;
         if (row == NULL) {

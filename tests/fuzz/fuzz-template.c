@@ -3,7 +3,7 @@
  * on an offline slot (its KP is 127.0.0.1:1, so a template that passes
  * every check ends in a refused connection). The input builds up to eight
  * attributes, of chosen or raw types, whose values point into the input
- * itself, and gives them to C_CreateObject, C_GenerateKey,
+ * itself (some claiming lengths far past it), and gives them to C_CreateObject, C_GenerateKey,
  * C_FindObjectsInit, C_SetAttributeValue and C_GetAttributeValue (with
  * output buffers of fuzzed sizes). Whatever was created is destroyed. */
 #include "config.h"
@@ -35,6 +35,13 @@ static const CK_ATTRIBUTE_TYPE types[] = {
     CKA_CERTIFICATE_CATEGORY};
 #define TYPE_COUNT (sizeof(types) / sizeof(types[0]))
 
+/* Lengths no buffer has, claimed now and then for a value that is a few
+ * input bytes (a length byte from 248 up picks one). */
+static const CK_ULONG huge_lengths[] = {
+    (CK_ULONG)SIZE_MAX, (CK_ULONG)SIZE_MAX - 1, (CK_ULONG)1 << 32,
+    (CK_ULONG)1 << 31, (CK_ULONG)UINT32_MAX, 65537, 65536, 4097,
+};
+
 /* Up to eight attributes whose values are spans of the input. */
 static CK_ULONG read_template(struct input *in, CK_ATTRIBUTE *t)
 {
@@ -42,7 +49,8 @@ static CK_ULONG read_template(struct input *in, CK_ATTRIBUTE *t)
 
     for (CK_ULONG i = 0; i < n; i++) {
         uint8_t pick = byte(in);
-        size_t len = byte(in) % 72;
+        uint8_t len_byte = byte(in);
+        size_t len = len_byte % 72;
         bool null_value = (byte(in) & 7) == 0;
 
         t[i].type = pick < 240 ? types[pick % TYPE_COUNT]
@@ -51,6 +59,8 @@ static CK_ULONG read_template(struct input *in, CK_ATTRIBUTE *t)
             len = in->left;
         t[i].pValue = null_value ? NULL : (void *)in->p;
         t[i].ulValueLen = len;
+        if (len_byte >= 248)
+            t[i].ulValueLen = huge_lengths[len_byte - 248];
         in->p += len;
         in->left -= len;
     }

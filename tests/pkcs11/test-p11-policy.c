@@ -340,6 +340,47 @@ static void every_cell_answers_as_it_says(void **state)
     p11_fixture_close();
 }
 
+/* A claimed length no buffer has (SIZE_MAX, SIZE_MAX - 1, 2^32) is
+ * refused in every call before the value is compared, copied or sized
+ * (SIZE_MAX + 1 once wrapped an allocation to 0 bytes). The value points
+ * to 8 heap bytes, so a read past them fails the test under ASan. */
+static void huge_lengths_are_refused_before_use(void **state)
+{
+    static const CK_ULONG lengths[] = {(CK_ULONG)SIZE_MAX, (CK_ULONG)SIZE_MAX - 1,
+                                       (CK_ULONG)1 << 32};
+    size_t count;
+    const struct attr_policy *rows = attr_policy_rows(&count);
+    unsigned char *small = calloc(1, 8);
+    unsigned tried = 0;
+
+    (void)state;
+    assert_non_null(small);
+    memcpy(small, "Peer", 4);
+    p11_fixture_config(NULL);
+    p11_fixture_open(&sess);
+    base_key = p11_import(sess, CKK_GENERIC_SECRET, key_bytes,
+                          sizeof(key_bytes), NULL, 0);
+    derived_key = base_key;
+    for (size_t i = 0; i <= count; i++) {
+        /* every row, then a type no row has */
+        CK_ATTRIBUTE_TYPE type = i < count ? rows[i].type : CKA_CHECK_VALUE;
+        for (int u = 0; u < TEMPLATE_USES; u++) {
+            for (size_t l = 0; l < sizeof(lengths) / sizeof(lengths[0]); l++) {
+                CK_ATTRIBUTE a = {type, small, lengths[l]};
+                CK_RV got = try_cell(u, &a);
+                tried++;
+                if (got != CKR_ATTRIBUTE_VALUE_INVALID)
+                    fail_msg("0x%lx of %lu bytes, %s: got %s",
+                             (unsigned long)type, (unsigned long)lengths[l],
+                             use_name[u], errmap_rv_name(got));
+            }
+        }
+    }
+    assert_int_equal(tried, (count + 1) * TEMPLATE_USES * 3);
+    p11_fixture_close();
+    free(small);
+}
+
 /* A16 by label: 32 to 128 hex digits, in either case, name the SKIP key
  * with that keyId; no key made or changed may take such a label. */
 static void labels_in_key_id_form(void **state)
@@ -411,6 +452,7 @@ int main(void)
         cmocka_unit_test(the_table_knows_every_attribute_a_key_has),
         cmocka_unit_test(every_cell_answers_as_it_says),
         cmocka_unit_test(labels_in_key_id_form),
+        cmocka_unit_test(huge_lengths_are_refused_before_use),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
