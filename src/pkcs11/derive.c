@@ -174,7 +174,8 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
 }
 
 CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
-                         const key_template *t, session **sess, object **base)
+                         const key_template *t, unsigned outputs,
+                         session **sess, object **base)
 {
     unsigned max;
 
@@ -188,11 +189,14 @@ CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
     if ((*base)->role == ROLE_HMAC)
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     max = slot_get_locked((*sess)->slot_id)->cfg.max_derives;
-    /* A live key is a standing derive oracle: the budget bounds it. */
-    if (max && (*base)->derives >= max) {
-        skip_log_error("C_DeriveKey: slot %s: key %s used for max_derives = %u "
-                       "derivations", slot_get_locked((*sess)->slot_id)->cfg.name,
-                       (*base)->unique_id, max);
+    /* A live key is a standing derive oracle: the budget bounds the PRF
+     * blocks it gives, not the calls, so one call with many segments or
+     * additional keys counts for all of them. */
+    if (max && (*base)->derives + outputs > max) {
+        skip_log_error("C_DeriveKey: slot %s: key %s has given %u of its "
+                       "max_derives = %u outputs; %u more asked",
+                       slot_get_locked((*sess)->slot_id)->cfg.name,
+                       (*base)->unique_id, (*base)->derives, max, outputs);
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
     }
     return CKR_OK;
@@ -252,6 +256,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     key_template t;
     CK_KEY_TYPE type = CKK_GENERIC_SECRET;
     size_t len = 0;
+    unsigned outputs;
     key_role role = ROLE_OPEN;
     object *base, *obj = NULL;
     skip_secbuf *value;
@@ -272,8 +277,9 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     if (rv != CKR_OK)
         return rv;
 
+    outputs = (unsigned)((len + r.hash_len - 1) / r.hash_len);
     pthread_mutex_lock(&g_module.lock);
-    rv = derive_base_locked(h, hBaseKey, &t, &sess, &base);
+    rv = derive_base_locked(h, hBaseKey, &t, outputs, &sess, &base);
     if (rv == CKR_OK && !base_type_ok(base, &r))
         rv = CKR_KEY_TYPE_INCONSISTENT;
     if (rv != CKR_OK)
@@ -284,7 +290,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
          : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);
     if (rv == CKR_OK) {
         base->role = ROLE_KDF; /* first use fixes the role */
-        base->derives++;
+        base->derives += outputs;
         *phKey = obj->handle;
         obj = NULL;
     }

@@ -47,7 +47,7 @@ typedef struct slot_config {
     unsigned char pin_sha256[32];
     bool has_pin;
     random_mode random;
-    unsigned max_derives;    /* derives per key; 0: no limit */
+    unsigned max_derives;    /* PRF blocks derived per key; 0: no limit */
     unsigned fetch_limit;    /* KP fetches per FETCH_WINDOW_S; 0: no limit */
 } slot_config;
 
@@ -95,7 +95,7 @@ typedef struct object {
     char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
-    unsigned derives;              /* C_DeriveKey calls with it as base */
+    unsigned derives;              /* PRF blocks derived from it (max_derives) */
     /* A session object's place in its session's list, so closing a
      * session touches its own objects, not every object held. */
     struct object *owner_prev, *owner_next;
@@ -265,10 +265,12 @@ CK_RV publish_key(CK_SESSION_HANDLE h, object *obj, bool fresh,
 CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                       size_t fixed_len, size_t max_len, key_template *t,
                       CK_KEY_TYPE *type, size_t *len, key_role *role);
-/* The session and a base key usable for derivation; lock held. Counts
- * against the slot's max_derives, so call it only when about to derive. */
+/* The session and a base key usable for derivation; lock held. The call
+ * is to take outputs PRF blocks from the key: refused when that passes the
+ * slot's max_derives (the caller adds them to base->derives on success). */
 CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
-                         const key_template *t, session **sess, object **base);
+                         const key_template *t, unsigned outputs,
+                         session **sess, object **base);
 /* A derived key object around value (taken); NULL when out of memory.
  * inherit_flags: omitted SENSITIVE/EXTRACTABLE follow the base key. */
 object *derive_object_new(const key_template *t, CK_KEY_TYPE type,

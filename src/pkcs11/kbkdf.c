@@ -2,9 +2,18 @@
 /* CKM_SP800_108_COUNTER_KDF: NIST SP 800-108 counter mode over HMAC-SHA-2
  * or AES-CMAC, with our own counter loop, because OpenSSL 3.0's KBKDF has a
  * fixed 32-bit counter and IEEE 802.1X's MACsec KDF needs an 8-bit one.
- * The PRF input is the caller's data parameters in order (counter, byte
- * arrays, an optional DKM length). Up to four additional keys are derived
- * in the same call, each from fresh segments, and created all or none. */
+ * The PRF input is the caller's data parameters in order: the counter
+ * first, then byte arrays and an optional DKM length. Up to four additional
+ * keys are derived in the same call, each from fresh segments, and created
+ * all or none.
+ *
+ * Why the counter comes first and a call makes few segments: HMAC(K, M)
+ * for an M the caller picks would make a KDF key a MAC key (for M = "Key
+ * Pad for IKEv2", the IKEv2 PSK authentication key). With the counter
+ * anywhere, fixed data around it and segment n = the byte M ends with
+ * gave exactly that block. First in the input and at most SEGMENTS_MAX,
+ * every block's input starts with a small counter (bytes 0x00..0x10),
+ * which no text and no freely chosen message does. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
@@ -15,10 +24,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "skip/log.h"
+
 #define DATA_PARAMS_MAX 16
 #define BYTE_ARRAY_MAX 1024
 #define EXTRA_KEYS_MAX 4
-#define KEY_LEN_MAX (255 * 64) /* per key, as HKDF with SHA-512 allows */
+/* PRF blocks per call, all keys together: 16 * 64 bytes with SHA-512, 256
+ * with AES-CMAC; MACsec's KEK and ICK take one or two. */
+#define SEGMENTS_MAX 16
 
 struct kbkdf {
     CK_MECHANISM_TYPE prf;
@@ -67,6 +80,11 @@ static CK_RV parse(const CK_MECHANISM *m, struct kbkdf *k)
         const CK_PRF_DATA_PARAM *d = &k->params[i];
         switch (d->type) {
         case CK_SP800_108_ITERATION_VARIABLE:
+            if (i != 0) {
+                skip_log_error("C_DeriveKey: SP 800-108: the counter must be "
+                               "the first data parameter (fixed data after it)");
+                return CKR_MECHANISM_PARAM_INVALID;
+            }
             if (has_counter || d->pValue == NULL ||
                 d->ulValueLen != sizeof(k->counter))
                 return CKR_MECHANISM_PARAM_INVALID;
@@ -141,30 +159,49 @@ static EVP_MAC_CTX *prf_new(const struct kbkdf *k, const skip_secbuf *key)
     return ctx;
 }
 
-/* Derives keys of lens[0..n) bytes into outs[], each from fresh segments. */
+/* The PRF blocks keys of lens[0..n) bytes take, each from fresh ones;
+ * CKR_KEY_SIZE_RANGE past SEGMENTS_MAX or what the DKM field holds. */
+static CK_RV count_segments(const struct kbkdf *k, const size_t *lens,
+                            size_t n, unsigned *segments)
+{
+    uint64_t total = 0, bits = 0, dkm;
+
+    for (size_t i = 0; i < n; i++) {
+        total += (lens[i] + k->h - 1) / k->h;
+        bits += 8 * (uint64_t)lens[i];
+    }
+    dkm = k->dkm.dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS
+              ? total * 8 * k->h : bits;
+    if (total > SEGMENTS_MAX) {
+        skip_log_error("C_DeriveKey: SP 800-108: %llu PRF blocks asked; at "
+                       "most %d per call", (unsigned long long)total,
+                       SEGMENTS_MAX);
+        return CKR_KEY_SIZE_RANGE;
+    }
+    if (k->has_dkm && k->dkm.ulWidthInBits < 64 &&
+        dkm >= (1ull << k->dkm.ulWidthInBits))
+        return CKR_KEY_SIZE_RANGE;
+    *segments = (unsigned)total;
+    return CKR_OK;
+}
+
+/* Derives keys of lens[0..n) bytes into outs[], each from fresh segments
+ * (count_segments said they fit). */
 static CK_RV run(const struct kbkdf *k, const skip_secbuf *key,
-                 const size_t *lens, size_t n, skip_secbuf **outs)
+                 const size_t *lens, size_t n, unsigned segments,
+                 skip_secbuf **outs)
 {
     unsigned char block[EVP_MAX_MD_SIZE], num[8];
-    uint64_t segments = 0, bits = 0, dkm, counter = 0;
+    uint64_t bits = 0, dkm, counter = 0;
     EVP_MAC_CTX *base = prf_new(k, key), *ctx = NULL;
     CK_RV rv = CKR_OK;
 
     if (base == NULL)
         return CKR_FUNCTION_FAILED;
-    for (size_t i = 0; i < n; i++) {
-        segments += (lens[i] + k->h - 1) / k->h;
+    for (size_t i = 0; i < n; i++)
         bits += 8 * (uint64_t)lens[i];
-    }
     dkm = k->dkm.dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS
-              ? segments * 8 * k->h : bits;
-    /* The counter and L must fit their fields: (2^r - 1) segments. */
-    if (segments > (1ull << k->counter.ulWidthInBits) - 1 ||
-        (k->has_dkm && k->dkm.ulWidthInBits < 64 &&
-         dkm >= (1ull << k->dkm.ulWidthInBits))) {
-        EVP_MAC_CTX_free(base);
-        return CKR_KEY_SIZE_RANGE;
-    }
+              ? (uint64_t)segments * 8 * k->h : bits;
     for (size_t i = 0; rv == CKR_OK && i < n; i++) {
         if ((outs[i] = skip_secbuf_new(lens[i])) == NULL) {
             rv = CKR_HOST_MEMORY;
@@ -226,6 +263,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     skip_secbuf *values[1 + EXTRA_KEYS_MAX] = {0};
     object *objs[1 + EXTRA_KEYS_MAX] = {0};
     size_t added = 0;
+    unsigned segments = 0;
     session *sess;
     object *base;
     CK_RV rv = parse(pMechanism, &k);
@@ -238,19 +276,22 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     for (size_t i = 0; rv == CKR_OK && i < n; i++)
         rv = derive_template(i ? k.extra[i - 1].pTemplate : pTemplate,
                              i ? k.extra[i - 1].ulAttributeCount : ulCount, 0,
-                             KEY_LEN_MAX, &t[i], &types[i], &lens[i], &roles[i]);
+                             SEGMENTS_MAX * k.h, &t[i], &types[i], &lens[i],
+                             &roles[i]);
+    if (rv == CKR_OK)
+        rv = count_segments(&k, lens, n, &segments);
     if (rv != CKR_OK)
         return rv;
 
     pthread_mutex_lock(&g_module.lock);
-    rv = derive_base_locked(h, hBaseKey, &t[0], &sess, &base);
+    rv = derive_base_locked(h, hBaseKey, &t[0], segments, &sess, &base);
     /* The extra keys ask the gate too (a token key, a private one). */
     for (size_t i = 1; rv == CKR_OK && i < n; i++)
         rv = session_begin_locked(h, new_object_needs(&t[i], false), &sess);
     if (rv == CKR_OK && !base_type_ok(base, &k))
         rv = CKR_KEY_TYPE_INCONSISTENT;
     if (rv == CKR_OK)
-        rv = run(&k, base->value, lens, n, values);
+        rv = run(&k, base->value, lens, n, segments, values);
     for (size_t i = 0; rv == CKR_OK && i < n; i++) {
         objs[i] = derive_object_new(&t[i], types[i], roles[i], base, sess, true,
                                     values[i]);
@@ -266,7 +307,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
             store_remove_locked(objs[i]);
     } else {
         base->role = ROLE_KDF;
-        base->derives++;
+        base->derives += segments;
         *phKey = objs[0]->handle;
         for (size_t i = 1; i < n; i++)
             *k.extra[i - 1].phKey = objs[i]->handle;

@@ -346,6 +346,45 @@ static void derive_budget(void **state)
     assert_int_equal(p11->C_DeriveKey(s, &m, other, tmpl, 1, &h), CKR_OK);
 }
 
+/* max_derives counts PRF blocks, not calls: a 64-byte prf+ output is two
+ * SHA-256 blocks, and an SP 800-108 call counts every segment of every
+ * key it makes, additional keys included. */
+static void derive_budget_counts_outputs(void **state)
+{
+    unsigned char seed[32] = {3};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32};
+    CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+    CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, 8};
+    CK_PRF_DATA_PARAM dp[] = {{CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+                              {CK_SP800_108_BYTE_ARRAY, "label", 5}};
+    CK_ULONG len32 = 32, len64 = 64;
+    CK_ATTRIBUTE t32[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}};
+    CK_ATTRIBUTE t64[] = {{CKA_VALUE_LEN, &len64, sizeof(len64)}};
+    CK_OBJECT_HANDLE base, other, h, h2;
+    CK_DERIVED_KEY extra[] = {{t32, 1, &h2}};
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, dp, 1, extra};
+    CK_MECHANISM kbkdf = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+
+    p11_fixture_close();
+    p11_fixture_config("max_derives = 3");
+    p11_fixture_open(&s);
+    base = import_run(32, 0);
+    other = import_run(32, 1);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, t64, 1, &h), CKR_OK); /* 2 */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, t64, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED); /* 2 + 2 > 3 */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, t32, 1, &h), CKR_OK); /* 3 */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, t32, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+    /* 32 bytes and an additional 32: two segments per call */
+    assert_int_equal(p11->C_DeriveKey(s, &kbkdf, other, t32, 1, &h), CKR_OK);
+    assert_int_equal(p11->C_DeriveKey(s, &kbkdf, other, t32, 1, &h),
+                     CKR_KEY_FUNCTION_NOT_PERMITTED);
+    assert_int_equal(h2, CK_INVALID_HANDLE);
+    kp.ulAdditionalDerivedKeys = 0;
+    assert_int_equal(p11->C_DeriveKey(s, &kbkdf, other, t32, 1, &h), CKR_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -359,6 +398,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(derived_key_attributes, setup, teardown),
         cmocka_unit_test_setup_teardown(roles, setup, teardown),
         cmocka_unit_test_setup_teardown(derive_budget, setup, teardown),
+        cmocka_unit_test_setup_teardown(derive_budget_counts_outputs, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,8 +8,11 @@
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 #include <openssl/kdf.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "skip/hex.h"
 
@@ -267,6 +270,193 @@ static void additional_keys_use_fresh_segments(void **state)
     assert_int_equal(object_count(), before);
 }
 
+/* --- a KDF key is not an HMAC oracle (issue 21) --- */
+
+#define ORACLE_ROUNDS 300
+#define SEGMENTS_MAX 16 /* kbkdf.c */
+
+static const char key_pad[] = "Key Pad for IKEv2"; /* RFC 7296 2.15 */
+
+static void put_be_le(unsigned char *out, uint64_t v, size_t bytes, bool little)
+{
+    for (size_t i = 0; i < bytes; i++, v >>= 8)
+        out[little ? i : bytes - 1 - i] = (unsigned char)v;
+}
+
+static const EVP_MD *md_of(CK_MECHANISM_TYPE prf)
+{
+    return prf == CKM_SHA256_HMAC ? EVP_sha256()
+           : prf == CKM_SHA384_HMAC ? EVP_sha384() : EVP_sha512();
+}
+
+/* True when block (len bytes) starts HMAC(K, m). */
+static bool block_is_hmac_of(const unsigned char *k, CK_MECHANISM_TYPE prf,
+                             const void *m, size_t m_len,
+                             const unsigned char *block, size_t len)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned n = 0;
+
+    HMAC(md_of(prf), k, 32, m, m_len, mac, &n);
+    return memcmp(mac, block, len < n ? len : n) == 0;
+}
+
+/* The attack as it was: fixed data "Key Pad for IKEv" then an 8-bit
+ * counter, whose segment 0x32 ('2') is HMAC(K, "Key Pad for IKEv2"). */
+static void counter_after_fixed_data_is_refused(void **state)
+{
+    unsigned char k[32];
+    CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, 8};
+    CK_PRF_DATA_PARAM after[] = {
+        {CK_SP800_108_BYTE_ARRAY, (void *)key_pad, 16},
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+    };
+    CK_PRF_DATA_PARAM first[] = {
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+        {CK_SP800_108_BYTE_ARRAY, (void *)key_pad, 16},
+    };
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, after, 0, NULL};
+    CK_MECHANISM m = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+    CK_ULONG oracle_len = 0x32 * 32, max_len = SEGMENTS_MAX * 32;
+    CK_ATTRIBUTE oracle[] = {{CKA_VALUE_LEN, &oracle_len, sizeof(oracle_len)},
+                             {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+    CK_ATTRIBUTE most[] = {{CKA_VALUE_LEN, &max_len, sizeof(max_len)},
+                           {CKA_SENSITIVE, &no, 1}, {CKA_EXTRACTABLE, &yes, 1}};
+    CK_OBJECT_HANDLE base, h;
+
+    run_bytes(k, sizeof(k), 0x60);
+    base = p11_import(s, CKK_GENERIC_SECRET, k, sizeof(k), NULL, 0);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, oracle, 3, &h),
+                     CKR_MECHANISM_PARAM_INVALID);
+    kp.pDataParams = first;
+    /* counter first: 0x32 segments are past the cap, 16 are not */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, oracle, 3, &h),
+                     CKR_KEY_SIZE_RANGE);
+    max_len++;
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, most, 3, &h),
+                     CKR_KEY_SIZE_RANGE);
+    max_len--;
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, most, 3, &h), CKR_OK);
+}
+
+/* Random allowed parameter sets: every output block is HMAC(K, counter ||
+ * fixed data) recomputed here, with the counter first and at most 16, and
+ * none is HMAC(K, M) for an M the caller wrote (its byte arrays, alone or
+ * joined) or for the IKEv2 key pad. */
+static void no_parameter_set_is_an_hmac_oracle(void **state)
+{
+    static const CK_MECHANISM_TYPE prfs[] = {CKM_SHA256_HMAC, CKM_SHA384_HMAC,
+                                             CKM_SHA512_HMAC};
+    unsigned char k[32];
+    CK_OBJECT_HANDLE base;
+    unsigned seed = (unsigned)time(NULL), derived = 0;
+
+    print_message("seed %u\n", seed);
+    srand(seed);
+    run_bytes(k, sizeof(k), 0x70);
+    base = p11_import(s, CKK_GENERIC_SECRET, k, sizeof(k), NULL, 0);
+    for (int round = 0; round < ORACLE_ROUNDS; round++) {
+        CK_MECHANISM_TYPE prf = prfs[rand() % 3];
+        size_t h = (size_t)EVP_MD_get_size(md_of(prf));
+        CK_SP800_108_COUNTER_FORMAT cf = {(CK_BBOOL)(rand() & 1),
+                                          (CK_ULONG)(8 * (1 + rand() % 4))};
+        CK_SP800_108_DKM_LENGTH_FORMAT lf = {
+            1 + (CK_ULONG)(rand() & 1), (CK_BBOOL)(rand() & 1),
+            (CK_ULONG)(rand() & 1 ? 32 : 64)};
+        unsigned char arrays[3][40], joined[120], input[8 + 120 + 8];
+        size_t array_len[3], joined_len = 0, n_arrays = (size_t)(rand() % 4);
+        bool dkm = rand() & 1;
+        CK_PRF_DATA_PARAM dp[5];
+        CK_ULONG n_dp = 0, lens[3];
+        CK_ATTRIBUTE tmpl[3][3];
+        CK_OBJECT_HANDLE handles[3];
+        CK_DERIVED_KEY extra[2];
+        size_t n_keys = 1 + (size_t)(rand() % 3), segments = 0;
+        uint64_t bits = 0, dkm_value;
+        CK_SP800_108_KDF_PARAMS kp;
+        CK_MECHANISM m = {CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp)};
+        unsigned counter = 0;
+        CK_RV rv;
+
+        dp[n_dp++] = (CK_PRF_DATA_PARAM){CK_SP800_108_ITERATION_VARIABLE, &cf,
+                                         sizeof(cf)};
+        for (size_t a = 0; a < n_arrays; a++) {
+            array_len[a] = 1 + (size_t)(rand() % 40);
+            if (rand() % 4 == 0) { /* the attacker's favourite message */
+                array_len[a] = strlen(key_pad);
+                memcpy(arrays[a], key_pad, array_len[a]);
+            } else {
+                for (size_t i = 0; i < array_len[a]; i++)
+                    arrays[a][i] = (unsigned char)rand();
+            }
+            memcpy(joined + joined_len, arrays[a], array_len[a]);
+            joined_len += array_len[a];
+            dp[n_dp++] = (CK_PRF_DATA_PARAM){CK_SP800_108_BYTE_ARRAY, arrays[a],
+                                             array_len[a]};
+        }
+        if (dkm)
+            dp[n_dp++] = (CK_PRF_DATA_PARAM){CK_SP800_108_DKM_LENGTH, &lf,
+                                             sizeof(lf)};
+        for (size_t i = 0; i < n_keys; i++) {
+            lens[i] = 16 + (CK_ULONG)(rand() % (5 * h));
+            segments += (lens[i] + h - 1) / h;
+            bits += 8 * lens[i];
+            tmpl[i][0] = (CK_ATTRIBUTE){CKA_VALUE_LEN, &lens[i], sizeof(lens[i])};
+            tmpl[i][1] = (CK_ATTRIBUTE){CKA_SENSITIVE, &no, 1};
+            tmpl[i][2] = (CK_ATTRIBUTE){CKA_EXTRACTABLE, &yes, 1};
+            if (i > 0)
+                extra[i - 1] = (CK_DERIVED_KEY){tmpl[i], 3, &handles[i]};
+        }
+        kp = (CK_SP800_108_KDF_PARAMS){prf, n_dp, dp, n_keys - 1,
+                                       n_keys > 1 ? extra : NULL};
+        rv = p11->C_DeriveKey(s, &m, base, tmpl[0], 3, &handles[0]);
+        if (segments > SEGMENTS_MAX) {
+            assert_int_equal(rv, CKR_KEY_SIZE_RANGE);
+            continue;
+        }
+        assert_int_equal(rv, CKR_OK);
+        derived++;
+        dkm_value = lf.dkmLengthMethod == CK_SP800_108_DKM_LENGTH_SUM_OF_SEGMENTS
+                        ? segments * 8 * h : bits;
+        for (size_t i = 0; i < n_keys; i++) {
+            unsigned char value[5 * 64 + 16];
+            CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+
+            assert_int_equal(p11->C_GetAttributeValue(s, handles[i], &get, 1),
+                             CKR_OK);
+            assert_int_equal(get.ulValueLen, lens[i]);
+            for (size_t off = 0; off < lens[i]; off += h) {
+                size_t take = lens[i] - off < h ? lens[i] - off : h;
+                size_t in_len = cf.ulWidthInBits / 8;
+                const unsigned char *block = value + off;
+
+                /* what the PRF read: the counter, then the fixed data */
+                counter++;
+                assert_true(counter <= SEGMENTS_MAX);
+                put_be_le(input, counter, in_len, cf.bLittleEndian);
+                memcpy(input + in_len, joined, joined_len);
+                in_len += joined_len;
+                if (dkm) {
+                    put_be_le(input + in_len, dkm_value, lf.ulWidthInBits / 8,
+                              lf.bLittleEndian);
+                    in_len += lf.ulWidthInBits / 8;
+                }
+                assert_true(block_is_hmac_of(k, prf, input, in_len, block, take));
+                /* and never the MAC of a message the caller wrote */
+                assert_false(block_is_hmac_of(k, prf, key_pad, strlen(key_pad),
+                                              block, take));
+                assert_false(block_is_hmac_of(k, prf, joined, joined_len,
+                                              block, take));
+                for (size_t a = 0; a < n_arrays; a++)
+                    assert_false(block_is_hmac_of(k, prf, arrays[a],
+                                                  array_len[a], block, take));
+            }
+            assert_int_equal(p11->C_DestroyObject(s, handles[i]), CKR_OK);
+        }
+    }
+    assert_true(derived > ORACLE_ROUNDS / 4);
+}
+
 static void malformed_parameters(void **state)
 {
     unsigned char key[32] = {0};
@@ -306,6 +496,9 @@ static void malformed_parameters(void **state)
         {"two DKMs", CKM_SHA256_HMAC, {{1, &c8, sizeof(c8)}, {3, &d16, sizeof(d16)},
                                        {3, &d16, sizeof(d16)}}, 3},
         {"no data params", CKM_SHA256_HMAC, {{1, &c8, sizeof(c8)}}, 0},
+        {"counter after fixed data", CKM_SHA256_HMAC, {{4, key, 4}, {1, &c8, sizeof(c8)}}, 2},
+        {"counter after the DKM", CKM_SHA256_HMAC, {{3, &d16, sizeof(d16)},
+                                                    {1, &c8, sizeof(c8)}}, 2},
     };
     CK_OBJECT_HANDLE h;
 
@@ -328,7 +521,7 @@ static void malformed_parameters(void **state)
         assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 1, &h),
                          CKR_MECHANISM_PARAM_INVALID);
         m.ulParameterLen = sizeof(kp);
-        /* An 8-bit counter runs out after 255 segments. */
+        /* At most 16 segments a call. */
         assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl_huge, 1, &h),
                          CKR_KEY_SIZE_RANGE);
         /* AES-CMAC needs an AES base key; HMAC a generic one. */
@@ -350,6 +543,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(additional_keys_use_fresh_segments, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(malformed_parameters, setup, teardown),
+        cmocka_unit_test_setup_teardown(counter_after_fixed_data_is_refused, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(no_parameter_set_is_an_hmac_oracle, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

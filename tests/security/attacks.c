@@ -487,6 +487,33 @@ static void a23_key_as_prf_data(void **state)
                                  attacker, 32), CKR_MECHANISM_PARAM_INVALID);
 }
 
+/* Second red team, item 2: fixed data "Key Pad for IKEv" before an 8-bit
+ * counter made segment 0x32 exactly HMAC(K, "Key Pad for IKEv2"), the
+ * IKEv2 PSK authentication key. The counter must come first, and a call
+ * makes at most 16 segments. */
+static void r2_kdf_key_as_hmac_oracle(void **state)
+{
+    CK_OBJECT_HANDLE skip = skip_key("kdf");
+    CK_SP800_108_COUNTER_FORMAT cf = {CK_FALSE, 8};
+    CK_PRF_DATA_PARAM after[] = {
+        {CK_SP800_108_BYTE_ARRAY, (void *)"Key Pad for IKEv", 16},
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+    };
+    CK_PRF_DATA_PARAM first[] = {
+        {CK_SP800_108_ITERATION_VARIABLE, &cf, sizeof(cf)},
+        {CK_SP800_108_BYTE_ARRAY, (void *)"Key Pad for IKEv", 16},
+    };
+    CK_SP800_108_KDF_PARAMS kp = {CKM_SHA256_HMAC, 2, after, 0, NULL};
+    CK_ULONG before = object_count();
+
+    assert_int_equal(derive_with(CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp),
+                                 skip, 0x32 * 32), CKR_MECHANISM_PARAM_INVALID);
+    kp.pDataParams = first;
+    assert_int_equal(derive_with(CKM_SP800_108_COUNTER_KDF, &kp, sizeof(kp),
+                                 skip, 0x32 * 32), CKR_KEY_SIZE_RANGE);
+    assert_int_equal(object_count(), before);
+}
+
 static void a24_salt_key(void **state)
 {
     CK_OBJECT_HANDLE base = skip_key("kdf"), victim = skip_key("kdf");
@@ -816,6 +843,7 @@ int main(void)
         cmocka_unit_test(a33_fetch_abuse),
         cmocka_unit_test(a35_fork),
         cmocka_unit_test(a36_malformed_parameters),
+        cmocka_unit_test(r2_kdf_key_as_hmac_oracle),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
