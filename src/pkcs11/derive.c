@@ -146,8 +146,10 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
     obj->key_type = type;
     obj->token = t->has_token && t->token;
     obj->session = obj->token ? 0 : sess->handle;
+    /* A private base key has private children (template_private). */
     obj->private_obj = t->has_private ? t->private_obj
-                                      : slot_get_locked(sess->slot_id)->cfg.has_pin;
+                       : base->private_obj ||
+                             slot_get_locked(sess->slot_id)->cfg.has_pin;
     obj->modifiable = true;
     obj->destroyable = true;
     /* Extractable only when asked (SP 800-108 takes the base key's values
@@ -188,6 +190,9 @@ CK_RV derive_base_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hBaseKey,
         return CKR_KEY_HANDLE_INVALID;
     if ((*base)->role == ROLE_HMAC)
         return CKR_KEY_FUNCTION_NOT_PERMITTED;
+    rv = template_private(t, (*base)->private_obj, TEMPLATE_DERIVE);
+    if (rv != CKR_OK)
+        return rv;
     max = slot_get_locked((*sess)->slot_id)->cfg.max_derives;
     /* A live key is a standing derive oracle: the budget bounds the PRF
      * blocks it gives, not the calls, so one call with many segments or

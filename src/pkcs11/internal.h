@@ -226,6 +226,12 @@ bool label_names_key_id(const CK_ATTRIBUTE *label, unsigned char *id,
 /* Reads a template by the table's column for use. */
 CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                      enum template_use use, key_template *out);
+/* CKR_TEMPLATE_INCONSISTENT, with a log line, when the key must be private
+ * (a SKIP key on a token with a PIN, or a key derived from a private key)
+ * and t asks CKA_PRIVATE = FALSE: no key that only a login unlocks may
+ * have a public copy or child that outlives C_Logout. */
+CK_RV template_private(const key_template *t, bool must_be_private,
+                       enum template_use use);
 /* The role a template asks for, or CKR_TEMPLATE_INCONSISTENT for both. */
 CK_RV template_role(const key_template *t, key_role *role);
 

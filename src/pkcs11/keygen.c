@@ -110,9 +110,11 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     rv = session_begin_locked(h, NEED_LOGIN | new_object_needs(&t, true),
                               &sess);
     if (rv == CKR_OK) {
+        bool has_pin = slot_get_locked(sess->slot_id)->cfg.has_pin;
         slot_id = sess->slot_id;
+        rv = template_private(&t, has_pin, TEMPLATE_GENERATE);
         if (!t.has_private)
-            t.private_obj = slot_get_locked(slot_id)->cfg.has_pin;
+            t.private_obj = has_pin;
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)

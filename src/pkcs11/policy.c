@@ -269,6 +269,17 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
     return CKR_OK;
 }
 
+CK_RV template_private(const key_template *t, bool must_be_private,
+                       enum template_use use)
+{
+    if (!must_be_private || !t->has_private || t->private_obj)
+        return CKR_OK;
+    skip_log_error("%s: CKA_PRIVATE = FALSE is refused: on a token with a PIN, "
+                   "SKIP keys and keys derived from them are private "
+                   "(pkcs11-tool: add --private)", call_name[use]);
+    return CKR_TEMPLATE_INCONSISTENT;
+}
+
 CK_RV template_role(const key_template *t, key_role *role)
 {
     bool hmac = t->sign || t->verify;

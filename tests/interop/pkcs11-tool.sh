@@ -56,6 +56,18 @@ run_ok "--keygen AES:32 --sensitive" at_alice $A --keygen --key-type AES:32 --se
 expect_match "... a 256-bit AES key" "$T/out" 'Secret Key Object; AES length 32'
 expect_match "... its ID is a 128-bit keyId" "$T/out" '^  ID: +[0-9a-f]{32}$'
 
+# --- a token with a PIN: SKIP keys are private ---
+pin_conf=$T/alice-pin.conf
+{ cat "$SKIP_TESTBED_ALICE_MODULE_CONF"; echo "pin_sha256 = $(printf 123456 | sha256sum | cut -d' ' -f1)"; } > "$pin_conf"
+at_alice_pin() { SKIP_PKCS11_CONF=$pin_conf host "$@"; }
+expect_exit 1 "PIN token: --keygen without --private is refused" \
+    at_alice_pin $A --login --pin 123456 --keygen --key-type GENERIC:32 --sensitive
+expect_match "... and the message says to add --private" "$T/err" \
+    'C_GenerateKey: CKA_PRIVATE = FALSE is refused: .*pkcs11-tool: add --private'
+run_ok "PIN token: --keygen --sensitive --private" \
+    at_alice_pin $A --login --pin 123456 --keygen --key-type GENERIC:32 --sensitive --private
+expect_match "... the KP's key" "$T/out" '^  ID: +[0-9a-f]{32}$'
+
 # --- random and the self test ---
 run_ok "--generate-random 32" at_alice $A --generate-random 32 -o "$T/r1"
 at_alice $A --generate-random 32 -o "$T/r2" 2>/dev/null

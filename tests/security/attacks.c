@@ -724,6 +724,52 @@ static void a32_private_objects(void **state)
     assert_int_equal(p11->C_CloseSession(pin), CKR_OK);
 }
 
+/* Second red team, item 3: on a token with a PIN, a SKIP key asked with
+ * CKA_PRIVATE = FALSE (pkcs11-tool's default) would be found and used by
+ * whoever never logged in, and a public key derived from a private one
+ * would outlive C_Logout. Both templates are refused; a derived key that
+ * does not say is private like its base, and gone after the logout. */
+static void r2_public_keys_on_a_pin_token(void **state)
+{
+    CK_SESSION_HANDLE pin, saved = s;
+    CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p;
+    CK_MECHANISM m = prf_plus(&p);
+    CK_ATTRIBUTE public_key[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
+                                 {CKA_PRIVATE, &no, 1}};
+    CK_ATTRIBUTE private_key[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)},
+                                  {CKA_PRIVATE, &yes, 1}};
+    CK_ATTRIBUTE plain[] = {{CKA_VALUE_LEN, &len32, sizeof(len32)}};
+    CK_BBOOL is_private = CK_FALSE;
+    CK_ATTRIBUTE get_private = {CKA_PRIVATE, &is_private, 1};
+    CK_OBJECT_HANDLE key, child, h = 7;
+    CK_ULONG public_count;
+
+    assert_int_equal(p11->C_OpenSession(1, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+                                        NULL, NULL, &pin), CKR_OK);
+    s = pin;
+    public_count = object_count();
+    assert_int_equal(p11->C_Login(pin, CKU_USER, (CK_UTF8CHAR_PTR) "123456", 6),
+                     CKR_OK);
+    assert_int_equal(p11->C_GenerateKey(pin, &gen, public_key, 2, &h),
+                     CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(p11->C_GenerateKey(pin, &gen, plain, 1, &key), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(pin, key, &get_private, 1), CKR_OK);
+    assert_int_equal(is_private, CK_TRUE);
+    assert_int_equal(p11->C_DeriveKey(pin, &m, key, public_key, 2, &h),
+                     CKR_TEMPLATE_INCONSISTENT);
+    assert_int_equal(p11->C_DeriveKey(pin, &m, key, plain, 1, &child), CKR_OK);
+    is_private = CK_FALSE;
+    assert_int_equal(p11->C_GetAttributeValue(pin, child, &get_private, 1), CKR_OK);
+    assert_int_equal(is_private, CK_TRUE);
+    assert_int_equal(p11->C_DeriveKey(pin, &m, key, private_key, 2, &h), CKR_OK);
+    assert_int_equal(p11->C_Logout(pin), CKR_OK);
+    /* nothing made above is seen without the login */
+    assert_int_equal(object_count(), public_count);
+    s = saved;
+    assert_int_equal(p11->C_CloseSession(pin), CKR_OK);
+}
+
 static void a33_fetch_abuse(void **state)
 {
     unsigned char long_id[65] = {0}, random_id[16];
@@ -844,6 +890,7 @@ int main(void)
         cmocka_unit_test(a35_fork),
         cmocka_unit_test(a36_malformed_parameters),
         cmocka_unit_test(r2_kdf_key_as_hmac_oracle),
+        cmocka_unit_test(r2_public_keys_on_a_pin_token),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
