@@ -96,6 +96,7 @@ typedef struct object {
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
     unsigned derives;              /* PRF blocks derived from it (max_derives) */
+    unsigned ops;                  /* sessions whose operation it keys */
     /* A session object's place in its session's list, so closing a
      * session touches its own objects, not every object held. */
     struct object *owner_prev, *owner_next;
@@ -112,6 +113,7 @@ typedef struct session {
     CK_FLAGS flags;
     op_kind op;
     void *op_data; /* freed by session_op_end_locked */
+    object *op_key; /* the key op_data was keyed with, or NULL */
     void *find;    /* the search in progress (object.c), or NULL */
     object *owned;       /* its session objects (owner_next list) */
 } session;
@@ -146,7 +148,11 @@ bool slot_needs_login_locked(const slot *s);
 session *session_get_locked(CK_SESSION_HANDLE h);
 void find_state_free(void *data); /* object.c */
 void mac_state_free(void *data);  /* mac.c */
+/* Ends s's operation and frees its state; a state a computing call took
+ * out of the session is freed by that call when it sees the end. */
 void session_op_end_locked(session *s);
+/* Ends s's operation, leaving its state to the caller. */
+void session_op_detach_locked(session *s);
 void session_find_end_locked(session *s);
 void session_close_all_locked(CK_SLOT_ID slot_id);
 

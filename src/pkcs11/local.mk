@@ -38,8 +38,11 @@ pkcs11dir = $(p11_module_path)
 pkcs11_LTLIBRARIES = skip-pkcs11.la
 skip_pkcs11_la_SOURCES =
 skip_pkcs11_la_LIBADD = libskip-pkcs11-core.la
+# -z now: every symbol is bound at load, so no lazy-binding resolver runs
+# in the middle of a call and leaves key bytes in its stack frame.
 skip_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined \
-	-Wl,--version-script=$(srcdir)/src/pkcs11/skip-pkcs11.map
+	-Wl,--version-script=$(srcdir)/src/pkcs11/skip-pkcs11.map \
+	-Wl,-z,now -Wl,-z,relro
 EXTRA_DIST += src/pkcs11/skip-pkcs11.map
 
 # The p11-kit registration names the module by its installed path.

@@ -137,6 +137,9 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         key->role = ROLE_HMAC; /* first use fixes the role */
     sess->op = verify ? OP_VERIFY : OP_SIGN;
     sess->op_data = copy_len ? NULL : m; /* NULL: busy until keyed */
+    /* Destroying the key ends this operation (store_remove_locked). */
+    sess->op_key = key;
+    key->ops++;
     if (copy_len == 0)
         m = NULL;
 out:
@@ -147,10 +150,12 @@ out:
         OPENSSL_cleanse(copy, sizeof(copy));
         pthread_mutex_lock(&g_module.lock);
         sess = session_get_locked(h);
-        if (sess == NULL || sess->op == OP_NONE || sess->op_data != NULL) {
+        if (sess == NULL || sess->op_data != NULL) {
             rv = CKR_SESSION_CLOSED; /* closed while we keyed */
+        } else if (sess->op == OP_NONE) {
+            rv = CKR_KEY_HANDLE_INVALID; /* destroyed while we keyed */
         } else if (!keyed) {
-            sess->op = OP_NONE;
+            session_op_detach_locked(sess);
             rv = CKR_FUNCTION_FAILED;
         } else {
             sess->op_data = m;
@@ -192,7 +197,7 @@ static void give_back(CK_SESSION_HANDLE h, struct mac_state *m, bool keep)
             sess->op_data = m;
             m = NULL;
         } else {
-            sess->op = OP_NONE;
+            session_op_detach_locked(sess);
         }
     }
     pthread_mutex_unlock(&g_module.lock);
@@ -268,8 +273,7 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
     } else {
         /* The operation ends here whatever the MAC's outcome: the state is
          * ours alone from now on, and no second lock is needed. */
-        sess->op = OP_NONE;
-        sess->op_data = NULL;
+        session_op_detach_locked(sess);
         compute = true;
     }
     pthread_mutex_unlock(&g_module.lock);
@@ -312,8 +316,7 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
     rv = active_locked(h, true, &sess, &m);
     if (rv == CKR_OK) {
         /* Verification ends with this call: the state is ours alone. */
-        sess->op = OP_NONE;
-        sess->op_data = NULL;
+        session_op_detach_locked(sess);
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)

@@ -15,12 +15,20 @@ session *session_get_locked(CK_SESSION_HANDLE h)
     return dict_get(g_module.sessions, &h, sizeof(h));
 }
 
+void session_op_detach_locked(session *s)
+{
+    if (s->op_key)
+        s->op_key->ops--;
+    s->op_key = NULL;
+    s->op = OP_NONE;
+    s->op_data = NULL;
+}
+
 void session_op_end_locked(session *s)
 {
     if (s->op == OP_SIGN || s->op == OP_VERIFY)
         mac_state_free(s->op_data);
-    s->op = OP_NONE;
-    s->op_data = NULL;
+    session_op_detach_locked(s);
 }
 
 void session_find_end_locked(session *s)

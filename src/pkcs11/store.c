@@ -66,8 +66,20 @@ const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
     return id_index_find(g_module.objects_by_id, slot_id, id, len);
 }
 
+static void end_ops_keyed_with(void *value, void *arg)
+{
+    session *s = value;
+
+    if (s->op_key == arg)
+        session_op_end_locked(s);
+}
+
 void store_remove_locked(object *obj)
 {
+    /* An operation keyed with obj holds OpenSSL's unlocked copy of its
+     * bytes: it ends with the key, not with its session. */
+    if (obj->ops > 0)
+        dict_each(g_module.sessions, end_ops_keyed_with, obj);
     /* The index first: telling long ids apart reads the object by handle. */
     if (obj->id && obj->local)
         id_index_remove(g_module.objects_by_id, obj);

@@ -251,6 +251,9 @@ static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *parm)
     if (skip_tls_ctx_profile(ctx, c->opts.tls, c->opts.tls_version,
                              c->opts.ciphers, NULL) != SKIP_OK)
         return CURLE_SSL_CIPHER;
+    /* Answers carry keys: OpenSSL cleanses each record's plaintext once
+     * curl has read it, instead of keeping it in its read buffer. */
+    SSL_CTX_set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT);
     if (c->opts.tls == SKIP_TLS_PSK) {
         SSL_CTX_set_ex_data(ctx, ctx_index, c);
         SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
@@ -276,6 +279,10 @@ static size_t write_cb(char *data, size_t size, size_t nmemb, void *userp)
     }
     memcpy(c->body->data + c->body->len, data, n);
     c->body->len += n;
+    /* data is curl's receive buffer, which curl frees or reuses without
+     * cleansing and never reads again once it has handed the bytes over:
+     * the body's only copy is now our locked one. */
+    OPENSSL_cleanse(data, n);
     return n;
 }
 

@@ -2,7 +2,9 @@
 # Key memory, as another process of the same user would see it: skip-kpd is
 # not dumpable (without CAP_SYS_PTRACE, /proc/PID/environ, mem and ptrace
 # are closed to it), and a module that cannot mlock still works and says so
-# once per process. (A forked child reading zeros is test-secbuf's.)
+# once per process, and no copy of a key outlives C_DestroyObject or
+# C_Finalize anywhere in the module's process. (A forked child reading
+# zeros is test-secbuf's.)
 . "$top_srcdir/tests/pkcs11/p11-lib.sh"
 
 testbed_up
@@ -68,6 +70,27 @@ expect_exit 1 "... and its memory cannot be read: it is not dumpable" \
     $as_user cat "/proc/$server_pid/environ"
 expect_match "... permission denied" "$T/err" 'Permission denied'
 kill "$plain"
+
+# No copy of a key outlives it in the module's process: Alice's KP issues
+# a key (its bytes known to the test), Bob's module fetches it, keys an
+# HMAC with it and leaves the operation open; after C_DestroyObject, and
+# again after C_Finalize, the process's whole memory (read through
+# /proc/self/mem) holds the key nowhere: not in binary, not in the KP's
+# hex answer (curl's receive buffer, OpenSSL's TLS read buffer, the JSON
+# parser), not in the open HMAC context. The first scan, while the key is
+# held, must find it: it proves the scan sees the module's memory.
+alice --reveal-key key Bob > "$T/k.json"
+mem_id=$(json_field keyId "$T/k.json")
+not_key=$(json_field key "$T/k.json" | python3 -c 'import sys; print(bytes(b ^ 0xff for b in bytes.fromhex(sys.stdin.read().strip())).hex())')
+expect_exit 0 "Bob's module fetches the key, signs with it, destroys it, finalizes" \
+    env SKIP_PKCS11_CONF="$SKIP_TESTBED_BOB_MODULE_CONF" "$P11" "$MODULE" \
+    "find $mem_id hmac" "memscan $not_key" "signinit $mem_id" \
+    "destroy $mem_id" "memscan $not_key" "finalize" "memscan $not_key"
+sed -n 's/^memscan //p' "$T/out" > "$T/scans"
+expect_eq "the scan finds the key while the module holds it" \
+    "$(sed -n 1p "$T/scans" | awk '$1 >= 1 { print "found" }')" found
+expect_eq "... nowhere after C_DestroyObject with an HMAC open on it" "$(sed -n 2p "$T/scans")" 0
+expect_eq "... nowhere after C_Finalize" "$(sed -n 3p "$T/scans")" 0
 
 # mlock: root holds CAP_IPC_LOCK, which ignores the limit; drop it.
 if [ "$(id -u)" -eq 0 ]; then

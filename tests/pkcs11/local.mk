@@ -4,7 +4,8 @@ check_PROGRAMS += p11-client p11-threads
 p11_threads_SOURCES = tests/pkcs11/p11-threads.c
 p11_threads_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 p11_threads_LDADD = -ldl -lpthread
-p11_client_SOURCES = tests/pkcs11/p11-client.c src/pkcs11/errmap.c
+p11_client_SOURCES = tests/pkcs11/p11-client.c tests/pkcs11/memscan.c \
+	tests/pkcs11/memscan.h src/pkcs11/errmap.c
 p11_client_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 p11_client_LDADD = libskip.la -ldl -lpthread
 

@@ -22,6 +22,12 @@
  *   "orphan HEX"    a search by keyId in a second session, closed by this
  *       thread 0.5 s into the search; prints "closed" (flushed: the test
  *       holds the KP stopped until then) and "orphan: CKR_..."
+ *   "signinit HEX"  starts an HMAC-SHA-256 operation and leaves it open
+ *   "destroy HEX"   C_DestroyObject
+ *   "finalize"      C_Finalize now (no command may use the module after it)
+ *   "memscan NOTKEY"                          prints "memscan N": how many
+ *       places in this process's memory hold the key whose bytes,
+ *       complemented, NOTKEY spells in hex (so no argument holds the key)
  * Every failure prints "error: CALL: CKR_NAME" and exits 1. The tests use it
  * for two-process chain tests against skip-testbed's KPs. */
 #include "config.h"
@@ -37,6 +43,7 @@
 #include "pkcs11/pkcs11-3.h"
 #include "skip/hex.h"
 #include "skip/json.h"
+#include "memscan.h"
 
 /* From src/pkcs11/errmap.c, linked in for readable results. */
 const char *errmap_rv_name(CK_RV rv);
@@ -45,6 +52,7 @@ static CK_FUNCTION_LIST *p11;
 static CK_SESSION_HANDLE session;
 static CK_SLOT_ID slot_id; /* the first skip-pkcs11 token's slot */
 static unsigned char last_id[SKIP_KEYID_MAX]; /* "-" in a command */
+static bool finalized;
 static size_t last_id_len;
 
 #define CHECK(call, expr)                                                      \
@@ -404,6 +412,51 @@ static void cmd_info(void)
     printf("token %.32s\n", info.label);
 }
 
+static void cmd_signinit(const char *hex)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t len = parse_id(hex, id);
+    CK_ULONG count = 0;
+    CK_OBJECT_HANDLE key = find_id(id, len, &count);
+    CK_MECHANISM mech = {CKM_SHA256_HMAC, NULL, 0};
+
+    CHECK("C_SignInit", count == 1 ? p11->C_SignInit(session, &mech, key)
+                                   : CKR_KEY_HANDLE_INVALID);
+    printf("signinit\n");
+}
+
+static void cmd_destroy(const char *hex)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t len = parse_id(hex, id);
+    CK_ULONG count = 0;
+    CK_OBJECT_HANDLE key = find_id(id, len, &count);
+
+    CHECK("C_DestroyObject", count == 1 ? p11->C_DestroyObject(session, key)
+                                        : CKR_OBJECT_HANDLE_INVALID);
+    printf("destroyed\n");
+}
+
+static void cmd_finalize(void)
+{
+    CHECK("C_Finalize", p11->C_Finalize(NULL));
+    finalized = true;
+    printf("finalized\n");
+}
+
+static void cmd_memscan(const char *not_key_hex)
+{
+    unsigned char not_key[64];
+    size_t len = 0;
+
+    if (!skip_hex_decode(not_key_hex, strlen(not_key_hex), not_key,
+                         sizeof(not_key), &len)) {
+        printf("error: bad key %s\n", not_key_hex);
+        exit(1);
+    }
+    printf("memscan %ld\n", memscan_count(not_key, len));
+}
+
 /* Behind p11-kit's proxy or client the slots of other modules come first
  * and the numbers change; ours is the one skip-pkcs11 makes. */
 static CK_SLOT_ID pick_slot(void)
@@ -485,13 +538,23 @@ int main(int argc, char **argv)
             cmd_info();
         else if (n == 2 && strcmp(words[0], "orphan") == 0)
             cmd_orphan(words[1]);
+        else if (n == 2 && strcmp(words[0], "signinit") == 0)
+            cmd_signinit(words[1]);
+        else if (n == 2 && strcmp(words[0], "destroy") == 0)
+            cmd_destroy(words[1]);
+        else if (n == 1 && strcmp(words[0], "finalize") == 0)
+            cmd_finalize();
+        else if (n == 2 && strcmp(words[0], "memscan") == 0)
+            cmd_memscan(words[1]);
         else {
             printf("error: unknown command \"%s\"\n", argv[i]);
             return 2;
         }
     }
-    CHECK("C_CloseSession", p11->C_CloseSession(session));
-    CHECK("C_Finalize", p11->C_Finalize(NULL));
+    if (!finalized) {
+        CHECK("C_CloseSession", p11->C_CloseSession(session));
+        CHECK("C_Finalize", p11->C_Finalize(NULL));
+    }
     dlclose(lib);
     return 0;
 }

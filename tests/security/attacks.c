@@ -770,6 +770,36 @@ static void r2_public_keys_on_a_pin_token(void **state)
     assert_int_equal(p11->C_CloseSession(pin), CKR_OK);
 }
 
+/* Second red team, item 4: an HMAC operation kept OpenSSL's unlocked copy
+ * of its key after C_DestroyObject, until its session closed. Destroying
+ * the key ends every operation keyed with it, in every session. */
+static void r2_destroy_ends_operations(void **state)
+{
+    CK_OBJECT_HANDLE key = skip_key("hmac");
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CK_SESSION_HANDLE other;
+    unsigned char data[8] = "message", mac[32];
+    CK_ULONG mac_len = sizeof(mac);
+
+    assert_int_equal(p11->C_OpenSession(0, CKF_SERIAL_SESSION, NULL, NULL,
+                                        &other), CKR_OK);
+    assert_int_equal(p11->C_SignInit(s, &hmac, key), CKR_OK);
+    assert_int_equal(p11->C_SignUpdate(s, data, sizeof(data)), CKR_OK);
+    assert_int_equal(p11->C_VerifyInit(other, &hmac, key), CKR_OK);
+    assert_int_equal(p11->C_DestroyObject(s, key), CKR_OK);
+    assert_int_equal(p11->C_SignUpdate(s, data, sizeof(data)),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(p11->C_SignFinal(s, mac, &mac_len),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    assert_int_equal(p11->C_VerifyFinal(other, mac, sizeof(mac)),
+                     CKR_OPERATION_NOT_INITIALIZED);
+    /* the sessions go on: a new operation starts */
+    key = skip_key("hmac");
+    assert_int_equal(p11->C_SignInit(s, &hmac, key), CKR_OK);
+    assert_int_equal(p11->C_Sign(s, data, sizeof(data), mac, &mac_len), CKR_OK);
+    assert_int_equal(p11->C_CloseSession(other), CKR_OK);
+}
+
 static void a33_fetch_abuse(void **state)
 {
     unsigned char long_id[65] = {0}, random_id[16];
@@ -891,6 +921,7 @@ int main(void)
         cmocka_unit_test(a36_malformed_parameters),
         cmocka_unit_test(r2_kdf_key_as_hmac_oracle),
         cmocka_unit_test(r2_public_keys_on_a_pin_token),
+        cmocka_unit_test(r2_destroy_ends_operations),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
