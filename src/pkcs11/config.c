@@ -37,6 +37,7 @@ static slot_config *section_slot(struct parse_state *st, const char *name)
     memset(&grown[st->count], 0, sizeof(*grown));
     skip_client_opts_init(&grown[st->count].kp);
     grown[st->count].fetch_limit = FETCH_LIMIT_DEFAULT;
+    grown[st->count].pin_max_failures = PIN_MAX_FAILURES_DEFAULT;
     grown[st->count].name = strdup(name);
     if (grown[st->count].name == NULL)
         return NULL;
@@ -97,6 +98,23 @@ static int entry(void *user, const char *section, const char *name,
         s->has_pin = true;
         return 1;
     }
+    if (strcmp(name, "pin_max_failures") == 0) {
+        if (skip_parse_uint(value, 1, 1000, &s->pin_max_failures) != SKIP_OK) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "pin_max_failures must be a number in 1..1000");
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(name, "pin_failures_file") == 0) {
+        if (value[0] != '/') {
+            snprintf(st->problem, sizeof(st->problem),
+                     "pin_failures_file must be an absolute path");
+            return 0;
+        }
+        free(s->pin_failures_file);
+        return (s->pin_failures_file = strdup(value)) != NULL;
+    }
     if (strcmp(name, "max_derives") == 0) {
         if (skip_parse_uint(value, 0, 1000000, &s->max_derives) != SKIP_OK) {
             snprintf(st->problem, sizeof(st->problem),
@@ -139,6 +157,7 @@ void config_free(slot_config *slots, size_t count)
         free(slots[i].name);
         free(slots[i].fallback_url);
         free(slots[i].remote);
+        free(slots[i].pin_failures_file);
         skip_client_opts_clear(&slots[i].kp);
     }
     free(slots);

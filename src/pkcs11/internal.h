@@ -35,6 +35,9 @@
 /* fetch_limit counts the searches that asked the KP in this window. */
 #define FETCH_WINDOW_S 10
 #define FETCH_LIMIT_DEFAULT 100
+/* Wrong PINs in a row that lock the token (pin.c), and the longest PIN. */
+#define PIN_MAX_FAILURES_DEFAULT 10
+#define PIN_MAX_LEN 256
 
 /* --- configuration (config.c) --- */
 typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
@@ -46,6 +49,8 @@ typedef struct slot_config {
     char *remote;            /* default remoteSystemID */
     unsigned char pin_sha256[32];
     bool has_pin;
+    unsigned pin_max_failures;  /* wrong PINs in a row that lock it */
+    char *pin_failures_file;    /* the count's file, or NULL: in memory */
     random_mode random;
     unsigned max_derives;    /* PRF blocks derived per key; 0: no limit */
     unsigned fetch_limit;    /* KP fetches per FETCH_WINDOW_S; 0: no limit */
@@ -62,6 +67,7 @@ typedef struct slot {
     CK_SLOT_ID id;
     slot_config cfg;
     bool logged_in;
+    unsigned pin_failures; /* wrong PINs in a row, without pin_failures_file */
     size_t session_count; /* open sessions: the login ends at zero */
     /* KP access (kp.c): idle clients and the cached capabilities. */
     skip_client *idle[CLIENT_POOL_MAX];
@@ -139,6 +145,18 @@ extern module g_module;
 /* general.c: checks made by every entry point but C_Initialize. */
 CK_RV module_ready(void);
 extern unsigned long g_fork_generation;
+
+/* pin.c: the user PIN and its failure count. */
+/* CKR_OK for the slot's PIN; CKR_PIN_INCORRECT (counted, *wait_ms to wait
+ * before answering, without the lock), CKR_PIN_LOCKED, or
+ * CKR_DEVICE_ERROR when the count cannot be kept. */
+CK_RV pin_check_locked(slot *s, const CK_UTF8CHAR *pin, CK_ULONG len,
+                       unsigned *wait_ms);
+void pin_delay(unsigned ms);
+/* Wrong PINs in a row so far (pin_max_failures when unknown). */
+unsigned pin_failures_locked(const slot *s);
+/* CKF_USER_PIN_COUNT_LOW, _FINAL_TRY and _LOCKED as the count stands. */
+CK_FLAGS pin_token_flags_locked(const slot *s);
 
 /* slot.c */
 slot *slot_get_locked(CK_SLOT_ID id);

@@ -15,6 +15,7 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/kbkdf.c \
 	src/pkcs11/keygen.c \
 	src/pkcs11/kp.c \
+	src/pkcs11/pin.c \
 	src/pkcs11/mac.c \
 	src/pkcs11/object.c \
 	src/pkcs11/pkcs11-3.h \

@@ -185,7 +185,7 @@ CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
                     CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
     CK_RV rv = module_ready();
-    unsigned char digest[32];
+    unsigned wait_ms = 0;
     session *s;
     slot *sl;
 
@@ -205,27 +205,30 @@ CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
         rv = CKR_PIN_INCORRECT;
         goto out;
     }
-    if (userType != CKU_USER && userType != CKU_CONTEXT_SPECIFIC) {
+    /* No key here asks for a login of its own (CKA_ALWAYS_AUTHENTICATE is
+     * FALSE on every key), so no operation awaits a context login. */
+    if (userType == CKU_CONTEXT_SPECIFIC) {
+        rv = CKR_OPERATION_NOT_INITIALIZED;
+        goto out;
+    }
+    if (userType != CKU_USER) {
         rv = CKR_USER_TYPE_INVALID;
         goto out;
     }
-    if (sl->logged_in && userType == CKU_USER) {
+    if (sl->logged_in) {
         rv = CKR_USER_ALREADY_LOGGED_IN;
         goto out;
     }
-    if (sl->cfg.has_pin) {
-        /* Without a PIN any PIN is accepted, so tools that always log in
-         * work; with one, only its SHA-256 is compared, in constant time. */
-        EVP_Digest(pPin ? pPin : (CK_UTF8CHAR *)"", ulPinLen, digest, NULL,
-                   EVP_sha256(), NULL);
-        if (CRYPTO_memcmp(digest, sl->cfg.pin_sha256, 32) != 0) {
-            rv = CKR_PIN_INCORRECT;
-            goto out;
-        }
-    }
-    sl->logged_in = true;
+    /* Without a PIN any PIN is accepted, so tools that always log in work. */
+    if (sl->cfg.has_pin)
+        rv = pin_check_locked(sl, pPin, ulPinLen, &wait_ms);
+    if (rv == CKR_OK)
+        sl->logged_in = true;
 out:
     pthread_mutex_unlock(&g_module.lock);
+    /* A wrong PIN's answer waits, without the lock: guessing is slow. */
+    if (wait_ms)
+        pin_delay(wait_ms);
     return rv;
 }
 

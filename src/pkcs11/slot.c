@@ -148,14 +148,15 @@ CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
     general_pad(pInfo->model, sizeof(pInfo->model), "SKIP KP");
     snprintf(serial, sizeof(serial), "%016lu", (unsigned long)slotID);
     general_pad(pInfo->serialNumber, sizeof(pInfo->serialNumber), serial);
-    pInfo->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED;
+    pInfo->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED |
+                   pin_token_flags_locked(s);
     if (s->cfg.has_pin)
         pInfo->flags |= CKF_LOGIN_REQUIRED;
     pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
     pInfo->ulSessionCount = counts.all;
     pInfo->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
     pInfo->ulRwSessionCount = counts.rw;
-    pInfo->ulMaxPinLen = 256;
+    pInfo->ulMaxPinLen = PIN_MAX_LEN;
     pInfo->ulMinPinLen = 1;
     pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
     pInfo->ulFreePublicMemory = CK_UNAVAILABLE_INFORMATION;

@@ -13,7 +13,7 @@ P11_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAG
 P11_UNIT_LDADD = libskip-pkcs11-core.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_FIXTURE = tests/pkcs11/p11-fixture.c tests/pkcs11/p11-fixture.h tests/unit/unit.h
 p11_unit_tests = test-p11-general test-p11-objects test-p11-derive \
-	test-p11-kbkdf test-p11-gate test-p11-policy test-id-index
+	test-p11-kbkdf test-p11-gate test-p11-policy test-p11-pin test-id-index
 check_PROGRAMS += $(p11_unit_tests)
 TESTS += $(p11_unit_tests)
 test_p11_general_SOURCES = tests/pkcs11/test-p11-general.c $(P11_FIXTURE)
@@ -34,6 +34,9 @@ test_p11_gate_LDADD = $(P11_UNIT_LDADD)
 test_p11_policy_SOURCES = tests/pkcs11/test-p11-policy.c $(P11_FIXTURE)
 test_p11_policy_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_policy_LDADD = $(P11_UNIT_LDADD)
+test_p11_pin_SOURCES = tests/pkcs11/test-p11-pin.c $(P11_FIXTURE)
+test_p11_pin_CFLAGS = $(P11_UNIT_CFLAGS)
+test_p11_pin_LDADD = $(P11_UNIT_LDADD)
 test_id_index_SOURCES = tests/pkcs11/test-id-index.c tests/unit/unit.h
 test_id_index_CFLAGS = $(P11_UNIT_CFLAGS)
 test_id_index_LDADD = $(P11_UNIT_LDADD)

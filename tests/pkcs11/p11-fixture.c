@@ -21,16 +21,22 @@ static void remove_dir(void)
     }
 }
 
-void p11_fixture_config(const char *extra)
+const char *p11_fixture_dir(void)
 {
-    char path[128];
-    FILE *f;
-
     if (dir[0] == '\0') {
         strcpy(dir, "/tmp/skip-p11-XXXXXX");
         assert_non_null(mkdtemp(dir));
         atexit(remove_dir);
     }
+    return dir;
+}
+
+void p11_fixture_config(const char *extra)
+{
+    char path[128];
+    FILE *f;
+
+    p11_fixture_dir();
     snprintf(path, sizeof(path), "%s/psk", dir);
     f = fopen(path, "w");
     fputs("0x000102030405060708090a0b0c0d0e0f\n", f);

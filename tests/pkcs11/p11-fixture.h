@@ -9,6 +9,8 @@
 
 extern CK_FUNCTION_LIST *p11;
 
+/* The fixture's temp dir (removed at exit). */
+const char *p11_fixture_dir(void);
 /* Writes a config with one [slot Test] plus extra lines, points
  * SKIP_PKCS11_CONF at it and loads the function list. */
 void p11_fixture_config(const char *extra);
