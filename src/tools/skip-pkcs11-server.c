@@ -7,8 +7,10 @@
  *
  * The server holds one initialization of the module for its whole life;
  * every connection gets its own p11-kit managed instance, so a client's
- * C_Finalize closes that client's sessions and nothing else. Only the
- * server's own uid (and root) may connect. */
+ * C_Finalize closes that client's sessions and nothing else. The login is
+ * the token's, as in any one PKCS#11 application: all clients share it.
+ * So the server serves one uid, its own, and refuses every other, root
+ * included: no client can use a login it did not make for its own uid. */
 #include "config.h"
 
 #define P11_KIT_FUTURE_UNSTABLE_API 1
@@ -142,10 +144,12 @@ static bool peer_allowed(int fd)
 
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
         return false;
-    if (cred.uid == getuid() || cred.uid == 0)
+    if (cred.uid == getuid())
         return true;
     fprintf(stderr, "skip-pkcs11-server: refused a client with uid %u "
-                    "(pid %d)\n", (unsigned)cred.uid, (int)cred.pid);
+                    "(pid %d): this server serves uid %u only, whose "
+                    "clients share one login\n", (unsigned)cred.uid,
+            (int)cred.pid, (unsigned)getuid());
     return false;
 }
 
