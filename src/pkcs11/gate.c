@@ -70,8 +70,14 @@ CK_RV publish_key(CK_SESSION_HANDLE h, object *obj, bool fresh,
 
     pthread_mutex_lock(&g_module.lock);
     rv = module_ready();
-    if (rv != CKR_OK)
+    if (rv != CKR_OK) {
+        /* No token is left to hold it, and the KP gives a key once. */
+        char hex[2 * SKIP_KEYID_MAX + 1];
+        skip_hex_encode(obj->id, obj->id_len, hex);
+        skip_log_error("keyId %s arrived after C_Finalize: cleansed, and "
+                       "lost (the KP gives a key once)", hex);
         goto out;
+    }
     session_open = session_get_locked(h) != NULL;
     /* A session key dies with its session anyway. */
     if (!obj->token && !session_open) {

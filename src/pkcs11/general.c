@@ -13,7 +13,8 @@
 #include "skip/hmac.h"
 #include "skip/log.h"
 
-module g_module = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP};
+module g_module = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
+                   .fetched = PTHREAD_COND_INITIALIZER};
 unsigned long g_fork_generation;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
@@ -35,6 +36,9 @@ static void init_lock(void)
 static void in_child(void)
 {
     init_lock();
+    /* the parent's searches asking the KP are not the child's */
+    pthread_cond_init(&g_module.fetched, NULL);
+    g_module.fetching = NULL;
     g_fork_generation++;
 }
 

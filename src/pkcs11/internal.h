@@ -125,8 +125,19 @@ typedef struct session {
 } session;
 
 /* --- the module --- */
+/* A keyId some search is asking the KP for (object.c): other searches for
+ * it wait for that answer instead of asking again. */
+typedef struct fetch_in_flight {
+    CK_SLOT_ID slot_id;
+    const unsigned char *id;
+    size_t id_len;
+    struct fetch_in_flight *next;
+} fetch_in_flight;
+
 typedef struct module {
     pthread_mutex_t lock;
+    pthread_cond_t fetched; /* a fetch ended: signalled under lock */
+    fetch_in_flight *fetching; /* on the askers' stacks; survives C_Finalize */
     bool initialized;
     unsigned long fork_generation; /* the generation C_Initialize ran in */
     slot *slots;

@@ -426,6 +426,28 @@ static bool fetch_allowed_locked(slot *s)
     return false;
 }
 
+static bool in_flight_locked(CK_SLOT_ID slot_id, const CK_ATTRIBUTE *id)
+{
+    for (const fetch_in_flight *f = g_module.fetching; f; f = f->next)
+        if (f->slot_id == slot_id && f->id_len == id->ulValueLen &&
+            memcmp(f->id, id->pValue, f->id_len) == 0)
+            return true;
+    return false;
+}
+
+static void end_fetch(fetch_in_flight *mine)
+{
+    pthread_mutex_lock(&g_module.lock);
+    for (fetch_in_flight **p = &g_module.fetching; *p; p = &(*p)->next) {
+        if (*p == mine) {
+            *p = mine->next;
+            break;
+        }
+    }
+    pthread_cond_broadcast(&g_module.fetched);
+    pthread_mutex_unlock(&g_module.lock);
+}
+
 CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
                        CK_ULONG ulCount)
 {
@@ -437,6 +459,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     key_template t;
     session *sess;
     bool fetch = false, private_obj = false;
+    fetch_in_flight mine = {0};
 
     if (rv != CKR_OK)
         return rv;
@@ -460,14 +483,31 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         fetch = may_fetch(&t) && !slot_needs_login_locked(s) &&
                 store_find_by_id_locked(slot_id, t.id->pValue,
                                         t.id->ulValueLen) == NULL;
+        /* The KP gives a key once: while another search asks for this
+         * keyId, this one waits for that answer and then looks in the
+         * store (the collection below checks module and session again). */
+        if (fetch && in_flight_locked(slot_id, t.id)) {
+            fetch = false;
+            while (in_flight_locked(slot_id, t.id))
+                pthread_cond_wait(&g_module.fetched, &g_module.lock);
+        }
         if (fetch && !fetch_allowed_locked(s))
             rv = CKR_DEVICE_ERROR;
+        if (fetch && rv == CKR_OK) {
+            mine = (fetch_in_flight){slot_id, t.id->pValue, t.id->ulValueLen,
+                                     g_module.fetching};
+            g_module.fetching = &mine;
+        }
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         goto out;
-    if (fetch && (rv = fetch_key(h, slot_id, private_obj, &t)) != CKR_OK)
-        goto out;
+    if (fetch) {
+        rv = fetch_key(h, slot_id, private_obj, &t);
+        end_fetch(&mine);
+        if (rv != CKR_OK)
+            goto out;
+    }
 
     state = calloc(1, sizeof(*state));
     pthread_mutex_lock(&g_module.lock);

@@ -22,6 +22,10 @@
  *   "orphan HEX"    a search by keyId in a second session, closed by this
  *       thread 0.5 s into the search; prints "closed" (flushed: the test
  *       holds the KP stopped until then) and "orphan: CKR_..."
+ *   "twin HEX"      two sessions search one keyId, the second 0.5 s after
+ *       the first; prints "both searching" (flushed: the test holds the KP
+ *       stopped until then) and "twin: CKR_... N CKR_... N" (each search's
+ *       answer and how many objects it found)
  *   "signinit HEX"  starts an HMAC-SHA-256 operation and leaves it open
  *   "destroy HEX"   C_DestroyObject
  *   "finalize"      C_Finalize now (no command may use the module after it)
@@ -404,6 +408,55 @@ static void cmd_orphan(const char *hex)
     printf("orphan: %s\n", errmap_rv_name(o.rv));
 }
 
+struct twin {
+    CK_SESSION_HANDLE session;
+    const unsigned char *id;
+    size_t len;
+    CK_RV rv;
+    CK_ULONG found;
+};
+
+static void *twin_search(void *arg)
+{
+    struct twin *t = arg;
+    CK_ATTRIBUTE tmpl[] = {{CKA_ID, (void *)t->id, t->len}};
+    CK_OBJECT_HANDLE h;
+
+    t->rv = p11->C_FindObjectsInit(t->session, tmpl, 1);
+    if (t->rv == CKR_OK) {
+        t->rv = p11->C_FindObjects(t->session, &h, 1, &t->found);
+        p11->C_FindObjectsFinal(t->session);
+    }
+    return NULL;
+}
+
+static void cmd_twin(const char *hex)
+{
+    unsigned char id[SKIP_KEYID_MAX];
+    struct twin t[2] = {{0}};
+    pthread_t threads[2];
+
+    for (int i = 0; i < 2; i++) {
+        t[i].id = id;
+        t[i].len = parse_id(hex, id);
+        CHECK("C_OpenSession", p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION,
+                                                  NULL, NULL, &t[i].session));
+        if (pthread_create(&threads[i], NULL, twin_search, &t[i]) != 0) {
+            printf("error: pthread_create\n");
+            exit(1);
+        }
+        usleep(500000); /* the first is out to the KP */
+    }
+    printf("both searching\n");
+    fflush(stdout);
+    for (int i = 0; i < 2; i++) {
+        pthread_join(threads[i], NULL);
+        CHECK("C_CloseSession", p11->C_CloseSession(t[i].session));
+    }
+    printf("twin: %s %lu %s %lu\n", errmap_rv_name(t[0].rv), t[0].found,
+           errmap_rv_name(t[1].rv), t[1].found);
+}
+
 static void cmd_info(void)
 {
     CK_TOKEN_INFO info;
@@ -538,6 +591,8 @@ int main(int argc, char **argv)
             cmd_info();
         else if (n == 2 && strcmp(words[0], "orphan") == 0)
             cmd_orphan(words[1]);
+        else if (n == 2 && strcmp(words[0], "twin") == 0)
+            cmd_twin(words[1]);
         else if (n == 2 && strcmp(words[0], "signinit") == 0)
             cmd_signinit(words[1]);
         else if (n == 2 && strcmp(words[0], "destroy") == 0)
