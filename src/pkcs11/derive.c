@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "skip/log.h"
+#include "skip/ossl.h"
 
 #define KDF_INPUT_MAX 1024 /* salt, info and seed bytes, each */
 
@@ -222,7 +223,7 @@ static bool base_type_ok(const object *base, const struct kdf_request *r)
 static skip_secbuf *run_kdf(const struct kdf_request *r, const skip_secbuf *key,
                             size_t out_len)
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF *kdf = EVP_KDF_fetch(skip_ossl_ctx(), "HKDF", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     skip_secbuf *out = skip_secbuf_new(out_len);
     OSSL_PARAM params[6], *q = params;

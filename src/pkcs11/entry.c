@@ -9,13 +9,27 @@
 #include <string.h>
 
 #include "skip/log.h"
+#include "skip/ossl.h"
 
 #define EXPORT __attribute__((visibility("default")))
 
-/* Runs call, tracing name on the way in and the result on the way out. */
+static CK_RV reentered(const char *name)
+{
+    skip_log_error("%s: called from inside the module's own KP request or "
+                   "OpenSSL setup (does an OpenSSL provider of the host route "
+                   "to this token?); refused", name);
+    return CKR_FUNCTION_FAILED;
+}
+
+/* Runs call, tracing name on the way in and the result on the way out. A
+ * call made from inside the module's own KP request (a host provider that
+ * routes OpenSSL's random numbers or KDFs to this token) is refused before
+ * it can recurse. */
 #define TRACED(name, call)                                                     \
     do {                                                                       \
         CK_RV rv_;                                                             \
+        if (skip_ossl_in_scope())                                              \
+            return reentered(name);                                            \
         skip_debug("entry", "%s in", name);                                    \
         rv_ = (call);                                                          \
         skip_debug("entry", "%s out: %s", name, errmap_rv_name(rv_));          \

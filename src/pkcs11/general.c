@@ -12,6 +12,7 @@
 
 #include "skip/hmac.h"
 #include "skip/log.h"
+#include "skip/ossl.h"
 
 module g_module = {.lock = PTHREAD_ADAPTIVE_MUTEX_INITIALIZER_NP,
                    .fetched = PTHREAD_COND_INITIALIZER};
@@ -132,6 +133,18 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
         return rv;
     pthread_once(&atfork_once, register_atfork);
     skip_log_init("skip-pkcs11", "SKIP_PKCS11_DEBUG", false);
+    /* Our own OpenSSL world (skip/ossl.h), and libcurl's global state,
+     * before the lock: curl may load the host's OpenSSL configuration,
+     * and a provider it starts may call us back (that call fails fast). */
+    if (!skip_ossl_use_private()) {
+        skip_log_error("C_Initialize: cannot make a private OpenSSL library "
+                       "context with the default provider");
+        return CKR_GENERAL_ERROR;
+    }
+    if (!skip_client_global_init()) {
+        skip_log_error("C_Initialize: curl_global_init failed");
+        return CKR_GENERAL_ERROR;
+    }
     /* A host that forks must not hand its children our keys. */
     skip_secbuf_wipe_on_fork();
     pthread_mutex_lock(&g_module.lock);

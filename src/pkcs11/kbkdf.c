@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "skip/log.h"
+#include "skip/ossl.h"
 
 #define DATA_PARAMS_MAX 16
 #define BYTE_ARRAY_MAX 1024
@@ -138,7 +139,7 @@ static void put_int(unsigned char *out, uint64_t v, size_t bytes, bool little)
 /* The PRF: HMAC with the digest, or CMAC with AES of the key's size. */
 static EVP_MAC_CTX *prf_new(const struct kbkdf *k, const skip_secbuf *key)
 {
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, k->digest ? "HMAC" : "CMAC", NULL);
+    EVP_MAC *mac = EVP_MAC_fetch(skip_ossl_ctx(), k->digest ? "HMAC" : "CMAC", NULL);
     EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
     OSSL_PARAM params[2];
 

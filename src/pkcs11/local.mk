@@ -41,9 +41,12 @@ skip_pkcs11_la_SOURCES =
 skip_pkcs11_la_LIBADD = libskip-pkcs11-core.la
 # -z now: every symbol is bound at load, so no lazy-binding resolver runs
 # in the middle of a call and leaves key bytes in its stack frame.
+# -z nodelete: dlclose keeps the module mapped, since the host's threads
+# keep state in its private OpenSSL context and run its thread-exit
+# destructors (skip/ossl.h, skip/hmac.c) after the host let go of it.
 skip_pkcs11_la_LDFLAGS = $(AM_LDFLAGS) -module -avoid-version -no-undefined \
 	-Wl,--version-script=$(srcdir)/src/pkcs11/skip-pkcs11.map \
-	-Wl,-z,now -Wl,-z,relro
+	-Wl,-z,now -Wl,-z,relro -Wl,-z,nodelete
 EXTRA_DIST += src/pkcs11/skip-pkcs11.map
 
 # The p11-kit registration names the module by its installed path.

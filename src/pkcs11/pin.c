@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "skip/log.h"
+#include "skip/ossl.h"
 
 #define DELAY_FIRST_MS 100
 #define DELAY_MAX_MS 5000
@@ -161,9 +162,10 @@ CK_RV pin_check_locked(slot *s, const CK_UTF8CHAR *pin, CK_ULONG len,
     }
     /* Only the PIN's SHA-256 is kept, and compared in constant time. A
      * length past what the token info allows is wrong unread. */
-    EVP_Digest(pin && len <= PIN_MAX_LEN ? pin : (const CK_UTF8CHAR *)"",
-               len <= PIN_MAX_LEN ? len : 0, digest, NULL, EVP_sha256(), NULL);
-    right = len <= PIN_MAX_LEN &&
+    right = EVP_Q_digest(skip_ossl_ctx(), "SHA256", NULL,
+                         pin && len <= PIN_MAX_LEN ? pin : (const CK_UTF8CHAR *)"",
+                         len <= PIN_MAX_LEN ? len : 0, digest, NULL) == 1 &&
+            len <= PIN_MAX_LEN &&
             CRYPTO_memcmp(digest, s->cfg.pin_sha256, sizeof(digest)) == 0;
     OPENSSL_cleanse(digest, sizeof(digest));
     if (right) {

@@ -10,6 +10,8 @@
 #include <limits.h>
 #include <openssl/rand.h>
 
+#include "skip/ossl.h"
+
 CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
 {
     CK_RV rv = module_ready();
@@ -39,7 +41,9 @@ CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
     }
     if (mode == RANDOM_MIX) {
         local = skip_secbuf_new(ulLen);
-        if (local == NULL || RAND_bytes(local->data, (int)ulLen) != 1) {
+        /* the module's own generator, never the host's (skip/ossl.h) */
+        if (local == NULL ||
+            RAND_bytes_ex(skip_ossl_ctx(), local->data, ulLen, 0) != 1) {
             OPENSSL_cleanse(pData, ulLen);
             skip_secbuf_free(local);
             return local ? CKR_FUNCTION_FAILED : CKR_HOST_MEMORY;

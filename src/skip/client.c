@@ -5,6 +5,7 @@
 #include "config.h"
 #include "client.h"
 #include "log.h"
+#include "ossl.h"
 #include "psk.h"
 #include "url.h"
 
@@ -37,11 +38,23 @@ static int ctx_index = -1;
 static CURLcode global_rc = CURLE_FAILED_INIT;
 
 /* curl_global_init is not safe to race and must not be undone while a host
- * may still use curl, so it runs once and is never cleaned up. */
+ * may still use curl, so it runs once and is never cleaned up. It may load
+ * the host's OpenSSL configuration, whose providers may call back into
+ * us: the scope makes such a call fail at once (skip_ossl_in_scope). */
 static void global_init(void)
 {
+    skip_ossl_scope scope;
+
+    skip_ossl_enter_host(&scope);
     global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+    skip_ossl_leave(&scope);
     ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+bool skip_client_global_init(void)
+{
+    pthread_once(&init_once, global_init);
+    return global_rc == CURLE_OK && ctx_index >= 0;
 }
 
 /* --- options --------------------------------------------------------- */
@@ -329,8 +342,7 @@ skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err)
 
     if (skip_client_opts_check(opts, err) != SKIP_OK)
         return NULL;
-    pthread_once(&init_once, global_init);
-    if (global_rc != CURLE_OK || ctx_index < 0) {
+    if (!skip_client_global_init()) {
         skip_err_set(err, SKIP_E_INTERNAL, "curl_global_init failed");
         return NULL;
     }
@@ -387,10 +399,16 @@ skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err)
 
 void skip_client_free(skip_client *c)
 {
+    skip_ossl_scope scope;
+
     if (c == NULL)
         return;
-    if (c->curl)
+    if (c->curl) {
+        /* closing a TLS connection fetches and frees in its context */
+        skip_ossl_enter(&scope);
         curl_easy_cleanup(c->curl);
+        skip_ossl_leave(&scope);
+    }
     skip_secbuf_free(c->body);
     free(c->allow);
     free(c->content_type);
@@ -472,6 +490,7 @@ static skip_rc perform(skip_client *c, const char *method, const char *url,
                        long *status, skip_err *err)
 {
     bool get = strcmp(method, "GET") == 0;
+    skip_ossl_scope scope;
     CURLcode cc;
 
     skip_secbuf_clear(c->body);
@@ -488,7 +507,9 @@ static skip_rc perform(skip_client *c, const char *method, const char *url,
     curl_easy_setopt(c->curl, CURLOPT_NOBODY, strcmp(method, "HEAD") == 0 ? 1L : 0L);
     if (get)
         curl_easy_setopt(c->curl, CURLOPT_HTTPGET, 1L);
+    skip_ossl_enter(&scope);
     cc = curl_easy_perform(c->curl);
+    skip_ossl_leave(&scope);
     {
         long opened = 0;
         curl_easy_getinfo(c->curl, CURLINFO_NUM_CONNECTS, &opened);

@@ -49,6 +49,9 @@ skip_rc skip_client_opts_check(const skip_client_opts *opts, skip_err *err);
 
 typedef struct skip_client skip_client;
 
+/* Initializes libcurl once for the process (skip_client_new does it too);
+ * false when it cannot. */
+bool skip_client_global_init(void);
 /* A client for opts (copied); NULL with err set on failure. */
 skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err);
 void skip_client_free(skip_client *client);

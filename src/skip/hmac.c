@@ -5,6 +5,7 @@
  * module leaks nothing. */
 #include "config.h"
 #include "hmac.h"
+#include "ossl.h"
 
 #include <openssl/core_names.h>
 #include <openssl/crypto.h>
@@ -22,7 +23,7 @@ static _Atomic(EVP_MAC_CTX *) templates[DIGEST_COUNT];
 /* An unkeyed HMAC context with digest i set; NULL out of memory. */
 static EVP_MAC_CTX *make_template(size_t i)
 {
-    EVP_MAC *hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+    EVP_MAC *hmac = EVP_MAC_fetch(skip_ossl_ctx(), "HMAC", NULL);
     EVP_MAC_CTX *ctx = hmac ? EVP_MAC_CTX_new(hmac) : NULL;
     OSSL_PARAM params[] = {
         OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,

@@ -1,6 +1,16 @@
 # Tests of the PKCS#11 module: unit tests calling C_GetFunctionList from the
 # core library, and p11-client, which dlopens the built module.
-check_PROGRAMS += p11-client p11-threads
+check_PROGRAMS += p11-client p11-threads ossl-host
+# host-provider: an OpenSSL provider that routes a host's random numbers to
+# the token, as pkcs11-provider does (tests/pkcs11/host-openssl.sh).
+check_LTLIBRARIES += libhost-provider.la
+libhost_provider_la_SOURCES = tests/pkcs11/host-provider.c
+libhost_provider_la_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+libhost_provider_la_LDFLAGS = -module -avoid-version -shared -rpath $(abs_builddir)
+libhost_provider_la_LIBADD = -ldl -lpthread
+ossl_host_SOURCES = tests/pkcs11/ossl-host.c
+ossl_host_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+ossl_host_LDADD = $(OPENSSL_LIBS) -ldl
 p11_threads_SOURCES = tests/pkcs11/p11-threads.c
 p11_threads_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS)
 p11_threads_LDADD = -ldl -lpthread
@@ -44,9 +54,9 @@ test_id_index_LDADD = $(P11_UNIT_LDADD)
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \
 	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh \
-	tests/pkcs11/orphan.sh tests/pkcs11/key-memory.sh
+	tests/pkcs11/orphan.sh tests/pkcs11/key-memory.sh tests/pkcs11/host-openssl.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh \
 	tests/pkcs11/truncating-kp.py
 $(p11_integration_tests:.sh=.log): skip-pkcs11.la p11-client p11-threads \
-	skip-kpd skip-testbed skip-pkcs11-server
+	skip-kpd skip-testbed skip-pkcs11-server ossl-host libhost-provider.la
