@@ -270,7 +270,8 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
 
     if (rv != CKR_OK)
         return rv;
-    if (pMechanism == NULL || phKey == NULL)
+    /* a NULL pointer first, whatever the mechanism */
+    if (pMechanism == NULL || phKey == NULL || (pTemplate == NULL && ulCount))
         return CKR_ARGUMENTS_BAD;
     *phKey = CK_INVALID_HANDLE;
     if (pMechanism->mechanism == CKM_SP800_108_COUNTER_KDF)

@@ -36,6 +36,23 @@ static CK_RV reentered(const char *name)
         return rv_;                                                            \
     } while (0)
 
+/* TRACED for a function that takes a session handle. PKCS #11 v2.40
+ * section 11.1.7 (v3.0 5.1.8): codes about the session outrank codes about
+ * arguments, mechanisms, templates and objects. So an answer of the latter
+ * kind is checked against the session on its way out: a bad handle turns
+ * it into CKR_SESSION_HANDLE_INVALID. Only failing calls pay for the check
+ * (and fail the same way with a good handle). */
+#define TRACED_S(name, h, call) TRACED(name, session_outranks(h, (call)))
+
+static CK_RV session_outranks(CK_SESSION_HANDLE h, CK_RV rv)
+{
+    if (rv == CKR_OK || rv == CKR_SESSION_HANDLE_INVALID ||
+        rv == CKR_SESSION_CLOSED || rv == CKR_CRYPTOKI_NOT_INITIALIZED ||
+        rv == CKR_HOST_MEMORY || rv == CKR_GENERAL_ERROR)
+        return rv;
+    return session_first(h, rv);
+}
+
 /* The spec's parameter names, so each wrapper reads against the standard. */
 static CK_RV w_Initialize(CK_VOID_PTR pInitArgs)
 { TRACED("C_Initialize", general_initialize(pInitArgs)); }
@@ -64,88 +81,88 @@ static CK_RV w_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags,
                            CK_SESSION_HANDLE_PTR phSession)
 { TRACED("C_OpenSession", session_open(slotID, flags, phSession)); }
 static CK_RV w_CloseSession(CK_SESSION_HANDLE hSession)
-{ TRACED("C_CloseSession", session_close(hSession)); }
+{ TRACED_S("C_CloseSession", hSession, session_close(hSession)); }
 static CK_RV w_CloseAllSessions(CK_SLOT_ID slotID)
 { TRACED("C_CloseAllSessions", session_close_all(slotID)); }
 static CK_RV w_GetSessionInfo(CK_SESSION_HANDLE hSession,
                               CK_SESSION_INFO_PTR pInfo)
-{ TRACED("C_GetSessionInfo", session_get_info(hSession, pInfo)); }
+{ TRACED_S("C_GetSessionInfo", hSession, session_get_info(hSession, pInfo)); }
 static CK_RV w_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
                      CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
-{ TRACED("C_Login", session_login(hSession, userType, pPin, ulPinLen)); }
+{ TRACED_S("C_Login", hSession, session_login(hSession, userType, pPin, ulPinLen)); }
 static CK_RV w_Logout(CK_SESSION_HANDLE hSession)
-{ TRACED("C_Logout", session_logout(hSession)); }
+{ TRACED_S("C_Logout", hSession, session_logout(hSession)); }
 static CK_RV w_CreateObject(CK_SESSION_HANDLE hSession,
                             CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                             CK_OBJECT_HANDLE_PTR phObject)
-{ TRACED("C_CreateObject",
+{ TRACED_S("C_CreateObject", hSession,
          object_create(hSession, pTemplate, ulCount, phObject)); }
 static CK_RV w_DestroyObject(CK_SESSION_HANDLE hSession,
                              CK_OBJECT_HANDLE hObject)
-{ TRACED("C_DestroyObject", object_destroy(hSession, hObject)); }
+{ TRACED_S("C_DestroyObject", hSession, object_destroy(hSession, hObject)); }
 static CK_RV w_GetObjectSize(CK_SESSION_HANDLE hSession,
                              CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
-{ TRACED("C_GetObjectSize", object_get_size(hSession, hObject, pulSize)); }
+{ TRACED_S("C_GetObjectSize", hSession, object_get_size(hSession, hObject, pulSize)); }
 static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE hSession,
                                  CK_OBJECT_HANDLE hObject,
                                  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED("C_GetAttributeValue",
+{ TRACED_S("C_GetAttributeValue", hSession,
          object_get_attributes(hSession, hObject, pTemplate, ulCount)); }
 static CK_RV w_SetAttributeValue(CK_SESSION_HANDLE hSession,
                                  CK_OBJECT_HANDLE hObject,
                                  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED("C_SetAttributeValue",
+{ TRACED_S("C_SetAttributeValue", hSession,
          object_set_attributes(hSession, hObject, pTemplate, ulCount)); }
 static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE hSession,
                                CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED("C_FindObjectsInit", object_find_init(hSession, pTemplate, ulCount)); }
+{ TRACED_S("C_FindObjectsInit", hSession, object_find_init(hSession, pTemplate, ulCount)); }
 static CK_RV w_FindObjects(CK_SESSION_HANDLE hSession,
                            CK_OBJECT_HANDLE_PTR phObject,
                            CK_ULONG ulMaxObjectCount,
                            CK_ULONG_PTR pulObjectCount)
-{ TRACED("C_FindObjects", object_find(hSession, phObject, ulMaxObjectCount,
+{ TRACED_S("C_FindObjects", hSession, object_find(hSession, phObject, ulMaxObjectCount,
                                       pulObjectCount)); }
 static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE hSession)
-{ TRACED("C_FindObjectsFinal", object_find_final(hSession)); }
+{ TRACED_S("C_FindObjectsFinal", hSession, object_find_final(hSession)); }
 static CK_RV w_GenerateKey(CK_SESSION_HANDLE hSession,
                            CK_MECHANISM_PTR pMechanism,
                            CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                            CK_OBJECT_HANDLE_PTR phKey)
-{ TRACED("C_GenerateKey", keygen_generate(hSession, pMechanism, pTemplate,
+{ TRACED_S("C_GenerateKey", hSession, keygen_generate(hSession, pMechanism, pTemplate,
                                           ulCount, phKey)); }
 static CK_RV w_GenerateRandom(CK_SESSION_HANDLE hSession,
                               CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen)
-{ TRACED("C_GenerateRandom",
+{ TRACED_S("C_GenerateRandom", hSession,
          random_generate(hSession, RandomData, ulRandomLen)); }
 static CK_RV w_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hKey)
-{ TRACED("C_SignInit", mac_init(hSession, pMechanism, hKey, false)); }
+{ TRACED_S("C_SignInit", hSession, mac_init(hSession, pMechanism, hKey, false)); }
 static CK_RV w_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
                     CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                     CK_ULONG_PTR pulSignatureLen)
-{ TRACED("C_Sign", mac_sign(hSession, pData, ulDataLen, pSignature,
+{ TRACED_S("C_Sign", hSession, mac_sign(hSession, pData, ulDataLen, pSignature,
                             pulSignatureLen)); }
 static CK_RV w_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
                           CK_ULONG ulPartLen)
-{ TRACED("C_SignUpdate", mac_update(hSession, pPart, ulPartLen, false)); }
+{ TRACED_S("C_SignUpdate", hSession, mac_update(hSession, pPart, ulPartLen, false)); }
 static CK_RV w_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
                          CK_ULONG_PTR pulSignatureLen)
-{ TRACED("C_SignFinal",
+{ TRACED_S("C_SignFinal", hSession,
          mac_sign_final(hSession, pSignature, pulSignatureLen)); }
 static CK_RV w_VerifyInit(CK_SESSION_HANDLE hSession,
                           CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
-{ TRACED("C_VerifyInit", mac_init(hSession, pMechanism, hKey, true)); }
+{ TRACED_S("C_VerifyInit", hSession, mac_init(hSession, pMechanism, hKey, true)); }
 static CK_RV w_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
                       CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                       CK_ULONG ulSignatureLen)
-{ TRACED("C_Verify", mac_verify(hSession, pData, ulDataLen, pSignature,
+{ TRACED_S("C_Verify", hSession, mac_verify(hSession, pData, ulDataLen, pSignature,
                                 ulSignatureLen)); }
 static CK_RV w_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
                             CK_ULONG ulPartLen)
-{ TRACED("C_VerifyUpdate", mac_update(hSession, pPart, ulPartLen, true)); }
+{ TRACED_S("C_VerifyUpdate", hSession, mac_update(hSession, pPart, ulPartLen, true)); }
 static CK_RV w_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
                            CK_ULONG ulSignatureLen)
-{ TRACED("C_VerifyFinal",
+{ TRACED_S("C_VerifyFinal", hSession,
          mac_verify_final(hSession, pSignature, ulSignatureLen)); }
 
 /* Calls this token refuses by design, or that arrive with later issues. */
@@ -156,57 +173,67 @@ static CK_RV ready_then(CK_RV answer)
     return rv != CKR_OK ? rv : answer;
 }
 
+/* A NULL pointer with a length is CKR_ARGUMENTS_BAD before what the call
+ * would refuse anyway. */
 static CK_RV w_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                           CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                           CK_OBJECT_HANDLE_PTR phNewObject)
-{ TRACED("C_CopyObject", ready_then(CKR_ACTION_PROHIBITED)); }
+{ TRACED_S("C_CopyObject", hSession,
+           ready_then((pTemplate == NULL && ulCount) || phNewObject == NULL
+                          ? CKR_ARGUMENTS_BAD : CKR_ACTION_PROHIBITED)); }
 static CK_RV w_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed,
                           CK_ULONG ulSeedLen)
-{ TRACED("C_SeedRandom", ready_then(CKR_RANDOM_SEED_NOT_SUPPORTED)); }
+{ TRACED_S("C_SeedRandom", hSession,
+           ready_then(pSeed == NULL && ulSeedLen ? CKR_ARGUMENTS_BAD
+                                                 : CKR_RANDOM_SEED_NOT_SUPPORTED)); }
 static CK_RV w_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                          CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
                          CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
-{ TRACED("C_DeriveKey", derive_key(hSession, pMechanism, hBaseKey, pTemplate,
+{ TRACED_S("C_DeriveKey", hSession, derive_key(hSession, pMechanism, hBaseKey, pTemplate,
                                    ulAttributeCount, phKey)); }
 static CK_RV w_GetFunctionStatus(CK_SESSION_HANDLE hSession)
-{ return CKR_FUNCTION_NOT_PARALLEL; }
+{ TRACED_S("C_GetFunctionStatus", hSession, ready_then(CKR_FUNCTION_NOT_PARALLEL)); }
 static CK_RV w_CancelFunction(CK_SESSION_HANDLE hSession)
-{ return CKR_FUNCTION_NOT_PARALLEL; }
+{ TRACED_S("C_CancelFunction", hSession, ready_then(CKR_FUNCTION_NOT_PARALLEL)); }
 
-/* One stub per signature: each returns CKR_FUNCTION_NOT_SUPPORTED. Stubs
- * shared by several functions name their parameters as the first of them
- * does (C_Encrypt for the one-shot calls, C_DigestUpdate for updates). */
-#define NS return CKR_FUNCTION_NOT_SUPPORTED;
+/* One stub per signature: each returns CKR_FUNCTION_NOT_SUPPORTED, after
+ * CKR_CRYPTOKI_NOT_INITIALIZED and, for a session, after
+ * CKR_SESSION_HANDLE_INVALID, like every other function. Stubs shared by
+ * several functions name their parameters as the first of them does
+ * (C_Encrypt for the one-shot calls, C_DigestUpdate for updates). */
+#define NS TRACED("(not supported)", ready_then(CKR_FUNCTION_NOT_SUPPORTED));
+#define NS_S                                                                   \
+    TRACED_S("(not supported)", hSession, ready_then(CKR_FUNCTION_NOT_SUPPORTED));
 static CK_RV ns_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin,
                           CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel) { NS }
 static CK_RV ns_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin,
-                        CK_ULONG ulPinLen) { NS }
+                        CK_ULONG ulPinLen) { NS_S }
 static CK_RV ns_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin,
                        CK_ULONG ulOldLen, CK_UTF8CHAR_PTR pNewPin,
-                       CK_ULONG ulNewLen) { NS }
+                       CK_ULONG ulNewLen) { NS_S }
 static CK_RV ns_GetOperationState(CK_SESSION_HANDLE hSession,
                                   CK_BYTE_PTR pOperationState,
-                                  CK_ULONG_PTR pulOperationStateLen) { NS }
+                                  CK_ULONG_PTR pulOperationStateLen) { NS_S }
 static CK_RV ns_SetOperationState(CK_SESSION_HANDLE hSession,
                                   CK_BYTE_PTR pOperationState,
                                   CK_ULONG ulOperationStateLen,
                                   CK_OBJECT_HANDLE hEncryptionKey,
-                                  CK_OBJECT_HANDLE hAuthenticationKey) { NS }
+                                  CK_OBJECT_HANDLE hAuthenticationKey) { NS_S }
 static CK_RV ns_MechInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
-                         CK_OBJECT_HANDLE hKey) { NS }
+                         CK_OBJECT_HANDLE hKey) { NS_S }
 static CK_RV ns_DigestInit(CK_SESSION_HANDLE hSession,
-                           CK_MECHANISM_PTR pMechanism) { NS }
+                           CK_MECHANISM_PTR pMechanism) { NS_S }
 static CK_RV ns_OneShot(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
                         CK_ULONG ulDataLen, CK_BYTE_PTR pEncryptedData,
-                        CK_ULONG_PTR pulEncryptedDataLen) { NS }
+                        CK_ULONG_PTR pulEncryptedDataLen) { NS_S }
 static CK_RV ns_Update(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
-                       CK_ULONG ulPartLen) { NS }
+                       CK_ULONG ulPartLen) { NS_S }
 static CK_RV ns_Final(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pLastPart,
-                      CK_ULONG_PTR pulLastPartLen) { NS }
-static CK_RV ns_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey) { NS }
+                      CK_ULONG_PTR pulLastPartLen) { NS_S }
+static CK_RV ns_DigestKey(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hKey) { NS_S }
 static CK_RV ns_VerifyRecover(CK_SESSION_HANDLE hSession,
                               CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen,
-                              CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) { NS }
+                              CK_BYTE_PTR pData, CK_ULONG_PTR pulDataLen) { NS_S }
 static CK_RV ns_GenerateKeyPair(CK_SESSION_HANDLE hSession,
                                 CK_MECHANISM_PTR pMechanism,
                                 CK_ATTRIBUTE_PTR pPublicKeyTemplate,
@@ -214,72 +241,74 @@ static CK_RV ns_GenerateKeyPair(CK_SESSION_HANDLE hSession,
                                 CK_ATTRIBUTE_PTR pPrivateKeyTemplate,
                                 CK_ULONG ulPrivateKeyAttributeCount,
                                 CK_OBJECT_HANDLE_PTR phPublicKey,
-                                CK_OBJECT_HANDLE_PTR phPrivateKey) { NS }
+                                CK_OBJECT_HANDLE_PTR phPrivateKey) { NS_S }
 static CK_RV ns_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hWrappingKey, CK_OBJECT_HANDLE hKey,
                         CK_BYTE_PTR pWrappedKey,
-                        CK_ULONG_PTR pulWrappedKeyLen) { NS }
+                        CK_ULONG_PTR pulWrappedKeyLen) { NS_S }
 static CK_RV ns_UnwrapKey(CK_SESSION_HANDLE hSession,
                           CK_MECHANISM_PTR pMechanism,
                           CK_OBJECT_HANDLE hUnwrappingKey,
                           CK_BYTE_PTR pWrappedKey, CK_ULONG ulWrappedKeyLen,
                           CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulAttributeCount,
-                          CK_OBJECT_HANDLE_PTR phKey) { NS }
+                          CK_OBJECT_HANDLE_PTR phKey) { NS_S }
 static CK_RV ns_WaitForSlotEvent(CK_FLAGS flags, CK_SLOT_ID_PTR pSlot,
                                  CK_VOID_PTR pReserved) { NS }
-static CK_RV ns_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags) { NS }
+static CK_RV ns_SessionCancel(CK_SESSION_HANDLE hSession, CK_FLAGS flags) { NS_S }
 static CK_RV ns_CryptMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
                              CK_ULONG ulParameterLen,
                              CK_BYTE_PTR pAssociatedData,
                              CK_ULONG ulAssociatedDataLen,
                              CK_BYTE_PTR pPlaintext, CK_ULONG ulPlaintextLen,
                              CK_BYTE_PTR pCiphertext,
-                             CK_ULONG_PTR pulCiphertextLen) { NS }
+                             CK_ULONG_PTR pulCiphertextLen) { NS_S }
 static CK_RV ns_CryptMessageBegin(CK_SESSION_HANDLE hSession,
                                   CK_VOID_PTR pParameter,
                                   CK_ULONG ulParameterLen,
                                   CK_BYTE_PTR pAssociatedData,
-                                  CK_ULONG ulAssociatedDataLen) { NS }
+                                  CK_ULONG ulAssociatedDataLen) { NS_S }
 static CK_RV ns_CryptMessageNext(CK_SESSION_HANDLE hSession,
                                  CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
                                  CK_BYTE_PTR pPlaintextPart,
                                  CK_ULONG ulPlaintextPartLen,
                                  CK_BYTE_PTR pCiphertextPart,
                                  CK_ULONG_PTR pulCiphertextPartLen,
-                                 CK_FLAGS flags) { NS }
-static CK_RV ns_MessageFinal(CK_SESSION_HANDLE hSession) { NS }
+                                 CK_FLAGS flags) { NS_S }
+static CK_RV ns_MessageFinal(CK_SESSION_HANDLE hSession) { NS_S }
 static CK_RV ns_SignMessage(CK_SESSION_HANDLE hSession, CK_VOID_PTR pParameter,
                             CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
                             CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-                            CK_ULONG_PTR pulSignatureLen) { NS }
+                            CK_ULONG_PTR pulSignatureLen) { NS_S }
 static CK_RV ns_SignMessageBegin(CK_SESSION_HANDLE hSession,
                                  CK_VOID_PTR pParameter,
-                                 CK_ULONG ulParameterLen) { NS }
+                                 CK_ULONG ulParameterLen) { NS_S }
 static CK_RV ns_SignMessageNext(CK_SESSION_HANDLE hSession,
                                 CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
                                 CK_BYTE_PTR pData, CK_ULONG ulDataLen,
                                 CK_BYTE_PTR pSignature,
-                                CK_ULONG_PTR pulSignatureLen) { NS }
+                                CK_ULONG_PTR pulSignatureLen) { NS_S }
 static CK_RV ns_VerifyMessage(CK_SESSION_HANDLE hSession,
                               CK_VOID_PTR pParameter, CK_ULONG ulParameterLen,
                               CK_BYTE_PTR pData, CK_ULONG ulDataLen,
                               CK_BYTE_PTR pSignature,
-                              CK_ULONG ulSignatureLen) { NS }
+                              CK_ULONG ulSignatureLen) { NS_S }
 static CK_RV ns_VerifyMessageNext(CK_SESSION_HANDLE hSession,
                                   CK_VOID_PTR pParameter,
                                   CK_ULONG ulParameterLen, CK_BYTE_PTR pData,
                                   CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
-                                  CK_ULONG ulSignatureLen) { NS }
+                                  CK_ULONG ulSignatureLen) { NS_S }
 #undef NS
+#undef NS_S
 
 static CK_RV w_LoginUser(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
                          CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen,
                          CK_UTF8CHAR_PTR pUsername, CK_ULONG ulUsernameLen)
 {
     /* No named users: without a name it is C_Login. */
-    TRACED("C_LoginUser", ulUsernameLen == 0
-                              ? session_login(hSession, userType, pPin, ulPinLen)
-                              : CKR_FUNCTION_NOT_SUPPORTED);
+    TRACED_S("C_LoginUser", hSession,
+             ulUsernameLen == 0
+                 ? session_login(hSession, userType, pPin, ulPinLen)
+                 : ready_then(CKR_FUNCTION_NOT_SUPPORTED));
 }
 
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR ppFunctionList) EXPORT;

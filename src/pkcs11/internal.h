@@ -175,6 +175,9 @@ bool slot_needs_login_locked(const slot *s);
 
 /* session.c; the operation data is freed by its owner's function. */
 session *session_get_locked(CK_SESSION_HANDLE h);
+/* rv, unless the library is not initialized or h is no session: the
+ * codes that outrank it (entry.c's TRACED_S). Takes the lock. */
+CK_RV session_first(CK_SESSION_HANDLE h, CK_RV rv);
 void find_state_free(void *data); /* object.c */
 void mac_state_free(void *data);  /* mac.c */
 /* Ends s's operation and frees its state; a state a computing call took

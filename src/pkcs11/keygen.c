@@ -91,7 +91,8 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
 
     if (rv != CKR_OK)
         return rv;
-    if (pMechanism == NULL || phKey == NULL)
+    /* a NULL pointer first, whatever the mechanism */
+    if (pMechanism == NULL || phKey == NULL || (pTemplate == NULL && ulCount))
         return CKR_ARGUMENTS_BAD;
     if (pMechanism->mechanism != CKM_GENERIC_SECRET_KEY_GEN &&
         pMechanism->mechanism != CKM_AES_KEY_GEN)

@@ -15,6 +15,19 @@ session *session_get_locked(CK_SESSION_HANDLE h)
     return dict_get(g_module.sessions, &h, sizeof(h));
 }
 
+CK_RV session_first(CK_SESSION_HANDLE h, CK_RV rv)
+{
+    CK_RV ready = module_ready();
+    bool exists;
+
+    if (ready != CKR_OK)
+        return ready;
+    pthread_mutex_lock(&g_module.lock);
+    exists = session_get_locked(h) != NULL;
+    pthread_mutex_unlock(&g_module.lock);
+    return exists ? rv : CKR_SESSION_HANDLE_INVALID;
+}
+
 void session_op_detach_locked(session *s)
 {
     if (s->op_key)
@@ -181,6 +194,30 @@ CK_RV session_get_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo)
     return rv;
 }
 
+struct read_only_search {
+    CK_SLOT_ID slot_id;
+    bool found;
+};
+
+static void find_read_only(void *value, void *arg)
+{
+    const session *s = value;
+    struct read_only_search *r = arg;
+
+    if (s->slot_id == r->slot_id && !(s->flags & CKF_RW_SESSION))
+        r->found = true;
+}
+
+/* True when the slot has a read-only session open (an SO may not log in
+ * then). */
+static bool read_only_session_locked(CK_SLOT_ID slot_id)
+{
+    struct read_only_search r = {slot_id, false};
+
+    dict_each(g_module.sessions, find_read_only, &r);
+    return r.found;
+}
+
 CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
                     CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
 {
@@ -201,8 +238,11 @@ CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
     }
     sl = slot_get_locked(s->slot_id);
     if (userType == CKU_SO) {
-        /* The configuration file is the token's only administrator. */
-        rv = CKR_PIN_INCORRECT;
+        /* The standard's checks come before the PIN's; then no PIN is the
+         * SO's: the configuration file is the token's only administrator. */
+        rv = sl->logged_in ? CKR_USER_ANOTHER_ALREADY_LOGGED_IN
+             : read_only_session_locked(s->slot_id) ? CKR_SESSION_READ_ONLY_EXISTS
+                                                   : CKR_PIN_INCORRECT;
         goto out;
     }
     /* No key here asks for a login of its own (CKA_ALWAYS_AUTHENTICATE is

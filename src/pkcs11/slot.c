@@ -186,7 +186,10 @@ static CK_RV slot_valid(CK_SLOT_ID slotID)
 CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
                               CK_ULONG_PTR pulCount)
 {
-    CK_RV rv = pulCount ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
+    CK_RV rv = module_ready();
+
+    if (rv == CKR_OK)
+        rv = pulCount ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
 
     if (rv != CKR_OK)
         return rv;
@@ -204,8 +207,10 @@ CK_RV slot_get_mechanism_list(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
 CK_RV slot_get_mechanism_info(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
                               CK_MECHANISM_INFO_PTR pInfo)
 {
-    CK_RV rv = pInfo ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
+    CK_RV rv = module_ready();
 
+    if (rv == CKR_OK)
+        rv = pInfo ? slot_valid(slotID) : CKR_ARGUMENTS_BAD;
     if (rv != CKR_OK)
         return rv;
     for (size_t i = 0; i < MECHANISM_COUNT; i++) {

@@ -11,9 +11,9 @@
  * the known departure, and a pass fails the run (the table is stale).
  * skip-pkcs11 has no TODO. Exits 1 when any other case fails. */
 #include "config.h"
+#include "suite.h"
 
 #include <dlfcn.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,30 +21,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
-#include "pkcs11/pkcs11-3.h"
-
-static CK_FUNCTION_LIST *p11;
-static CK_SLOT_ID slot;
-static const char *pin;
-static bool control; /* running against SoftHSM2 */
+CK_FUNCTION_LIST *p11;
+CK_SLOT_ID slot;
+const char *pin;
+bool control; /* running against SoftHSM2 */
 
 /* --- a small TAP runner: a case fails at its first broken expectation --- */
 static int case_number;
 static int failed_cases;
-static char failure[512];
-
-#define EXPECT(cond)                                                           \
-    do {                                                                       \
-        if (!(cond) && failure[0] == '\0')                                     \
-            snprintf(failure, sizeof(failure), "line %d: %s", __LINE__, #cond); \
-    } while (0)
-#define EXPECT_RV(call, want)                                                  \
-    do {                                                                       \
-        CK_RV got_ = (call);                                                   \
-        if (got_ != (want) && failure[0] == '\0')                              \
-            snprintf(failure, sizeof(failure), "line %d: %s = 0x%lx, want %s",  \
-                     __LINE__, #call, got_, #want);                            \
-    } while (0)
+char failure[512];
 
 struct departure {
     const char *name;
@@ -61,6 +46,13 @@ static const struct departure departures[] = {
      "PKCS #11 3.0 base, return values: CKR_ATTRIBUTE_VALUE_INVALID for an "
      "invalid value in a template (SoftHSM2 treats a 2-byte CKA_CLASS as "
      "missing: CKR_TEMPLATE_INCOMPLETE)"},
+    {"rc_session_handle_before_arguments",
+     "PKCS #11 v2.40 11.1.7 (3.0 5.1.8): a code of 11.1.2 "
+     "(CKR_SESSION_HANDLE_INVALID) outranks one of 11.1.6 (SoftHSM2 answers "
+     "CKR_ARGUMENTS_BAD for a NULL pointer before it looks at the session)"},
+    {"rc_seed_random_order",
+     "PKCS #11 v2.40 11.1.7: CKR_SESSION_HANDLE_INVALID outranks "
+     "CKR_ARGUMENTS_BAD (SoftHSM2's C_SeedRandom checks the seed first)"},
     {"sign_with_bad_key_handle",
      "PKCS #11 3.0 base, C_SignInit: CKR_KEY_HANDLE_INVALID for an invalid "
      "hKey (SoftHSM2 answers CKR_OBJECT_HANDLE_INVALID)"},
@@ -77,7 +69,7 @@ static const char *departure_of(const char *name)
     return NULL;
 }
 
-static void run(const char *name, void (*fn)(void))
+void run(const char *name, void (*fn)(void))
 {
     const char *clause = departure_of(name);
 
@@ -110,7 +102,7 @@ static unsigned char expected_mac[32];
 #define DATA ((CK_BYTE_PTR) "Hi There")
 #define DATA_LEN 8
 
-static CK_SESSION_HANDLE open_rw(void)
+CK_SESSION_HANDLE open_rw(void)
 {
     CK_SESSION_HANDLE s = CK_INVALID_HANDLE;
 
@@ -119,7 +111,7 @@ static CK_SESSION_HANDLE open_rw(void)
     return s;
 }
 
-static CK_SESSION_HANDLE open_user(void)
+CK_SESSION_HANDLE open_user(void)
 {
     CK_SESSION_HANDLE s = open_rw();
 
@@ -130,8 +122,8 @@ static CK_SESSION_HANDLE open_user(void)
 
 /* An imported session HMAC key labelled LABEL: sensitive, or readable
  * (not sensitive and extractable, whose default is the token's). */
-static CK_OBJECT_HANDLE import_key(CK_SESSION_HANDLE s, const char *label,
-                                   CK_BBOOL sensitive)
+CK_OBJECT_HANDLE import_key(CK_SESSION_HANDLE s, const char *label,
+                            CK_BBOOL sensitive)
 {
     CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
     CK_BBOOL extractable = !sensitive;
@@ -665,6 +657,7 @@ int main(int argc, char **argv)
     run("mechanism_refusals", mechanism_refusals);
     run("sign_with_bad_key_handle", sign_with_bad_key_handle);
     run("object_lifetime", object_lifetime);
+    return_code_cases();
     printf("1..%d\n", case_number);
     p11->C_Finalize(NULL);
     return failed_cases ? 1 : 0;

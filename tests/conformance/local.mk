@@ -1,7 +1,8 @@
 # The SoftHSM2 control: one generic PKCS#11 suite, run against SoftHSM2 and
 # against skip-pkcs11 with the same assertions.
 check_PROGRAMS += conformance
-conformance_SOURCES = tests/conformance/conformance.c
+conformance_SOURCES = tests/conformance/conformance.c \
+	tests/conformance/return-codes.c tests/conformance/suite.h
 conformance_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
 conformance_LDADD = $(OPENSSL_LIBS) -ldl
 

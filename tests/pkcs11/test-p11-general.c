@@ -273,8 +273,9 @@ static void sessions_and_login(void **state)
     assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) "wrong", 5),
                      CKR_PIN_INCORRECT);
     assert_int_equal(p11->C_Logout(s), CKR_USER_NOT_LOGGED_IN);
+    /* The SO: not with a read-only session open; and no PIN is the SO's. */
     assert_int_equal(p11->C_Login(s, CKU_SO, (CK_UTF8CHAR_PTR) TEST_PIN, 6),
-                     CKR_PIN_INCORRECT);
+                     CKR_SESSION_READ_ONLY_EXISTS);
     assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) TEST_PIN, 6),
                      CKR_OK);
     assert_int_equal(p11->C_Login(s, CKU_USER, (CK_UTF8CHAR_PTR) TEST_PIN, 6),
