@@ -20,6 +20,7 @@
 #define SKIP_PKCS11_MANUFACTURER "skip-pkcs11"
 #define KEY_MIN_LEN 16
 #define KEY_MAX_LEN 64
+#define IMPORT_KEY_MAX 4096 /* imported (HMAC) keys: 1..IMPORT_KEY_MAX bytes */
 /* keyIds this token holds and asks for: 128 bits (the draft's default)
  * to SKIP_KEYID_MAX. A shorter one would be guessable, and a label of
  * 32..128 hex digits can then only ever name a keyId (policy.c). */

@@ -43,11 +43,22 @@ static CK_RV lookup_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE ho,
     return CKR_OK;
 }
 
+/* SKIP keys: AES sizes, or 16..64 bytes. */
 static bool valid_key_length(CK_KEY_TYPE type, size_t len)
 {
     if (type == CKK_AES)
         return len == 16 || len == 24 || len == 32;
     return len >= KEY_MIN_LEN && len <= KEY_MAX_LEN;
+}
+
+/* Imported keys: AES sizes, or any HMAC key (RFC 2104 takes any length;
+ * test vectors use 4 and 131 bytes) up to IMPORT_KEY_MAX. Keys derived
+ * from them are still 16 bytes or more (derive.c). */
+static bool valid_import_length(CK_KEY_TYPE type, size_t len)
+{
+    if (type == CKK_AES)
+        return valid_key_length(type, len);
+    return len >= 1 && len <= IMPORT_KEY_MAX;
 }
 
 static bool supported_key_type(CK_KEY_TYPE type)
@@ -100,7 +111,7 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         return CKR_ATTRIBUTE_VALUE_INVALID;
     if (t.has_value_len && t.value_len != t.value->ulValueLen)
         return CKR_TEMPLATE_INCONSISTENT;
-    if (!valid_key_length(t.key_type, t.value->ulValueLen))
+    if (!valid_import_length(t.key_type, t.value->ulValueLen))
         return CKR_ATTRIBUTE_VALUE_INVALID;
 
     obj = calloc(1, sizeof(*obj));

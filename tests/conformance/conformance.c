@@ -53,6 +53,12 @@ static const struct departure departures[] = {
     {"rc_seed_random_order",
      "PKCS #11 v2.40 11.1.7: CKR_SESSION_HANDLE_INVALID outranks "
      "CKR_ARGUMENTS_BAD (SoftHSM2's C_SeedRandom checks the seed first)"},
+    {"hmac_rfc4231",
+     "PKCS #11 3.0 mechanisms, general-length HMAC: no key length is set, and "
+     "RFC 2104 takes any (SoftHSM2 answers CKR_KEY_SIZE_RANGE for HMAC keys "
+     "shorter than the hash, as RFC 4231's)"},
+    {"hmac_key_lengths",
+     "as hmac_rfc4231 (SoftHSM2 refuses a 1-byte HMAC key)"},
     {"sign_with_bad_key_handle",
      "PKCS #11 3.0 base, C_SignInit: CKR_KEY_HANDLE_INVALID for an invalid "
      "hKey (SoftHSM2 answers CKR_OBJECT_HANDLE_INVALID)"},
@@ -658,6 +664,7 @@ int main(int argc, char **argv)
     run("sign_with_bad_key_handle", sign_with_bad_key_handle);
     run("object_lifetime", object_lifetime);
     return_code_cases();
+    hmac_vector_cases();
     printf("1..%d\n", case_number);
     p11->C_Finalize(NULL);
     return failed_cases ? 1 : 0;

@@ -39,5 +39,7 @@ CK_OBJECT_HANDLE import_key(CK_SESSION_HANDLE s, const char *label,
 
 /* return-codes.c: the order of return codes, for every entry point. */
 void return_code_cases(void);
+/* hmac-vectors.c: HMAC with imported keys of any length. */
+void hmac_vector_cases(void);
 
 #endif

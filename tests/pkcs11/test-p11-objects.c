@@ -282,9 +282,13 @@ static void create_rules(void **state)
         CHECK_CASE(cases[i].name, p11->C_CreateObject(s, t, 4, &h) == cases[i].want);
     }
     {
-        CK_ATTRIBUTE short_key[] = {{CKA_CLASS, &cls, sizeof(cls)},
+        static unsigned char big[4096 + 1]; /* IMPORT_KEY_MAX + 1 */
+        CK_ATTRIBUTE empty_key[] = {{CKA_CLASS, &cls, sizeof(cls)},
                                     {CKA_KEY_TYPE, &generic, sizeof(generic)},
-                                    {CKA_VALUE, (void *)tc1_key, 15}};
+                                    {CKA_VALUE, (void *)tc1_key, 0}};
+        CK_ATTRIBUTE long_key[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                                   {CKA_KEY_TYPE, &generic, sizeof(generic)},
+                                   {CKA_VALUE, big, sizeof(big)}};
         CK_ATTRIBUTE aes20[] = {{CKA_CLASS, &cls, sizeof(cls)},
                                 {CKA_KEY_TYPE, &aes, sizeof(aes)},
                                 {CKA_VALUE, (void *)tc1_key, 20}};
@@ -300,7 +304,10 @@ static void create_rules(void **state)
                                 {CKA_KEY_TYPE, &generic, sizeof(generic)},
                                 {CKA_VALUE, (void *)tc1_key, 20},
                                 {CKA_SIGN, &yes, 1}, {CKA_SIGN, &no, 1}};
-        assert_int_equal(p11->C_CreateObject(s, short_key, 3, &h),
+        /* an HMAC key of any length but none, up to 4,096 bytes */
+        assert_int_equal(p11->C_CreateObject(s, empty_key, 3, &h),
+                         CKR_ATTRIBUTE_VALUE_INVALID);
+        assert_int_equal(p11->C_CreateObject(s, long_key, 3, &h),
                          CKR_ATTRIBUTE_VALUE_INVALID);
         assert_int_equal(p11->C_CreateObject(s, aes20, 3, &h),
                          CKR_ATTRIBUTE_VALUE_INVALID);
