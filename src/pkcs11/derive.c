@@ -151,7 +151,7 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
     obj->private_obj = t->has_private ? t->private_obj
                        : base->private_obj ||
                              slot_get_locked(sess->slot_id)->cfg.has_pin;
-    obj->modifiable = true;
+    obj->modifiable = t->has_modifiable ? t->modifiable : true;
     obj->destroyable = true;
     /* Extractable only when asked (SP 800-108 takes the base key's values
      * instead, which for a SKIP key are the same); the provenance flags

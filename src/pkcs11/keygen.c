@@ -49,7 +49,9 @@ object *skip_key_object(skip_key *key, char *remote, CK_KEY_TYPE type,
     }
     obj->key_type = type;
     obj->token = true;
-    obj->modifiable = false; /* SKIP keys are fixed, label included */
+    /* Its label may change, as on every key (NSS sets one after making the
+     * key); every other attribute of a SKIP key is fixed by policy.c. */
+    obj->modifiable = true;
     obj->destroyable = true;
     obj->sensitive = obj->always_sensitive = obj->never_extractable = true;
     obj->local = true;
@@ -108,7 +110,9 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return rv;
 
     pthread_mutex_lock(&g_module.lock);
-    rv = session_begin_locked(h, NEED_LOGIN | new_object_needs(&t, true),
+    /* CKA_TOKEN defaults to FALSE, as the standard says: a session key
+     * may be made in a read-only session (still behind the login). */
+    rv = session_begin_locked(h, NEED_LOGIN | new_object_needs(&t, false),
                               &sess);
     if (rv == CKR_OK) {
         bool has_pin = slot_get_locked(sess->slot_id)->cfg.has_pin;
@@ -137,7 +141,8 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     skip_key_clear(&key);
     if (obj == NULL)
         return CKR_HOST_MEMORY;
-    obj->token = t.has_token ? t.token : true;
+    obj->token = t.has_token && t.token;
+    obj->modifiable = t.has_modifiable ? t.modifiable : true;
     obj->destroyable = t.has_destroyable ? t.destroyable : true;
     obj->private_obj = t.private_obj;
     obj->slot_id = slot_id;

@@ -52,9 +52,9 @@ static const struct attr_policy policy[] = {
     {CKA_TOKEN, "CKA_TOKEN", READ_BOOL, INTO(has_token, token), {T, NT, T, T, RO},
      "imported keys are session keys only"},
     {CKA_PRIVATE, "CKA_PRIVATE", READ_BOOL, INTO(has_private, private_obj), {T, T, T, T, RO}, NULL},
-    /* a SKIP key is fixed, its label included */
-    {CKA_MODIFIABLE, "CKA_MODIFIABLE", READ_BOOL, INTO(has_modifiable, modifiable), {NT, T, T, T, RO},
-     "SKIP keys are fixed"},
+    /* every key's label may change (NSS names a key after making it); on a
+     * SKIP key nothing else can, by the other rows */
+    {CKA_MODIFIABLE, "CKA_MODIFIABLE", READ_BOOL, INTO(has_modifiable, modifiable), {T, T, T, T, RO}, NULL},
     {CKA_DESTROYABLE, "CKA_DESTROYABLE", READ_BOOL, INTO(has_destroyable, destroyable), {T, T, T, T, RO}, NULL},
     /* the one storage attribute that changes after creation; a label in
      * keyId form names the SKIP key with that keyId, and no other key may

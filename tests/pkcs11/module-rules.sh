@@ -24,9 +24,13 @@ expect_eq "... 16 bytes" "$(attr value_len)" 16
 expect_eq "... whose keyId carries the size" "$(p11_field keyid | cut -c15-16)" 0f
 expect_exit 0 "a 64-byte generic key" alice_p11 "keygen len=64" "attrs -"
 expect_eq "... 64 bytes" "$(attr value_len)" 64
-expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -" "relabel - other"
-expect_eq "... is kept" "$(attr label)" vpn-ppk
-expect_match "... and SKIP keys are not modifiable" "$T/out" '^relabel: CKR_ACTION_PROHIBITED$'
+expect_exit 0 "a label from the template" alice_p11 "keygen label=vpn-ppk" "attrs -" \
+    "relabel - other" "relabel - 0123456789abcdef0123456789abcdef" "attrs -"
+expect_eq "... is kept" "$(attr label | head -n 1)" vpn-ppk
+expect_match "... and may change, as every key's (NSS names keys after making them)" \
+    "$T/out" '^relabel: CKR_OK$'
+expect_eq "... to the new label" "$(attr label | tail -n 1)" other
+expect_match "... but not to one in keyId form" "$T/out" '^relabel: CKR_ATTRIBUTE_VALUE_INVALID$'
 
 # Remote selection.
 expect_exit 0 "CKA_SKIP_REMOTE_SYSTEM_ID picks the remote" alice_p11 "keygen remote=Alice" "attrs -"

@@ -194,7 +194,8 @@ static void every_new_object_passes_the_gate(void **state)
         {CKA_TOKEN, (void *)&yes, 1},
     };
     CK_MECHANISM gen = {CKM_GENERIC_SECRET_KEY_GEN, NULL, 0};
-    CK_ATTRIBUTE gen_tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_ATTRIBUTE gen_tmpl[] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                               {CKA_TOKEN, (void *)&yes, 1}};
     unsigned char buf[8];
 
     (void)state;
@@ -216,6 +217,8 @@ static void every_new_object_passes_the_gate(void **state)
     /* the KP paths: login before anything reaches the KP */
     assert_int_equal(p11->C_GenerateKey(rw, &gen, gen_tmpl, 1, &out),
                      CKR_USER_NOT_LOGGED_IN);
+    assert_int_equal(p11->C_GenerateKey(ro, &gen, gen_tmpl, 1, &out),
+                     CKR_USER_NOT_LOGGED_IN);
     assert_int_equal(p11->C_GenerateRandom(rw, buf, sizeof(buf)),
                      CKR_USER_NOT_LOGGED_IN);
     assert_int_equal(p11->C_GenerateRandom(rw, buf, 0), CKR_OK);
@@ -224,9 +227,13 @@ static void every_new_object_passes_the_gate(void **state)
     assert_int_equal(p11->C_DeriveKey(rw, &mech, base, derived, 3, &out),
                      CKR_OK);
     /* logged in, a token key in a read-only session is still refused, and
-     * before the KP is asked (the fixture's KP would fail otherwise) */
-    assert_int_equal(p11->C_GenerateKey(ro, &gen, gen_tmpl, 1, &out),
+     * before the KP is asked (the fixture's KP would fail otherwise); a
+     * session key (CKA_TOKEN's default, FALSE) passes the gate and reaches
+     * the offline KP */
+    assert_int_equal(p11->C_GenerateKey(ro, &gen, gen_tmpl, 2, &out),
                      CKR_SESSION_READ_ONLY);
+    assert_int_equal(p11->C_GenerateKey(ro, &gen, gen_tmpl, 1, &out),
+                     CKR_DEVICE_ERROR);
     p11_fixture_close();
 }
 

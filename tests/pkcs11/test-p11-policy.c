@@ -35,15 +35,16 @@ static const struct {
 } spec[] = {
     /* 2.1: CLASS and KEY_TYPE fixed at creation; TOKEN, PRIVATE,
      * MODIFIABLE and DESTROYABLE change only by C_CopyObject, which this
-     * token refuses (2.4). 2.2: a SKIP key is not modifiable. 2.3: derived
-     * keys are (their label). C_CreateObject imports session keys only
-     * (DESIGN.md: the token holds what the KP gave). */
+     * token refuses (2.4). Every key's label may change, a SKIP key's too
+     * (issue 13: NSS names a key after making it); nothing else of a SKIP
+     * key can. C_CreateObject imports session keys only (DESIGN.md: the
+     * token holds what the KP gave). */
     {CKA_CLASS, {T, T, T, T, RO}},
     {CKA_KEY_TYPE, {T, T, T, T, RO}},
     {CKA_VALUE_LEN, {T, T, T, T, RO}},
     {CKA_TOKEN, {T, NT, T, T, RO}},
     {CKA_PRIVATE, {T, T, T, T, RO}},
-    {CKA_MODIFIABLE, {NT, T, T, T, RO}},
+    {CKA_MODIFIABLE, {T, T, T, T, RO}},
     {CKA_DESTROYABLE, {T, T, T, T, RO}},
     /* 2.1: the one storage attribute modifiable after creation. */
     {CKA_LABEL, {T, T, T, T, T}},
