@@ -131,6 +131,18 @@ static int entry(void *user, const char *section, const char *name,
         }
         return 1;
     }
+    if (strcmp(name, "derived_keys") == 0) {
+        if (strcmp(value, "readable") == 0)
+            s->derived_readable = true;
+        else if (strcmp(value, "sensitive") == 0)
+            s->derived_readable = false;
+        else {
+            snprintf(st->problem, sizeof(st->problem),
+                     "derived_keys must be sensitive or readable");
+            return 0;
+        }
+        return 1;
+    }
     if (strcmp(name, "random") == 0) {
         if (strcmp(value, "mix") == 0)
             s->random = RANDOM_MIX;

@@ -19,6 +19,7 @@
 #include "skip/ossl.h"
 
 #define KDF_INPUT_MAX 1024 /* salt, info and seed bytes, each */
+#define SEED_MAX 2048      /* a prf+ seed key's value and seed data together */
 
 struct kdf_request {
     const char *digest;
@@ -27,7 +28,16 @@ struct kdf_request {
     const unsigned char *salt, *info;
     size_t salt_len, info_len;
     bool prf_plus;
+    bool has_seed_key;        /* prf+: the seed starts with this key's value */
+    CK_OBJECT_HANDLE seed_key;
 };
+
+/* One line saying why a parameter is refused. */
+static CK_RV param_invalid(const char *why)
+{
+    skip_log_error("C_DeriveKey: CKR_MECHANISM_PARAM_INVALID: %s", why);
+    return CKR_MECHANISM_PARAM_INVALID;
+}
 
 static bool hash_of(CK_MECHANISM_TYPE m, struct kdf_request *r, bool hmac_only)
 {
@@ -52,17 +62,27 @@ static CK_RV parse_mechanism(const CK_MECHANISM *m, struct kdf_request *r)
         m->mechanism == CKM_NSS_IKE_PRF_PLUS_DERIVE) {
         CK_IKE2_PRF_PLUS_DERIVE_PARAMS p;
         if (m->pParameter == NULL || m->ulParameterLen != sizeof(p))
-            return CKR_MECHANISM_PARAM_INVALID;
+            return param_invalid("prf+: the parameter is not a "
+                                 "CK_IKE2_PRF_PLUS_DERIVE_PARAMS");
         memcpy(&p, m->pParameter, sizeof(p));
-        /* A seed key would feed one key's bytes into another's output. */
-        if (!hash_of(p.prfMechanism, r, true) || p.bHasSeedKey != CK_FALSE ||
-            p.pSeedData == NULL || p.ulSeedDataLen == 0 ||
-            p.ulSeedDataLen > KDF_INPUT_MAX)
-            return CKR_MECHANISM_PARAM_INVALID;
+        if (!hash_of(p.prfMechanism, r, true))
+            return param_invalid("prf+: prfMechanism is not HMAC-SHA-256, "
+                                 "-384 or -512");
+        if (p.bHasSeedKey > CK_TRUE)
+            return param_invalid("prf+: bHasSeedKey is neither TRUE nor FALSE");
+        /* The seed is the seed key's value (how IKE stacks pass SK_d'),
+         * then the seed data; one of them at least. */
+        if ((p.pSeedData == NULL && p.ulSeedDataLen != 0) ||
+            p.ulSeedDataLen > KDF_INPUT_MAX ||
+            (p.ulSeedDataLen == 0 && !p.bHasSeedKey))
+            return param_invalid("prf+: the seed data must be 1..1024 bytes "
+                                 "(or empty, after a seed key)");
         r->mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
         r->info = p.pSeedData;
         r->info_len = p.ulSeedDataLen;
         r->prf_plus = true;
+        r->has_seed_key = p.bHasSeedKey == CK_TRUE;
+        r->seed_key = p.hSeedKey;
         return CKR_OK;
     }
     if (m->mechanism == CKM_HKDF_DERIVE) {
@@ -154,12 +174,19 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
     obj->modifiable = t->has_modifiable ? t->modifiable : true;
     obj->destroyable = true;
     /* Extractable only when asked (SP 800-108 takes the base key's values
-     * instead, which for a SKIP key are the same); the provenance flags
-     * say what the output has been since birth, given its base key. */
-    obj->sensitive = t->has_sensitive ? t->sensitive
-                     : inherit_flags ? base->sensitive : true;
-    obj->extractable = t->has_extractable ? t->extractable
-                       : inherit_flags && base->extractable;
+     * instead, which for a SKIP key are the same), or readable unless the
+     * template says otherwise with `derived_keys = readable` (NSS-based
+     * IKE daemons read SK_d); the provenance flags say what the output
+     * has been since birth, given its base key. */
+    if (slot_get_locked(sess->slot_id)->cfg.derived_readable) {
+        obj->sensitive = t->has_sensitive && t->sensitive;
+        obj->extractable = !t->has_extractable || t->extractable;
+    } else {
+        obj->sensitive = t->has_sensitive ? t->sensitive
+                         : inherit_flags ? base->sensitive : true;
+        obj->extractable = t->has_extractable ? t->extractable
+                           : inherit_flags && base->extractable;
+    }
     obj->always_sensitive = base->always_sensitive && obj->sensitive;
     obj->never_extractable = base->never_extractable && !obj->extractable;
     obj->keygen_mech = CK_UNAVAILABLE_INFORMATION;
@@ -220,14 +247,28 @@ static bool base_type_ok(const object *base, const struct kdf_request *r)
            (base->key_type == CKK_SHA512_HMAC && r->hash_len == 64);
 }
 
+/* The KDF's output of out_len bytes under key; a prf+ seed key's value
+ * (seed, or NULL) goes before the seed data. */
 static skip_secbuf *run_kdf(const struct kdf_request *r, const skip_secbuf *key,
-                            size_t out_len)
+                            const skip_secbuf *seed, size_t out_len)
 {
     EVP_KDF *kdf = EVP_KDF_fetch(skip_ossl_ctx(), "HKDF", NULL);
     EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     skip_secbuf *out = skip_secbuf_new(out_len);
+    skip_secbuf *info = NULL;
     OSSL_PARAM params[6], *q = params;
     int mode = r->mode;
+
+    if (seed != NULL) {
+        /* the seed key's bytes stay in locked memory here too */
+        info = skip_secbuf_new(seed->len + r->info_len);
+        if (info != NULL) {
+            memcpy(info->data, seed->data, seed->len);
+            if (r->info_len)
+                memcpy(info->data + seed->len, r->info, r->info_len);
+            info->len = seed->len + r->info_len;
+        }
+    }
 
     *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
                                             (char *)r->digest, 0);
@@ -237,20 +278,52 @@ static skip_secbuf *run_kdf(const struct kdf_request *r, const skip_secbuf *key,
     if (r->salt)
         *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
                                                  (void *)r->salt, r->salt_len);
-    if (r->info_len)
+    if (info != NULL)
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
+                                                 info->data, info->len);
+    else if (r->info_len)
         *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
                                                  (void *)r->info, r->info_len);
     *q = OSSL_PARAM_construct_end();
-    if (ctx == NULL || out == NULL ||
+    if (ctx == NULL || out == NULL || (seed != NULL && info == NULL) ||
         EVP_KDF_derive(ctx, out->data, out_len, params) != 1) {
         skip_secbuf_free(out);
         out = NULL;
     } else {
         out->len = out_len;
     }
-    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_CTX_free(ctx); /* cleanses the key and info it copied */
     EVP_KDF_free(kdf);
+    skip_secbuf_free(info);
     return out;
+}
+
+/* The prf+ seed key, usable in sess: an imported or derived key, never a
+ * SKIP key (its bytes would become data under another key). Lock held. */
+static CK_RV seed_key_locked(const struct kdf_request *r, const session *sess,
+                             const object **seed)
+{
+    const object *k = store_get_locked(r->seed_key);
+    char why[96];
+
+    *seed = NULL;
+    if (!r->has_seed_key)
+        return CKR_OK;
+    if (k == NULL || !store_visible_locked(k, sess)) {
+        skip_log_error("C_DeriveKey: CKR_KEY_HANDLE_INVALID: prf+ seed key "
+                       "0x%lx is no key of this session", (unsigned long)r->seed_key);
+        return CKR_KEY_HANDLE_INVALID;
+    }
+    if (k->id != NULL) {
+        snprintf(why, sizeof(why), "prf+: seed key 0x%lx is a SKIP key",
+                 (unsigned long)r->seed_key);
+        return param_invalid(why);
+    }
+    if (k->value->len + r->info_len > SEED_MAX)
+        return param_invalid("prf+: the seed key and seed data are over 2048 "
+                             "bytes together");
+    *seed = k;
+    return CKR_OK;
 }
 
 CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
@@ -265,6 +338,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     unsigned outputs;
     key_role role = ROLE_OPEN;
     object *base, *obj = NULL;
+    const object *seed;
     skip_secbuf *value;
     session *sess;
 
@@ -289,9 +363,11 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     rv = derive_base_locked(h, hBaseKey, &t, outputs, &sess, &base);
     if (rv == CKR_OK && !base_type_ok(base, &r))
         rv = CKR_KEY_TYPE_INCONSISTENT;
+    if (rv == CKR_OK)
+        rv = seed_key_locked(&r, sess, &seed);
     if (rv != CKR_OK)
         goto out;
-    value = run_kdf(&r, base->value, len);
+    value = run_kdf(&r, base->value, seed ? seed->value : NULL, len);
     obj = value ? derive_object_new(&t, type, role, base, sess, false, value) : NULL;
     rv = value == NULL ? CKR_FUNCTION_FAILED
          : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);

@@ -55,6 +55,8 @@ typedef struct slot_config {
     random_mode random;
     unsigned max_derives;    /* PRF blocks derived per key; 0: no limit */
     unsigned fetch_limit;    /* KP fetches per FETCH_WINDOW_S; 0: no limit */
+    bool derived_readable;   /* derived keys readable unless the template
+                              * says otherwise (derived_keys = readable) */
 } slot_config;
 
 /* Reads $SKIP_PKCS11_CONF or SYSCONFDIR/skip-pkcs11.conf into a new array

@@ -6,6 +6,9 @@
 #include "config.h"
 #include "p11-fixture.h"
 
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -163,7 +166,7 @@ static void malformed_parameters(void **state)
     } ike[] = {
         {"SHA-1 PRF", {CKM_SHA_1_HMAC, CK_FALSE, 0, seed, 32}, 0},
         {"a hash, not an HMAC", {CKM_SHA256, CK_FALSE, 0, seed, 32}, 0},
-        {"seed key", {CKM_SHA256_HMAC, CK_TRUE, base, seed, 32}, 0},
+        {"bHasSeedKey = 2", {CKM_SHA256_HMAC, 2, base, seed, 32}, 0},
         {"no seed", {CKM_SHA256_HMAC, CK_FALSE, 0, NULL, 0}, 0},
         {"NULL seed with a length", {CKM_SHA256_HMAC, CK_FALSE, 0, NULL, 32}, 0},
         {"seed over 1024", {CKM_SHA256_HMAC, CK_FALSE, 0, big, 1025}, 0},
@@ -346,6 +349,110 @@ static void derive_budget(void **state)
     assert_int_equal(p11->C_DeriveKey(s, &m, other, tmpl, 1, &h), CKR_OK);
 }
 
+/* prf+ with a seed key, as IKE stacks pass SK_d' (NSS, libreswan): the
+ * seed is the seed key's value, then the seed data; under both mechanism
+ * numbers, equal to prf+ over those bytes given as data, and to OpenSSL's
+ * HKDF-Expand (prf+ with HMAC is HKDF-Expand, RFC 7296 / RFC 5869). */
+static void prf_plus_with_a_seed_key(void **state)
+{
+    unsigned char seed_value[48], data[16], joined[64], want[32];
+    CK_OBJECT_HANDLE base = import_run(32, 0x10), seed;
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS with_key = {CKM_SHA256_HMAC, CK_TRUE, 0,
+                                               data, sizeof(data)};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS as_data = {CKM_SHA256_HMAC, CK_FALSE, 0,
+                                              joined, sizeof(joined)};
+    CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &with_key, sizeof(with_key)};
+    CK_MECHANISM m_data = {CKM_IKE2_PRF_PLUS_DERIVE, &as_data, sizeof(as_data)};
+    unsigned char base_value[32], big[2048] = {0};
+    char hex_key[65], hex_nss[65], hex_data[65], hex_want[65], hex_only[65];
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+    OSSL_PARAM params[5];
+
+    (void)state;
+    run(seed_value, sizeof(seed_value), 0x40);
+    run(data, sizeof(data), 0x90);
+    memcpy(joined, seed_value, sizeof(seed_value));
+    memcpy(joined + sizeof(seed_value), data, sizeof(data));
+    seed = p11_import(s, CKK_GENERIC_SECRET, seed_value, sizeof(seed_value),
+                      NULL, 0);
+    with_key.hSeedKey = seed;
+    assert_int_equal(derive_hex(&m, base, 32, hex_key), CKR_OK);
+    m.mechanism = CKM_NSS_IKE_PRF_PLUS_DERIVE;
+    assert_int_equal(derive_hex(&m, base, 32, hex_nss), CKR_OK);
+    assert_int_equal(derive_hex(&m_data, base, 32, hex_data), CKR_OK);
+    assert_string_equal(hex_key, hex_data);
+    assert_string_equal(hex_nss, hex_data);
+
+    run(base_value, sizeof(base_value), 0x10);
+    params[0] = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, "SHA256", 0);
+    params[1] = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    params[2] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, base_value, 32);
+    params[3] = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, joined,
+                                                  sizeof(joined));
+    params[4] = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(ctx, want, sizeof(want), params), 1);
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+    skip_hex_encode(want, sizeof(want), hex_want);
+    assert_string_equal(hex_key, hex_want);
+
+    /* a seed key alone, with no seed data */
+    with_key.pSeedData = NULL;
+    with_key.ulSeedDataLen = 0;
+    as_data.ulSeedDataLen = sizeof(seed_value);
+    assert_int_equal(derive_hex(&m, base, 32, hex_only), CKR_OK);
+    assert_int_equal(derive_hex(&m_data, base, 32, hex_data), CKR_OK);
+    assert_string_equal(hex_only, hex_data);
+
+    /* an unknown seed key; too much seed together */
+    with_key.hSeedKey = 0x7ffffff0UL;
+    assert_int_equal(derive_hex(&m, base, 32, hex_key), CKR_KEY_HANDLE_INVALID);
+    with_key.hSeedKey = p11_import(s, CKK_GENERIC_SECRET, big, 1100, NULL, 0);
+    with_key.pSeedData = big;
+    with_key.ulSeedDataLen = 1000;
+    assert_int_equal(derive_hex(&m, base, 32, hex_key), CKR_MECHANISM_PARAM_INVALID);
+    /* neither seed key nor seed data */
+    with_key.bHasSeedKey = CK_FALSE;
+    with_key.pSeedData = NULL;
+    with_key.ulSeedDataLen = 0;
+    assert_int_equal(derive_hex(&m, base, 32, hex_key), CKR_MECHANISM_PARAM_INVALID);
+}
+
+/* derived_keys = readable: what the template leaves out is readable (for
+ * NSS-based IKE daemons that read SK_d); a template asking SENSITIVE wins. */
+static void derived_keys_readable(void **state)
+{
+    unsigned char seed[32] = {5};
+    CK_IKE2_PRF_PLUS_DERIVE_PARAMS p = {CKM_SHA256_HMAC, CK_FALSE, 0, seed, 32};
+    CK_MECHANISM m = {CKM_IKE2_PRF_PLUS_DERIVE, &p, sizeof(p)};
+    CK_ULONG len = 32;
+    CK_ATTRIBUTE plain[] = {{CKA_VALUE_LEN, &len, sizeof(len)}};
+    CK_ATTRIBUTE sensitive[] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                                {CKA_SENSITIVE, &yes, 1}};
+    unsigned char value[32];
+    CK_ATTRIBUTE get = {CKA_VALUE, value, sizeof(value)};
+    CK_OBJECT_HANDLE base, h;
+
+    (void)state;
+    base = import_run(32, 0);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, plain, 1, &h), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, h, &get, 1),
+                     CKR_ATTRIBUTE_SENSITIVE); /* the default */
+    p11_fixture_close();
+    p11_fixture_config("derived_keys = readable");
+    p11_fixture_open(&s);
+    base = import_run(32, 0);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, plain, 1, &h), CKR_OK);
+    get.ulValueLen = sizeof(value);
+    assert_int_equal(p11->C_GetAttributeValue(s, h, &get, 1), CKR_OK);
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, sensitive, 2, &h), CKR_OK);
+    get.ulValueLen = sizeof(value);
+    assert_int_equal(p11->C_GetAttributeValue(s, h, &get, 1),
+                     CKR_ATTRIBUTE_SENSITIVE);
+}
+
 /* max_derives counts PRF blocks, not calls: a 64-byte prf+ output is two
  * SHA-256 blocks, and an SP 800-108 call counts every segment of every
  * key it makes, additional keys included. */
@@ -400,6 +507,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(derive_budget, setup, teardown),
         cmocka_unit_test_setup_teardown(derive_budget_counts_outputs, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(prf_plus_with_a_seed_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(derived_keys_readable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

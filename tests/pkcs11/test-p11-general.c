@@ -205,6 +205,7 @@ static void bad_config_is_general_error(void **state)
         "pin_sha256 = 1234",
         "random = sometimes",
         "max_derives = -1",
+        "derived_keys = maybe",
         "remote = ",
         "fallback_url = http://x",
         "[other]\nx = 1",
