@@ -53,117 +53,230 @@ static CK_RV session_outranks(CK_SESSION_HANDLE h, CK_RV rv)
     return session_first(h, rv);
 }
 
+/* With SKIP_PKCS11_DEBUG=entry, one line with a call's mechanism and the
+ * attribute types of its template: names, never values (a template may
+ * carry CKA_VALUE). At most TRACE_ATTRS types are named. */
+#define TRACE_ATTRS 32
+static void trace_args(const char *name, const CK_MECHANISM *m,
+                       const CK_ATTRIBUTE *t, CK_ULONG n)
+{
+    char line[TRACE_ATTRS * 28 + 64];
+    size_t used = 0;
+    const char *mech;
+
+    if (!skip_debug_enabled("entry"))
+        return;
+    line[0] = '\0';
+    if (m != NULL && (mech = mechanism_name(m->mechanism)) != NULL)
+        used += (size_t)snprintf(line, sizeof(line), " mechanism %s", mech);
+    else if (m != NULL)
+        used += (size_t)snprintf(line, sizeof(line), " mechanism 0x%lx",
+                                 (unsigned long)m->mechanism);
+    if (t != NULL || n != 0)
+        used += (size_t)snprintf(line + used, sizeof(line) - used,
+                                 " template of %lu:", (unsigned long)n);
+    for (CK_ULONG i = 0; t != NULL && i < n && i < TRACE_ATTRS &&
+                         used < sizeof(line); i++) {
+        const struct attr_policy *row = attr_policy_find(t[i].type);
+        used += (size_t)(row ? snprintf(line + used, sizeof(line) - used,
+                                        " %s", row->name)
+                             : snprintf(line + used, sizeof(line) - used,
+                                        " 0x%lx", (unsigned long)t[i].type));
+    }
+    skip_debug("entry", "%s args:%s%s", name, line,
+               n > TRACE_ATTRS ? " ..." : "");
+}
+
 /* The spec's parameter names, so each wrapper reads against the standard. */
 static CK_RV w_Initialize(CK_VOID_PTR pInitArgs)
-{ TRACED("C_Initialize", general_initialize(pInitArgs)); }
+{
+    TRACED("C_Initialize", general_initialize(pInitArgs));
+}
 static CK_RV w_Finalize(CK_VOID_PTR pReserved)
-{ TRACED("C_Finalize", general_finalize(pReserved)); }
+{
+    TRACED("C_Finalize", general_finalize(pReserved));
+}
 static CK_RV w_GetInfo(CK_INFO_PTR pInfo)
-{ TRACED("C_GetInfo", general_get_info(pInfo)); }
+{
+    TRACED("C_GetInfo", general_get_info(pInfo));
+}
 static CK_RV w_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
                            CK_ULONG_PTR pulCount)
-{ TRACED("C_GetSlotList", slot_get_list(tokenPresent, pSlotList, pulCount)); }
+{
+    TRACED("C_GetSlotList", slot_get_list(tokenPresent, pSlotList, pulCount));
+}
 static CK_RV w_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
-{ TRACED("C_GetSlotInfo", slot_get_info(slotID, pInfo)); }
+{
+    TRACED("C_GetSlotInfo", slot_get_info(slotID, pInfo));
+}
 static CK_RV w_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
-{ TRACED("C_GetTokenInfo", slot_get_token_info(slotID, pInfo)); }
+{
+    TRACED("C_GetTokenInfo", slot_get_token_info(slotID, pInfo));
+}
 static CK_RV w_GetMechanismList(CK_SLOT_ID slotID,
                                 CK_MECHANISM_TYPE_PTR pMechanismList,
                                 CK_ULONG_PTR pulCount)
-{ TRACED("C_GetMechanismList",
-         slot_get_mechanism_list(slotID, pMechanismList, pulCount)); }
+{
+    TRACED("C_GetMechanismList",
+           slot_get_mechanism_list(slotID, pMechanismList, pulCount));
+}
 static CK_RV w_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
                                 CK_MECHANISM_INFO_PTR pInfo)
-{ TRACED("C_GetMechanismInfo", slot_get_mechanism_info(slotID, type, pInfo)); }
+{
+    TRACED("C_GetMechanismInfo", slot_get_mechanism_info(slotID, type, pInfo));
+}
 /* No callbacks: pApplication and Notify are never called. */
 static CK_RV w_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags,
                            CK_VOID_PTR pApplication, CK_NOTIFY Notify,
                            CK_SESSION_HANDLE_PTR phSession)
-{ TRACED("C_OpenSession", session_open(slotID, flags, phSession)); }
+{
+    TRACED("C_OpenSession", session_open(slotID, flags, phSession));
+}
 static CK_RV w_CloseSession(CK_SESSION_HANDLE hSession)
-{ TRACED_S("C_CloseSession", hSession, session_close(hSession)); }
+{
+    TRACED_S("C_CloseSession", hSession, session_close(hSession));
+}
 static CK_RV w_CloseAllSessions(CK_SLOT_ID slotID)
-{ TRACED("C_CloseAllSessions", session_close_all(slotID)); }
+{
+    TRACED("C_CloseAllSessions", session_close_all(slotID));
+}
 static CK_RV w_GetSessionInfo(CK_SESSION_HANDLE hSession,
                               CK_SESSION_INFO_PTR pInfo)
-{ TRACED_S("C_GetSessionInfo", hSession, session_get_info(hSession, pInfo)); }
+{
+    TRACED_S("C_GetSessionInfo", hSession, session_get_info(hSession, pInfo));
+}
 static CK_RV w_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
                      CK_UTF8CHAR_PTR pPin, CK_ULONG ulPinLen)
-{ TRACED_S("C_Login", hSession, session_login(hSession, userType, pPin, ulPinLen)); }
+{
+    TRACED_S("C_Login", hSession,
+             session_login(hSession, userType, pPin, ulPinLen));
+}
 static CK_RV w_Logout(CK_SESSION_HANDLE hSession)
-{ TRACED_S("C_Logout", hSession, session_logout(hSession)); }
+{
+    TRACED_S("C_Logout", hSession, session_logout(hSession));
+}
 static CK_RV w_CreateObject(CK_SESSION_HANDLE hSession,
                             CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                             CK_OBJECT_HANDLE_PTR phObject)
-{ TRACED_S("C_CreateObject", hSession,
-         object_create(hSession, pTemplate, ulCount, phObject)); }
+{
+    trace_args("C_CreateObject", NULL, pTemplate, ulCount);
+    TRACED_S("C_CreateObject", hSession,
+             object_create(hSession, pTemplate, ulCount, phObject));
+}
 static CK_RV w_DestroyObject(CK_SESSION_HANDLE hSession,
                              CK_OBJECT_HANDLE hObject)
-{ TRACED_S("C_DestroyObject", hSession, object_destroy(hSession, hObject)); }
+{
+    TRACED_S("C_DestroyObject", hSession, object_destroy(hSession, hObject));
+}
 static CK_RV w_GetObjectSize(CK_SESSION_HANDLE hSession,
                              CK_OBJECT_HANDLE hObject, CK_ULONG_PTR pulSize)
-{ TRACED_S("C_GetObjectSize", hSession, object_get_size(hSession, hObject, pulSize)); }
+{
+    TRACED_S("C_GetObjectSize", hSession,
+             object_get_size(hSession, hObject, pulSize));
+}
 static CK_RV w_GetAttributeValue(CK_SESSION_HANDLE hSession,
                                  CK_OBJECT_HANDLE hObject,
                                  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED_S("C_GetAttributeValue", hSession,
-         object_get_attributes(hSession, hObject, pTemplate, ulCount)); }
+{
+    trace_args("C_GetAttributeValue", NULL, pTemplate, ulCount);
+    TRACED_S("C_GetAttributeValue", hSession,
+             object_get_attributes(hSession, hObject, pTemplate, ulCount));
+}
 static CK_RV w_SetAttributeValue(CK_SESSION_HANDLE hSession,
                                  CK_OBJECT_HANDLE hObject,
                                  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED_S("C_SetAttributeValue", hSession,
-         object_set_attributes(hSession, hObject, pTemplate, ulCount)); }
+{
+    trace_args("C_SetAttributeValue", NULL, pTemplate, ulCount);
+    TRACED_S("C_SetAttributeValue", hSession,
+             object_set_attributes(hSession, hObject, pTemplate, ulCount));
+}
 static CK_RV w_FindObjectsInit(CK_SESSION_HANDLE hSession,
                                CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
-{ TRACED_S("C_FindObjectsInit", hSession, object_find_init(hSession, pTemplate, ulCount)); }
+{
+    trace_args("C_FindObjectsInit", NULL, pTemplate, ulCount);
+    TRACED_S("C_FindObjectsInit", hSession,
+             object_find_init(hSession, pTemplate, ulCount));
+}
 static CK_RV w_FindObjects(CK_SESSION_HANDLE hSession,
                            CK_OBJECT_HANDLE_PTR phObject,
                            CK_ULONG ulMaxObjectCount,
                            CK_ULONG_PTR pulObjectCount)
-{ TRACED_S("C_FindObjects", hSession, object_find(hSession, phObject, ulMaxObjectCount,
-                                      pulObjectCount)); }
+{
+    TRACED_S("C_FindObjects", hSession,
+             object_find(hSession, phObject, ulMaxObjectCount, pulObjectCount));
+}
 static CK_RV w_FindObjectsFinal(CK_SESSION_HANDLE hSession)
-{ TRACED_S("C_FindObjectsFinal", hSession, object_find_final(hSession)); }
+{
+    TRACED_S("C_FindObjectsFinal", hSession, object_find_final(hSession));
+}
 static CK_RV w_GenerateKey(CK_SESSION_HANDLE hSession,
                            CK_MECHANISM_PTR pMechanism,
                            CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                            CK_OBJECT_HANDLE_PTR phKey)
-{ TRACED_S("C_GenerateKey", hSession, keygen_generate(hSession, pMechanism, pTemplate,
-                                          ulCount, phKey)); }
+{
+    trace_args("C_GenerateKey", pMechanism, pTemplate, ulCount);
+    TRACED_S("C_GenerateKey", hSession,
+             keygen_generate(hSession, pMechanism, pTemplate, ulCount, phKey));
+}
 static CK_RV w_GenerateRandom(CK_SESSION_HANDLE hSession,
                               CK_BYTE_PTR RandomData, CK_ULONG ulRandomLen)
-{ TRACED_S("C_GenerateRandom", hSession,
-         random_generate(hSession, RandomData, ulRandomLen)); }
+{
+    TRACED_S("C_GenerateRandom", hSession,
+             random_generate(hSession, RandomData, ulRandomLen));
+}
 static CK_RV w_SignInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                         CK_OBJECT_HANDLE hKey)
-{ TRACED_S("C_SignInit", hSession, mac_init(hSession, pMechanism, hKey, false)); }
+{
+    trace_args("C_SignInit", pMechanism, NULL, 0);
+    TRACED_S("C_SignInit", hSession,
+             mac_init(hSession, pMechanism, hKey, false));
+}
 static CK_RV w_Sign(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
                     CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                     CK_ULONG_PTR pulSignatureLen)
-{ TRACED_S("C_Sign", hSession, mac_sign(hSession, pData, ulDataLen, pSignature,
-                            pulSignatureLen)); }
+{
+    TRACED_S("C_Sign", hSession,
+             mac_sign(hSession, pData, ulDataLen, pSignature, pulSignatureLen));
+}
 static CK_RV w_SignUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
                           CK_ULONG ulPartLen)
-{ TRACED_S("C_SignUpdate", hSession, mac_update(hSession, pPart, ulPartLen, false)); }
+{
+    TRACED_S("C_SignUpdate", hSession,
+             mac_update(hSession, pPart, ulPartLen, false));
+}
 static CK_RV w_SignFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
                          CK_ULONG_PTR pulSignatureLen)
-{ TRACED_S("C_SignFinal", hSession,
-         mac_sign_final(hSession, pSignature, pulSignatureLen)); }
+{
+    TRACED_S("C_SignFinal", hSession,
+             mac_sign_final(hSession, pSignature, pulSignatureLen));
+}
 static CK_RV w_VerifyInit(CK_SESSION_HANDLE hSession,
                           CK_MECHANISM_PTR pMechanism, CK_OBJECT_HANDLE hKey)
-{ TRACED_S("C_VerifyInit", hSession, mac_init(hSession, pMechanism, hKey, true)); }
+{
+    trace_args("C_VerifyInit", pMechanism, NULL, 0);
+    TRACED_S("C_VerifyInit", hSession,
+             mac_init(hSession, pMechanism, hKey, true));
+}
 static CK_RV w_Verify(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pData,
                       CK_ULONG ulDataLen, CK_BYTE_PTR pSignature,
                       CK_ULONG ulSignatureLen)
-{ TRACED_S("C_Verify", hSession, mac_verify(hSession, pData, ulDataLen, pSignature,
-                                ulSignatureLen)); }
+{
+    TRACED_S("C_Verify", hSession,
+             mac_verify(hSession, pData, ulDataLen, pSignature,
+                        ulSignatureLen));
+}
 static CK_RV w_VerifyUpdate(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pPart,
                             CK_ULONG ulPartLen)
-{ TRACED_S("C_VerifyUpdate", hSession, mac_update(hSession, pPart, ulPartLen, true)); }
+{
+    TRACED_S("C_VerifyUpdate", hSession,
+             mac_update(hSession, pPart, ulPartLen, true));
+}
 static CK_RV w_VerifyFinal(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSignature,
                            CK_ULONG ulSignatureLen)
-{ TRACED_S("C_VerifyFinal", hSession,
-         mac_verify_final(hSession, pSignature, ulSignatureLen)); }
+{
+    TRACED_S("C_VerifyFinal", hSession,
+             mac_verify_final(hSession, pSignature, ulSignatureLen));
+}
 
 /* Calls this token refuses by design, or that arrive with later issues. */
 static CK_RV ready_then(CK_RV answer)
@@ -178,23 +291,39 @@ static CK_RV ready_then(CK_RV answer)
 static CK_RV w_CopyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
                           CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount,
                           CK_OBJECT_HANDLE_PTR phNewObject)
-{ TRACED_S("C_CopyObject", hSession,
-           ready_then((pTemplate == NULL && ulCount) || phNewObject == NULL
-                          ? CKR_ARGUMENTS_BAD : CKR_ACTION_PROHIBITED)); }
+{
+    TRACED_S("C_CopyObject", hSession,
+             ready_then((pTemplate == NULL && ulCount) || phNewObject == NULL
+                            ? CKR_ARGUMENTS_BAD
+                            : CKR_ACTION_PROHIBITED));
+}
 static CK_RV w_SeedRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR pSeed,
                           CK_ULONG ulSeedLen)
-{ TRACED_S("C_SeedRandom", hSession,
-           ready_then(pSeed == NULL && ulSeedLen ? CKR_ARGUMENTS_BAD
-                                                 : CKR_RANDOM_SEED_NOT_SUPPORTED)); }
+{
+    TRACED_S("C_SeedRandom", hSession,
+             ready_then(pSeed == NULL && ulSeedLen
+                            ? CKR_ARGUMENTS_BAD
+                            : CKR_RANDOM_SEED_NOT_SUPPORTED));
+}
 static CK_RV w_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
                          CK_OBJECT_HANDLE hBaseKey, CK_ATTRIBUTE_PTR pTemplate,
                          CK_ULONG ulAttributeCount, CK_OBJECT_HANDLE_PTR phKey)
-{ TRACED_S("C_DeriveKey", hSession, derive_key(hSession, pMechanism, hBaseKey, pTemplate,
-                                   ulAttributeCount, phKey)); }
+{
+    trace_args("C_DeriveKey", pMechanism, pTemplate, ulAttributeCount);
+    TRACED_S("C_DeriveKey", hSession,
+             derive_key(hSession, pMechanism, hBaseKey, pTemplate,
+                        ulAttributeCount, phKey));
+}
 static CK_RV w_GetFunctionStatus(CK_SESSION_HANDLE hSession)
-{ TRACED_S("C_GetFunctionStatus", hSession, ready_then(CKR_FUNCTION_NOT_PARALLEL)); }
+{
+    TRACED_S("C_GetFunctionStatus", hSession,
+             ready_then(CKR_FUNCTION_NOT_PARALLEL));
+}
 static CK_RV w_CancelFunction(CK_SESSION_HANDLE hSession)
-{ TRACED_S("C_CancelFunction", hSession, ready_then(CKR_FUNCTION_NOT_PARALLEL)); }
+{
+    TRACED_S("C_CancelFunction", hSession,
+             ready_then(CKR_FUNCTION_NOT_PARALLEL));
+}
 
 /* One stub per signature: each returns CKR_FUNCTION_NOT_SUPPORTED, after
  * CKR_CRYPTOKI_NOT_INITIALIZED and, for a session, after
@@ -203,7 +332,8 @@ static CK_RV w_CancelFunction(CK_SESSION_HANDLE hSession)
  * (C_Encrypt for the one-shot calls, C_DigestUpdate for updates). */
 #define NS TRACED("(not supported)", ready_then(CKR_FUNCTION_NOT_SUPPORTED));
 #define NS_S                                                                   \
-    TRACED_S("(not supported)", hSession, ready_then(CKR_FUNCTION_NOT_SUPPORTED));
+    TRACED_S("(not supported)", hSession,                                      \
+             ready_then(CKR_FUNCTION_NOT_SUPPORTED));
 static CK_RV ns_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pPin,
                           CK_ULONG ulPinLen, CK_UTF8CHAR_PTR pLabel) { NS }
 static CK_RV ns_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin,

@@ -352,5 +352,7 @@ const char *errmap_rv_name(CK_RV rv);
 
 /* mechanisms (slot.c) */
 bool mechanism_supported(CK_MECHANISM_TYPE type);
+/* "CKM_..." for a mechanism of this token, else NULL. */
+const char *mechanism_name(CK_MECHANISM_TYPE type);
 
 #endif

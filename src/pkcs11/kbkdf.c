@@ -61,7 +61,7 @@ static bool prf_of(CK_MECHANISM_TYPE m, struct kbkdf *k)
 
 /* Copies and checks the parameter; CKR_MECHANISM_PARAM_INVALID for every
  * malformed part, never a read past a length the caller gave. */
-static CK_RV parse(const CK_MECHANISM *m, struct kbkdf *k)
+static CK_RV parse_params(const CK_MECHANISM *m, struct kbkdf *k)
 {
     CK_SP800_108_KDF_PARAMS p;
     bool has_counter = false;
@@ -128,6 +128,21 @@ static CK_RV parse(const CK_MECHANISM *m, struct kbkdf *k)
     }
     k->extra_count = p.ulAdditionalDerivedKeys;
     return CKR_OK;
+}
+
+/* parse_params, and one line when it refuses (the counter's place says
+ * more itself). */
+static CK_RV parse(const CK_MECHANISM *m, struct kbkdf *k)
+{
+    CK_RV rv = parse_params(m, k);
+
+    if (rv == CKR_MECHANISM_PARAM_INVALID)
+        skip_log_error("C_DeriveKey: CKR_MECHANISM_PARAM_INVALID: SP 800-108: "
+                       "the parameters are malformed (PRF HMAC-SHA-256/384/"
+                       "512 or AES-CMAC; one counter of 8..32 bits, first; "
+                       "byte arrays of 1..1024 bytes; at most one DKM length "
+                       "and four additional keys)");
+    return rv;
 }
 
 static void put_int(unsigned char *out, uint64_t v, size_t bytes, bool little)

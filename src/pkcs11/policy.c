@@ -246,6 +246,8 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
         if (row == NULL) {
             if (use == TEMPLATE_FIND)
                 continue; /* matches nothing (attr_match) */
+            skip_log_error("%s: attribute 0x%lx is not one this token knows",
+                           call_name[use], (unsigned long)a->type);
             return CKR_ATTRIBUTE_TYPE_INVALID;
         }
         rule = row->rule[use];
@@ -254,7 +256,8 @@ CK_RV template_parse(const CK_ATTRIBUTE *attrs, CK_ULONG count,
                           CKR_ATTRIBUTE_READ_ONLY);
         if (!read_value(row, a, rule == ATTR_TAKE ? base + row->value : NULL,
                         &is_true))
-            return CKR_ATTRIBUTE_VALUE_INVALID;
+            return refuse(row, use, "has a value of the wrong form",
+                          CKR_ATTRIBUTE_VALUE_INVALID);
         if (rule == ATTR_TAKE)
             *(bool *)(base + row->has) = true;
         if (row->reader == READ_LABEL && use != TEMPLATE_FIND &&

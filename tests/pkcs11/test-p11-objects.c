@@ -6,6 +6,10 @@
 #include "p11-fixture.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "skip/hex.h"
 
 static const unsigned char tc1_key[20] = {
     0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b, 0x0b,
@@ -487,6 +491,51 @@ static void closing_a_session_ends_only_its_objects(void **state)
                      CKR_OBJECT_HANDLE_INVALID);
 }
 
+/* SKIP_PKCS11_DEBUG=entry: each call with its mechanism's name and its
+ * template's attribute types, never a value (here CKA_VALUE's bytes, in
+ * binary or hex, and the label). */
+static void debug_entry_names_types_never_values(void **state)
+{
+    static const char secret[] = "SECRET-key-bytes-0123456789abcd";
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CK_ATTRIBUTE label = {CKA_LABEL, "my-label", 8};
+    char path[] = "/tmp/skip-debug-XXXXXX", log[8192], hex[2 * sizeof(secret) + 1];
+    int fd = mkstemp(path), saved = dup(2);
+    CK_OBJECT_HANDLE h;
+    size_t n;
+    FILE *f;
+
+    (void)state;
+    assert_true(fd >= 0 && saved >= 0);
+    p11_fixture_close();
+    setenv("SKIP_PKCS11_DEBUG", "entry", 1);
+    fflush(stderr);
+    dup2(fd, 2);
+    p11_fixture_open(&s);
+    h = p11_import(s, CKK_GENERIC_SECRET, secret, 31, &label, 1);
+    assert_int_equal(p11->C_SignInit(s, &hmac, h), CKR_OK);
+    p11_fixture_close();
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    unsetenv("SKIP_PKCS11_DEBUG");
+    f = fdopen(fd, "r");
+    rewind(f);
+    n = fread(log, 1, sizeof(log) - 1, f);
+    log[n] = '\0';
+    fclose(f);
+    unlink(path);
+    assert_non_null(strstr(log, "C_CreateObject args: template of 4: CKA_CLASS "
+                                "CKA_KEY_TYPE CKA_VALUE CKA_LABEL"));
+    assert_non_null(strstr(log, "C_SignInit args: mechanism CKM_SHA256_HMAC"));
+    assert_non_null(strstr(log, "C_SignInit out: CKR_OK"));
+    assert_null(strstr(log, "SECRET-key"));
+    assert_null(strstr(log, "my-label"));
+    skip_hex_encode((const unsigned char *)secret, 31, hex);
+    assert_null(strstr(log, hex));
+    p11_fixture_open(&s); /* as the teardown expects */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -503,6 +552,8 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(empty_label_without_a_buffer, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(debug_entry_names_types_never_values,
+                                        setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
