@@ -5,8 +5,12 @@
 #include "general.h"
 #include "internal.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "skip/hex.h"
+#include "skip/ossl.h"
 
 struct mechanism {
     CK_MECHANISM_TYPE type;
@@ -134,6 +138,19 @@ static void count_session(void *value, void *arg)
     }
 }
 
+/* The token's serial number: 16 hex digits of the SHA-256 of the slot's
+ * name, so `pkcs11:...;serial=` URIs survive reordered slots and changed
+ * KP URLs (the name is the token's label too). */
+static void token_serial(const char *name, char serial[24])
+{
+    unsigned char digest[32];
+
+    if (EVP_Q_digest(skip_ossl_ctx(), "SHA256", NULL, name, strlen(name),
+                     digest, NULL) != 1)
+        memset(digest, 0, sizeof(digest));
+    skip_hex_encode(digest, 8, serial);
+}
+
 CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 {
     CK_RV rv = module_ready();
@@ -157,7 +174,7 @@ CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
     general_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),
                 SKIP_PKCS11_MANUFACTURER);
     general_pad(pInfo->model, sizeof(pInfo->model), "SKIP KP");
-    snprintf(serial, sizeof(serial), "%016lu", (unsigned long)slotID);
+    token_serial(s->cfg.name, serial);
     general_pad(pInfo->serialNumber, sizeof(pInfo->serialNumber), serial);
     pInfo->flags = CKF_RNG | CKF_TOKEN_INITIALIZED | CKF_USER_PIN_INITIALIZED |
                    pin_token_flags_locked(s);

@@ -18,7 +18,7 @@ expect_match "... with an RNG" "$T/out" 'Flags: RNG'
 expect_match "... manufacturer" "$T/out" 'Manufacturer: skip-pkcs11$'
 run_ok "--list-token-urls" at_alice $P --list-token-urls
 expect_match "... the token's URI" "$T/out" \
-    '^pkcs11:model=SKIP%20KP;manufacturer=skip-pkcs11;serial=[0-9]+;token=Alice$'
+    '^pkcs11:model=SKIP%20KP;manufacturer=skip-pkcs11;serial=[0-9a-f]{16};token=Alice$'
 run_ok "--list-mechanisms" at_alice $P --list-mechanisms "pkcs11:token=Alice"
 expect_match "... HMAC-SHA256" "$T/out" 'CKM_SHA256_HMAC keysize range \(128, 512\) sign verify'
 expect_match "... KP key generation" "$T/out" 'CKM_GENERIC_SECRET_KEY_GEN keysize range \(128, 512\) hw generate'

@@ -303,6 +303,60 @@ static void sessions_and_login(void **state)
     p11_fixture_close();
 }
 
+/* Writes a config of two slots, in the order given, and loads it. */
+static void two_slots(const char *first, const char *second)
+{
+    char path[256];
+    FILE *f;
+
+    snprintf(path, sizeof(path), "%s/two.conf", p11_fixture_dir());
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 2; i++)
+        fprintf(f, "[slot %s]\nurl = https://127.0.0.1:%d\ntls = psk\n"
+                   "psk_identity = t\npsk_file = %s/psk\n",
+                i ? second : first, i ? 2 : 1, p11_fixture_dir());
+    fclose(f);
+    setenv("SKIP_PKCS11_CONF", path, 1);
+}
+
+static void serial_of(CK_SLOT_ID slot, char *label, char *serial)
+{
+    CK_TOKEN_INFO info;
+
+    assert_int_equal(p11->C_GetTokenInfo(slot, &info), CKR_OK);
+    memcpy(label, info.label, 32);
+    label[strcspn(label, " ")] = '\0';
+    memcpy(serial, info.serialNumber, 16);
+    serial[16] = '\0';
+}
+
+/* The serial number follows the slot's name alone: reordered slots (and
+ * their KP URLs with them) keep their pkcs11:...;serial= URIs. */
+static void serial_numbers_follow_the_slot_name(void **state)
+{
+    char label[2][33], serial[2][17], label_b[2][33], serial_b[2][17];
+
+    (void)state;
+    p11_fixture_config(NULL); /* the psk file */
+    two_slots("Alice", "Bob");
+    assert_int_equal(p11->C_Initialize(NULL), CKR_OK);
+    for (int i = 0; i < 2; i++)
+        serial_of((CK_SLOT_ID)i, label[i], serial[i]);
+    assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+    two_slots("Bob", "Alice");
+    assert_int_equal(p11->C_Initialize(NULL), CKR_OK);
+    for (int i = 0; i < 2; i++)
+        serial_of((CK_SLOT_ID)i, label_b[i], serial_b[i]);
+    assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+    assert_string_equal(label[0], "Alice");
+    assert_string_equal(label_b[1], "Alice");
+    assert_string_equal(serial[0], serial_b[1]); /* Alice's, at 0 then 1 */
+    assert_string_equal(serial[1], serial_b[0]); /* Bob's */
+    assert_string_not_equal(serial[0], serial[1]);
+    assert_int_equal(strspn(serial[0], "0123456789abcdef"), 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +364,7 @@ int main(void)
         cmocka_unit_test(repeated_cycles),
         cmocka_unit_test(fork_child_must_initialize_again),
         cmocka_unit_test(interfaces),
+        cmocka_unit_test(serial_numbers_follow_the_slot_name),
         cmocka_unit_test(info_calls),
         cmocka_unit_test(mechanisms),
         cmocka_unit_test(no_file_means_no_slots),
