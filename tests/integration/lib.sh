@@ -154,6 +154,17 @@ start_hostile_kp() { # sets hostile_port
     done
 }
 
+# wait_for FILE ERE [TRIES]: until a line of FILE matches ERE, checking
+# every 0.05 s, TRIES times at most (200: 10 s); false if none did.
+wait_for() {
+    wait_i=0
+    until grep -Eq "$2" "$1" 2> /dev/null; do
+        wait_i=$((wait_i + 1))
+        [ "$wait_i" -lt "${3:-200}" ] || return 1
+        sleep 0.05
+    done
+}
+
 # --- recomputing a prf key from the shared secret (docs/kpd-prf.md) ---
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
 unhex() { perl -e 'print pack("H*", $ARGV[0])' "$1"; }

@@ -55,13 +55,9 @@ start_server() { # alice|bob: sets ${site}_sock
     SKIP_PKCS11_CONF=$conf SKIP_PKCS11_DEBUG=http "$SERVER" --module "$MODULE" "$sock" \
         2> "$T/server-$site.log" &
     servers="$servers $!"
-    i=0
     # The log line, not the socket file: a killed server leaves its file.
-    until grep -q '^skip-pkcs11-server: serving ' "$T/server-$site.log" 2>/dev/null; do
-        i=$((i + 1))
-        [ $i -lt 200 ] || { echo "Bail out! skip-pkcs11-server $site"; cat "$T/server-$site.log"; exit 1; }
-        sleep 0.05
-    done
+    wait_for "$T/server-$site.log" '^skip-pkcs11-server: serving ' ||
+        { echo "Bail out! skip-pkcs11-server $site"; cat "$T/server-$site.log"; exit 1; }
     eval "${site}_sock=\$sock"
 }
 

@@ -51,10 +51,7 @@ if [ "$(id -u)" -eq 0 ]; then
         --clear-groups "$SERVER" --module "$MODULE" "$T/nobody/s.sock" \
         2> "$T/nobody/log" &
     nobody_server=$!
-    i=0
-    until grep -q '^skip-pkcs11-server: serving ' "$T/nobody/log" 2> /dev/null; do
-        i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-    done
+    wait_for "$T/nobody/log" '^skip-pkcs11-server: serving '
     P11_KIT_SERVER_ADDRESS="unix:path=$T/nobody/s.sock" pkcs11-tool \
         --module "$P11KIT_CLIENT" -L > "$T/out" 2>&1
     expect_ne "root, a client of another uid than the server's, fails" "$?" 0
@@ -78,10 +75,7 @@ start_pin_server() {
     SKIP_PKCS11_CONF=$pin_conf "$SERVER" --module "$MODULE" "$T/pin.sock" \
         2> "$T/server-pin.log" &
     pin_server=$!
-    i=0
-    until grep -q '^skip-pkcs11-server: serving ' "$T/server-pin.log" 2> /dev/null; do
-        i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
-    done
+    wait_for "$T/server-pin.log" '^skip-pkcs11-server: serving '
 }
 stop_pin_server() { kill "$pin_server" 2> /dev/null; wait "$pin_server" 2> /dev/null; }
 via_pin() { P11_KIT_SERVER_ADDRESS=unix:path=$T/pin.sock "$@"; }

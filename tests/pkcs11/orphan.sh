@@ -18,10 +18,7 @@ resume_bob() { kill -CONT "$SKIP_TESTBED_BOB_PID" 2>/dev/null; }
 on_cleanup resume_bob
 bob_p11 "orphan $id" "find $id" "sign $id data" > "$T/orphan.out" 2> "$T/orphan.err" &
 client=$!
-i=0
-until grep -q '^closed$' "$T/orphan.out"; do
-    i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
-done
+wait_for "$T/orphan.out" '^closed$' 400
 kill -CONT "$SKIP_TESTBED_BOB_PID"
 rc=0; wait "$client" || rc=$?
 expect_eq "Bob's client runs to the end" "$rc" 0
@@ -43,10 +40,7 @@ id2=$(p11_field keyid)
 kill -STOP "$SKIP_TESTBED_BOB_PID"
 bob_p11 "twin $id2" > "$T/twin.out" 2> "$T/twin.err" &
 client=$!
-i=0
-until grep -q '^both searching$' "$T/twin.out"; do
-    i=$((i + 1)); [ $i -lt 400 ] || break; sleep 0.05
-done
+wait_for "$T/twin.out" '^both searching$' 400
 kill -CONT "$SKIP_TESTBED_BOB_PID"
 rc=0; wait "$client" || rc=$?
 expect_eq "Bob's two searches run to the end" "$rc" 0
