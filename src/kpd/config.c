@@ -3,7 +3,6 @@
 #include "config.h"
 #include "kpd-config.h"
 
-#include <ini.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +10,7 @@
 
 #include "clients.h"
 #include "ledger.h"
+#include "skip/ini.h"
 #include "skip/psk.h"
 #include "skip/sysid.h"
 #include "skip/url.h"
@@ -339,8 +339,8 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
     return SKIP_OK;
 }
 
-static skip_rc finish(int line, struct parse_state *st, const char *name,
-                      skip_err *err)
+static skip_rc finish(int line, const char *why, struct parse_state *st,
+                      const char *name, skip_err *err)
 {
     skip_err inner = {0};
 
@@ -350,7 +350,9 @@ static skip_rc finish(int line, struct parse_state *st, const char *name,
             skip_err_set(err, SKIP_E_CONFIG, "%s:0: cannot read the file", name);
         else
             skip_err_set(err, SKIP_E_CONFIG, "%s:%d: %s", name, line,
-                         inner.detail[0] ? inner.detail : "syntax error");
+                         inner.detail[0] ? inner.detail
+                         : why           ? why
+                                         : "syntax error");
         kpd_config_clear(st->cfg);
         return SKIP_E_CONFIG;
     }
@@ -364,24 +366,28 @@ static skip_rc finish(int line, struct parse_state *st, const char *name,
 skip_rc kpd_config_load(const char *path, kpd_config *cfg, skip_err *err)
 {
     struct parse_state st = {cfg, err, false};
+    const char *why;
     int line;
 
     defaults(cfg);
     err->detail[0] = '\0';
-    line = ini_parse(path, entry, &st);
+    line = skip_ini_parse(path, entry, &st, &why);
     if (line == 0 && (cfg->path = strdup(path)) == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
-    return finish(line, &st, path, err);
+    return finish(line, why, &st, path, err);
 }
 
 skip_rc kpd_config_parse_string(const char *text, const char *name,
                                 kpd_config *cfg, skip_err *err)
 {
     struct parse_state st = {cfg, err, false};
+    const char *why;
+    int line;
 
     defaults(cfg);
     err->detail[0] = '\0';
-    return finish(ini_parse_string(text, entry, &st), &st, name, err);
+    line = skip_ini_parse_string(text, entry, &st, &why);
+    return finish(line, why, &st, name, err);
 }
 
 static void psks_clear(kpd_config *cfg)

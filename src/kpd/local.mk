@@ -19,8 +19,8 @@ libkpd_la_SOURCES = \
 	src/kpd/sync.h src/kpd/sync-prf.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	$(NULL)
-libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS)
-libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(INIH_LIBS) \
+libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
+libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) \
 	-lpthread
 
 sbin_PROGRAMS += skip-kpd

@@ -5,12 +5,12 @@
 #include "internal.h"
 
 #include <errno.h>
-#include <ini.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "skip/hex.h"
+#include "skip/ini.h"
 #include "skip/log.h"
 #include "skip/sysid.h"
 #include "skip/url.h"
@@ -72,7 +72,7 @@ static int entry(void *user, const char *section, const char *name,
     if (strcmp(name, "remote") == 0) {
         if (!skip_system_id_valid(value, strlen(value))) {
             snprintf(st->problem, sizeof(st->problem),
-                     "remote is not a valid system id");
+                     "remote is not a valid system id (1..255 bytes of UTF-8)");
             return 0;
         }
         free(s->remote);
@@ -180,6 +180,7 @@ CK_RV config_load(slot_config **slots, size_t *count)
     const char *path = getenv("SKIP_PKCS11_CONF");
     struct parse_state st = {0};
     skip_err err = {0};
+    const char *why;
     FILE *f;
     int line;
 
@@ -194,11 +195,11 @@ CK_RV config_load(slot_config **slots, size_t *count)
         skip_log_error("%s:0: %s", path, strerror(errno));
         return CKR_GENERAL_ERROR;
     }
-    line = ini_parse_file(f, entry, &st);
+    line = skip_ini_parse_file(f, entry, &st, &why);
     fclose(f);
     if (line != 0) {
         skip_log_error("%s:%d: %s", path, line,
-                       st.problem[0] ? st.problem : "syntax error");
+                       st.problem[0] ? st.problem : why ? why : "syntax error");
         config_free(st.slots, st.count);
         return CKR_GENERAL_ERROR;
     }

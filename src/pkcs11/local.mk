@@ -26,8 +26,8 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/store.c \
 	$(NULL)
 libskip_pkcs11_core_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
-	$(P11KIT_CFLAGS) $(OPENSSL_CFLAGS) $(INIH_CFLAGS)
-libskip_pkcs11_core_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(INIH_LIBS)
+	$(P11KIT_CFLAGS) $(OPENSSL_CFLAGS)
+libskip_pkcs11_core_la_LIBADD = libskip.la $(OPENSSL_LIBS)
 
 # Installed where p11-kit looks, relative to our prefix, so that a
 # --prefix=/usr build lands in p11-kit's own module path and directory.

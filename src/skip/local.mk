@@ -6,6 +6,7 @@ libskip_la_SOURCES = \
 	src/skip/glob.c src/skip/glob.h \
 	src/skip/hex.c src/skip/hex.h \
 	src/skip/hmac.c src/skip/hmac.h \
+	src/skip/ini.c src/skip/ini.h \
 	src/skip/ossl.c src/skip/ossl.h \
 	src/skip/json.c src/skip/json.h \
 	src/skip/log.c src/skip/log.h \

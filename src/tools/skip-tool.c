@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <getopt.h>
-#include <ini.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "skip/client.h"
 #include "skip/hex.h"
+#include "skip/ini.h"
 #include "skip/log.h"
 #include "skip/url.h"
 
@@ -119,14 +119,16 @@ static int config_entry(void *user, const char *section, const char *name,
 
 static int load_config(struct tool *t, const char *path)
 {
-    int line = ini_parse(path, config_entry, t);
+    const char *why;
+    int line = skip_ini_parse(path, config_entry, t, &why);
 
     if (line < 0) {
         fprintf(stderr, "skip-tool: %s: cannot read the file\n", path);
         return EXIT_CONFIG;
     }
     if (line > 0) {
-        fprintf(stderr, "skip-tool: %s:%d: %s\n", path, line, t->err.detail);
+        fprintf(stderr, "skip-tool: %s:%d: %s\n", path, line,
+                t->err.detail[0] ? t->err.detail : why ? why : "syntax error");
         return EXIT_CONFIG;
     }
     return EXIT_OK;

@@ -1,16 +1,19 @@
 # Fuzz targets: replayed over their seed corpora in `make check`, and run
 # under libFuzzer by `make fuzz` when clang is installed.
-fuzz_targets = json url config request http mechanism template
+fuzz_targets = json url config request http mechanism template ini
 FUZZ_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LDADD = libkpd.la libskip.la $(OPENSSL_LIBS)
 
 check_PROGRAMS += replay-json replay-url replay-config replay-request \
-	replay-http replay-mechanism replay-template
+	replay-http replay-mechanism replay-template replay-ini
 replay_json_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-json.c
 replay_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-url.c
 replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-config.c
 replay_request_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-request.c
 replay_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-http.c
+replay_ini_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-ini.c
+replay_ini_CFLAGS = $(FUZZ_CFLAGS)
+replay_ini_LDADD = $(FUZZ_LDADD)
 replay_json_CFLAGS = $(FUZZ_CFLAGS)
 replay_url_CFLAGS = $(FUZZ_CFLAGS)
 replay_config_CFLAGS = $(FUZZ_CFLAGS)
@@ -33,7 +36,7 @@ replay_template_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 tests/fuzz/replay.log: replay-json replay-url replay-config replay-request \
-	replay-http replay-mechanism replay-template
+	replay-http replay-mechanism replay-template replay-ini
 
 # `make fuzz [FUZZ_SECONDS=N]`: each target, instrumented whole (library
 # sources included, so coverage reaches them), for N seconds on a copy of
@@ -44,10 +47,10 @@ FUZZ_SRCS = $(filter %.c,$(libskip_la_SOURCES) $(libkpd_la_SOURCES) \
 	$(libskip_pkcs11_core_la_SOURCES))
 FUZZ_CLANG_FLAGS = -g -O1 -fsanitize=fuzzer,address,undefined \
 	-I$(top_srcdir)/src -I$(top_builddir) -DSYSCONFDIR='"$(sysconfdir)"' \
-	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(LIBEVENT_CFLAGS) $(INIH_CFLAGS) \
+	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(LIBEVENT_CFLAGS) \
 	$(P11KIT_CFLAGS)
 FUZZ_CLANG_LIBS = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(LIBEVENT_LIBS) \
-	$(INIH_LIBS) -lm -lpthread
+	-lm -lpthread
 
 if HAVE_CLANG
 fuzz-%: $(top_srcdir)/tests/fuzz/fuzz-%.c $(FUZZ_SRCS)

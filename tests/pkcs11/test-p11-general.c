@@ -303,6 +303,27 @@ static void sessions_and_login(void **state)
     p11_fixture_close();
 }
 
+/* A slot's remote of 255 bytes (UTF-8) is read whole; 256 is an error at
+ * its line, not a cut. */
+static void long_remotes(void **state)
+{
+    char line[300];
+    CK_RV rv;
+
+    (void)state;
+    memset(line, 0, sizeof(line));
+    strcpy(line, "remote = ");
+    memset(line + 9, 'R', 255);
+    memcpy(line + 9 + 251, "\xC3\xA9\xC3\xA9", 4);
+    p11_fixture_config(line);
+    rv = p11->C_Initialize(NULL);
+    assert_int_equal(rv, CKR_OK);
+    assert_int_equal(p11->C_Finalize(NULL), CKR_OK);
+    line[9 + 255] = 'X';
+    p11_fixture_config(line);
+    assert_int_equal(p11->C_Initialize(NULL), CKR_GENERAL_ERROR);
+}
+
 /* Writes a config of two slots, in the order given, and loads it. */
 static void two_slots(const char *first, const char *second)
 {
@@ -365,6 +386,7 @@ int main(void)
         cmocka_unit_test(fork_child_must_initialize_again),
         cmocka_unit_test(interfaces),
         cmocka_unit_test(serial_numbers_follow_the_slot_name),
+        cmocka_unit_test(long_remotes),
         cmocka_unit_test(info_calls),
         cmocka_unit_test(mechanisms),
         cmocka_unit_test(no_file_means_no_slots),

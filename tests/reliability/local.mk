@@ -44,8 +44,8 @@ memcheck:
 # in tsan/logs/; the count must be 0.
 TSAN_CFLAGS = -std=c11 -g -O1 -fsanitize=thread -fPIC -pthread \
 	-I$(top_srcdir)/src -I$(top_builddir) -DSYSCONFDIR='"$(sysconfdir)"' \
-	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(INIH_CFLAGS) $(P11KIT_CFLAGS)
-TSAN_LIBS = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS) $(INIH_LIBS) -lm -ldl
+	$(OPENSSL_CFLAGS) $(CURL_CFLAGS) $(CJSON_CFLAGS) $(P11KIT_CFLAGS)
+TSAN_LIBS = $(OPENSSL_LIBS) $(CURL_LIBS) $(CJSON_LIBS) -lm -ldl
 TSAN_LIB_SRCS = $(addprefix $(top_srcdir)/,$(filter %.c,$(libskip_la_SOURCES)))
 TSAN_MODULE_SRCS = $(TSAN_LIB_SRCS) \
 	$(addprefix $(top_srcdir)/,$(filter %.c,$(libskip_pkcs11_core_la_SOURCES)))

@@ -32,7 +32,7 @@ static int teardown(void **state)
 
 static skip_rc parse(const char *body, kpd_config *cfg, skip_err *err)
 {
-    char text[2048];
+    char text[8192];
     const char *at = strstr(body, "@DIR@");
 
     /* Config texts name the temp dir as @DIR@. */
@@ -136,7 +136,8 @@ static void bad_lines_named(void **state)
         {GOOD "[kpd]\nkey_source = prf\n",
          "kpd.conf:11: key_source must come before the first [peer] section"},
         {GOOD "[kpd]\nledger = sql\n", "kpd.conf:11: ledger \"sql\" is not one of: file"},
-        {GOOD "no equals sign\n", "kpd.conf:10: syntax error"},
+        {GOOD "no equals sign\n", "kpd.conf:10: expected name = value"},
+        {GOOD "[peer Bob\n", "kpd.conf:10: a section must be written [name]"},
         {"[kpd]\nstate_dir = /x\npsk_file = @DIR@/psks\n[peer B]\nsecret_file = /s\n",
          "kpd.conf:0: local_system_id is not set"},
         {"[kpd]\nlocal_system_id = A\nstate_dir = /x\npsk_file = @DIR@/psks\n",
@@ -174,6 +175,61 @@ static void bad_lines_named(void **state)
     }
 }
 
+/* System IDs of every length the docs allow (1..255 bytes of UTF-8) are
+ * read whole, as [peer NAME], local_system_id and in a client's remotes;
+ * two that differ only after byte 50 stay two; 256 bytes is an error at
+ * its line, never a cut. */
+static void system_ids_whole(void **state)
+{
+    static const size_t lengths[] = {32, 60, 200, 255};
+    char *text = malloc(8192);
+
+    assert_non_null(text);
+    /* bad_psk_files_named left its own PSK file */
+    fixture_write(dir, "psks", "enc-a:0x000102030405060708090a0b0c0d0e0f\n");
+    for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+        char a[256], b[256];
+        size_t n = lengths[i];
+        kpd_config cfg;
+        skip_err err = {0};
+
+        memset(a, 'P', n);
+        memcpy(a + n - 4, "\xC3\xA9\xC3\xA9", 4); /* two é at the end */
+        a[n] = '\0';
+        memcpy(b, a, n + 1);
+        b[n / 2 + 10 < n - 4 ? n / 2 + 10 : 0] = 'Q'; /* past byte 50 for n > 60 */
+        snprintf(text, 8192,
+                 "[kpd]\nlocal_system_id = %s\nstate_dir = /tmp/x\n"
+                 "psk_file = @DIR@/psks\n[client a]\nmatch = psk:enc-a\n"
+                 "remotes = %s, %s\n[peer %s]\nsecret_file = /tmp/a\n"
+                 "[peer %s]\nsecret_file = /tmp/b\n", a, a, b, a, b);
+        if (parse(text, &cfg, &err) != SKIP_OK)
+            fail_msg("%zu bytes: %s", n, err.detail);
+        CHECK_CASE(a, strcmp(cfg.local_id, a) == 0);
+        CHECK_CASE(a, cfg.peer_count == 2);
+        CHECK_CASE(a, strcmp(cfg.peers[0].name, a) == 0);
+        CHECK_CASE(a, strcmp(cfg.peers[1].name, b) == 0);
+        kpd_config_clear(&cfg);
+    }
+    {
+        char id[257];
+        kpd_config cfg;
+        skip_err err = {0};
+
+        memset(id, 'P', 256);
+        id[256] = '\0';
+        snprintf(text, 8192, GOOD "[peer %s]\nsecret_file = /tmp/c\n", id);
+        assert_int_equal(parse(text, &cfg, &err), SKIP_E_CONFIG);
+        if (strstr(err.detail, "kpd.conf:11: ") == NULL)
+            fail_msg("got \"%s\"", err.detail);
+        snprintf(text, 8192, "[kpd]\nlocal_system_id = %s\n", id);
+        assert_int_equal(parse(text, &cfg, &err), SKIP_E_CONFIG);
+        if (strstr(err.detail, "kpd.conf:2: ") == NULL)
+            fail_msg("got \"%s\"", err.detail);
+    }
+    free(text);
+}
+
 static void bad_psk_files_named(void **state)
 {
     static const struct {
@@ -209,6 +265,7 @@ int main(void)
         cmocka_unit_test(bad_lines_named),
         cmocka_unit_test(a_client_without_its_psk),
         cmocka_unit_test(bad_psk_files_named),
+        cmocka_unit_test(system_ids_whole),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
