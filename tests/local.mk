@@ -96,6 +96,7 @@ integration_tests = \
 	tests/integration/kpd-limits.sh \
 	tests/integration/kpd-500.sh \
 	tests/integration/tool-errors.sh \
+	tests/integration/long-ids.sh \
 	tests/integration/demo.sh \
 	tests/integration/kpd-one-write.sh \
 	tests/integration/kpd-once.sh \

@@ -252,7 +252,8 @@ static int peer_entry(struct parse_state *st, const char *peer_name,
         if ((peer->name = strdup(peer_name)) == NULL)
             return 0;
     }
-    return peer_setting(st, peer, name, value);
+    /* the section's own line makes the peer, named or refused there */
+    return name == NULL || peer_setting(st, peer, name, value);
 }
 
 static int entry(void *user, const char *section, const char *name,
@@ -262,11 +263,13 @@ static int entry(void *user, const char *section, const char *name,
 
     if (strcmp(section, "kpd") == 0) {
         st->seen_kpd = true;
-        return kpd_entry(st, name, value);
+        return name == NULL || kpd_entry(st, name, value);
     }
     if (strncmp(section, "peer ", 5) == 0)
         return peer_entry(st, section + 5, name, value);
     if (strncmp(section, "client ", 7) == 0) {
+        if (name == NULL)
+            return 1; /* its name is checked with its first setting */
         char problem[sizeof(st->err->detail)];
         if (kpd_clients_entry(st->cfg, section + 7, name, value, problem,
                               sizeof(problem)))

@@ -69,6 +69,8 @@ static int entry(void *user, const char *section, const char *name,
         snprintf(st->problem, sizeof(st->problem), "out of memory");
         return 0;
     }
+    if (name == NULL)
+        return 1; /* the section's own line */
     if (strcmp(name, "remote") == 0) {
         if (!skip_system_id_valid(value, strlen(value))) {
             snprintf(st->problem, sizeof(st->problem),

@@ -83,7 +83,7 @@ static bool read_line(struct reader *r, char *line, size_t len, int number)
         }
         free(r->section);
         r->section = copy;
-        return true;
+        return r->handler(r->user, r->section, NULL, NULL) != 0;
     }
     cut_comment(s);
     s = trim(s);

@@ -21,8 +21,10 @@
 
 #define SKIP_INI_LINE_MAX 65536
 
-/* Called for each name = value; returns nonzero to go on, 0 for an error
- * at this line (the handler keeps its own account of why). */
+/* Called for each section line with name and value NULL, and for each
+ * name = value; returns nonzero to go on, 0 for an error at this line (the
+ * handler keeps its own account of why). So a bad section is an error at
+ * its own line, even with no setting under it. */
 typedef int (*skip_ini_handler)(void *user, const char *section,
                                 const char *name, const char *value);
 

@@ -109,6 +109,8 @@ static int config_entry(void *user, const char *section, const char *name,
         skip_err_set(&t->err, SKIP_E_CONFIG, "unknown section [%s]", section);
         return 0;
     }
+    if (name == NULL)
+        return 1; /* the section's own line */
     if (strcmp(name, "remote") == 0) {
         free(t->remote);
         t->remote = strdup(value);

@@ -18,6 +18,8 @@ static int handler(void *user, const char *section, const char *name,
 {
     size_t *total = user;
 
+    if (name == NULL) /* a section's own line */
+        return strcmp(section, "stop") != 0;
     *total += strlen(section) + strlen(name) + strlen(value);
     return strcmp(name, "stop") != 0;
 }

@@ -10,7 +10,8 @@
 
 #include "skip/ini.h"
 
-/* What the handler saw, one "[section] name=value" per line. */
+/* What the handler saw, one "[section] name=value" per line ("[section]"
+ * alone for a section's own line). */
 struct seen {
     char text[4096];
     size_t used;
@@ -22,6 +23,11 @@ static int record(void *user, const char *section, const char *name,
 {
     struct seen *s = user;
 
+    if (name == NULL) {
+        s->used += (size_t)snprintf(s->text + s->used, sizeof(s->text) - s->used,
+                                    "[%s]\n", section);
+        return strcmp(section, "refused") != 0;
+    }
     if (s->refuse && strcmp(name, s->refuse) == 0)
         return 0;
     s->used += (size_t)snprintf(s->text + s->used, sizeof(s->text) - s->used,
@@ -38,26 +44,29 @@ static void table(void **state)
     } cases[] = {
         {"", "", 0, NULL},
         {"a = 1\n", "[] a=1\n", 0, NULL},
-        {"[s]\na=1\nb = two words \n", "[s] a=1\n[s] b=two words\n", 0, NULL},
-        {"  [ s t ]  \n\tname\t=\tv\t\n", "[s t] name=v\n", 0, NULL},
-        {"; comment\n# comment\n\n[s]\n", "", 0, NULL},
+        {"[s]\na=1\nb = two words \n", "[s]\n[s] a=1\n[s] b=two words\n", 0, NULL},
+        {"  [ s t ]  \n\tname\t=\tv\t\n", "[s t]\n[s t] name=v\n", 0, NULL},
+        {"; comment\n# comment\n\n[s]\n", "[s]\n", 0, NULL},
         /* inline comments after a blank; none inside a word */
         {"[s]\na = 3 ; why\nb = 4\t# why\nc = x#y;z\n",
-         "[s] a=3\n[s] b=4\n[s] c=x#y;z\n", 0, NULL},
-        {"[peer A ; B]\nx = 1\n", "[peer A ; B] x=1\n", 0, NULL},
-        {"[s] ; a comment\nx = 1\n", "[s] x=1\n", 0, NULL},
+         "[s]\n[s] a=3\n[s] b=4\n[s] c=x#y;z\n", 0, NULL},
+        {"[peer A ; B]\nx = 1\n", "[peer A ; B]\n[peer A ; B] x=1\n", 0, NULL},
+        {"[s] ; a comment\nx = 1\n", "[s]\n[s] x=1\n", 0, NULL},
         {"[s] junk\n", "", 1, "text after a section's ]"},
-        {"[s]\nempty =\n", "[s] empty=\n", 0, NULL},
-        {"[s]\nurl = https://h:1/p?q=a=b\n", "[s] url=https://h:1/p?q=a=b\n", 0, NULL},
+        {"[s]\nempty =\n", "[s]\n[s] empty=\n", 0, NULL},
+        {"[s]\nurl = https://h:1/p?q=a=b\n", "[s]\n[s] url=https://h:1/p?q=a=b\n", 0, NULL},
         {"a = 1\r\nb = 2\r\n", "[] a=1\n[] b=2\n", 0, NULL},
-        {"\xEF\xBB\xBF[s]\na = 1\n", "[s] a=1\n", 0, NULL},
-        {"[s]\nlast = no newline", "[s] last=no newline\n", 0, NULL},
-        {"[s]\nno equals\n", "", 2, "expected name = value"},
-        {"[s]\n= value\n", "", 2, "expected name = value"},
+        {"\xEF\xBB\xBF[s]\na = 1\n", "[s]\n[s] a=1\n", 0, NULL},
+        {"[s]\nlast = no newline", "[s]\n[s] last=no newline\n", 0, NULL},
+        {"[s]\nno equals\n", "[s]\n", 2, "expected name = value"},
+        {"[s]\n= value\n", "[s]\n", 2, "expected name = value"},
         {"[s\n", "", 1, "a section must be written [name]"},
         {"[]\n", "", 1, "a section needs a name"},
         {"[ ]\n", "", 1, "a section needs a name"},
         {"a = 1\nrefused = 2\nc = 3\n", "[] a=1\n", 2, NULL},
+        /* a section the handler refuses is an error at its own line, with
+         * nothing under it */
+        {"a = 1\n[refused]\n", "[] a=1\n[refused]\n", 2, NULL},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -110,13 +119,14 @@ static void long_names_whole(void **state)
         name[n] = '\0';
         if (n <= 255) {
             snprintf(text, 3 * 4100, "[peer %s]\nid = %s\n", name, name);
-            snprintf(want, 3 * 4100, "[peer %s] id=%s\n", name, name);
+            snprintf(want, 3 * 4100, "[peer %s]\n[peer %s] id=%s\n", name,
+                     name, name);
             assert_int_equal(skip_ini_parse_string(text, record, s, NULL), 0);
             assert_string_equal(s->text, want);
         } else {
             snprintf(text, 3 * 4100, "[s]\nv = %s\n", name);
             assert_int_equal(skip_ini_parse_string(text, record, s, NULL), 0);
-            assert_int_equal(strlen(s->text), strlen("[s] v=\n") + n);
+            assert_int_equal(strlen(s->text), strlen("[s]\n[s] v=\n") + n);
         }
         free(s);
     }
@@ -129,7 +139,7 @@ static void long_names_whole(void **state)
         a[55] = 'A';
         b[55] = 'B';
         snprintf(text, 3 * 4100, "[%s]\nk = 1\n[%s]\nk = 2\n", a, b);
-        snprintf(want, 3 * 4100, "[%s] k=1\n[%s] k=2\n", a, b);
+        snprintf(want, 3 * 4100, "[%s]\n[%s] k=1\n[%s]\n[%s] k=2\n", a, a, b, b);
         assert_int_equal(skip_ini_parse_string(text, record, s, NULL), 0);
         assert_string_equal(s->text, want);
         free(s);

@@ -117,7 +117,8 @@ static void bad_lines_named(void **state)
         const char *body, *want;
     } cases[] = {
         {GOOD "[kpd]\nbogus = 1\n", "kpd.conf:11: unknown option bogus in [kpd]"},
-        {GOOD "[other]\nx = 1\n", "kpd.conf:11: unknown section [other]"},
+        {GOOD "[other]\nx = 1\n", "kpd.conf:10: unknown section [other]"},
+        {GOOD "[other]\n", "kpd.conf:10: unknown section [other]"},
         {GOOD "[kpd]\ntls = tls\n", "kpd.conf:11: tls must be psk or cert"},
         {GOOD "[kpd]\ntls_version = 1.1\n", "kpd.conf:11: tls_version must be"},
         {GOOD "[kpd]\nlisten = 8443\n", "kpd.conf:11: listen must be HOST:PORT"},
@@ -220,7 +221,7 @@ static void system_ids_whole(void **state)
         id[256] = '\0';
         snprintf(text, 8192, GOOD "[peer %s]\nsecret_file = /tmp/c\n", id);
         assert_int_equal(parse(text, &cfg, &err), SKIP_E_CONFIG);
-        if (strstr(err.detail, "kpd.conf:11: ") == NULL)
+        if (strstr(err.detail, "kpd.conf:10: ") == NULL) /* the [peer] line */
             fail_msg("got \"%s\"", err.detail);
         snprintf(text, 8192, "[kpd]\nlocal_system_id = %s\n", id);
         assert_int_equal(parse(text, &cfg, &err), SKIP_E_CONFIG);
