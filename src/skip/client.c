@@ -538,8 +538,12 @@ static skip_rc get_ok(skip_client *c, char *url, skip_err *err)
                             "cannot build the URL (bad remote or keyId)");
     rc = perform(c, "GET", url, &status, err);
     if (rc == SKIP_OK && status != 200) {
-        rc = skip_err_set(err, status_rc(status), "HTTP %ld from %s", status,
-                          url);
+        /* the KP's own words, bounded and escaped */
+        char said[SKIP_ERROR_TEXT_MAX + 1];
+        skip_json_error_text((const char *)c->body->data, c->body->len, said,
+                             sizeof(said));
+        rc = skip_err_set(err, status_rc(status), "HTTP %ld from %s%s%s",
+                          status, url, said[0] ? ": " : "", said);
         skip_secbuf_clear(c->body);
     }
     free(url);

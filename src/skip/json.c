@@ -52,6 +52,58 @@ static void delete_tree(cJSON *root)
     cJSON_Delete(root);
 }
 
+/* Copies text, bounded and escaped (json.h). */
+static void escaped(const char *text, size_t len, char *out, size_t out_len)
+{
+    size_t used = 0, limit = out_len - 1 < SKIP_ERROR_TEXT_MAX
+                                 ? out_len - 1 : SKIP_ERROR_TEXT_MAX;
+
+    for (size_t i = 0; i < len && used < limit; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c < 0x7f && c != '\\') {
+            out[used++] = (char)c;
+        } else if (used + 4 <= limit) {
+            snprintf(out + used, out_len - used, "\\x%02x", c);
+            used += 4;
+        } else {
+            break;
+        }
+    }
+    /* blanks at the end (a newline after the body) say nothing */
+    while (used > 0 && out[used - 1] == ' ')
+        used--;
+    out[used] = '\0';
+}
+
+void skip_json_error_text(const char *body, size_t len, char *out,
+                          size_t out_len)
+{
+    static const char *const members[] = {"error", "message", "detail"};
+    cJSON *root;
+
+    if (out_len == 0)
+        return;
+    out[0] = '\0';
+    if (body == NULL || len == 0)
+        return;
+    root = cJSON_ParseWithLength(body, len);
+    if (root == NULL) {
+        /* not JSON: the text itself, without its line ends */
+        while (len > 0 && (body[len - 1] == '\n' || body[len - 1] == '\r'))
+            len--;
+        escaped(body, len, out, out_len);
+        return;
+    }
+    for (size_t i = 0; cJSON_IsObject(root) && i < 3; i++) {
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, members[i]);
+        if (cJSON_IsString(m)) {
+            escaped(m->valuestring, strlen(m->valuestring), out, out_len);
+            break;
+        }
+    }
+    delete_tree(root);
+}
+
 /* Parses body as one JSON object with nothing but whitespace after it. */
 static skip_rc parse_object(const char *body, size_t len, cJSON **out,
                             skip_err *err)

@@ -56,6 +56,15 @@ skip_rc skip_json_parse_key(const char *body, size_t len, size_t want_key_len,
 skip_rc skip_json_parse_entropy(const char *body, size_t len, size_t want_bits,
                                 skip_secbuf **out, skip_err *err);
 
+/* The message of an error answer, for the user to read: its "error",
+ * "message" or "detail" string (skip-kpd, ETSI GS QKD 014 and other KPs),
+ * else the body itself when it is not JSON; at most SKIP_ERROR_TEXT_MAX
+ * bytes, every byte outside printable ASCII written \xNN. Empty when
+ * the body says nothing. */
+#define SKIP_ERROR_TEXT_MAX 200
+void skip_json_error_text(const char *body, size_t len, char *out,
+                          size_t out_len);
+
 /* Emits a capabilities body; the caller frees it with free(). */
 char *skip_json_emit_caps(const skip_caps *caps);
 

@@ -13,6 +13,10 @@ kill -STOP "$SKIP_TESTBED_ALICE_PID"
 expect_exit 5 "a silent KP times out" alice --timeout-ms 500 capabilities
 kill -CONT "$SKIP_TESTBED_ALICE_PID"
 expect_match "... named" "$T/err" '^skip-tool: timeout:'
+# The KP's own words reach the user.
+expect_exit 6 "a size the KP refuses is HTTP 400" alice key Bob --size 4096
+expect_match "... with the KP's message" "$T/err" \
+    'HTTP 400 from https://[^ ]*: size must be a multiple of 8 in 128\.\.2048$'
 expect_exit 1 "usage error" alice frobnicate
 expect_exit 1 "bad KEYID" alice key-by-id xyz Bob
 printf '[kp]\nurl = https://x\ncolour = red\n' > "$T/bad.conf"

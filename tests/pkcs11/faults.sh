@@ -44,7 +44,8 @@ printf '[kpd]\nentropy_file = %s\n' "$T/empty-hwrng" >> "$SKIP_TESTBED_ALICE_KPD
 . "$T/env"
 expect_exit 1 "503 from /entropy: C_GenerateRandom fails" alice_p11 "random 16"
 expect_match "... with CKR_DEVICE_ERROR" "$T/out" '^error: C_GenerateRandom: CKR_DEVICE_ERROR$'
-expect_match "... logged with the status" "$T/err" 'C_GenerateRandom: slot Alice: .* /entropy: http-503: '
+expect_match "... logged with the status and the KP's own words" "$T/err" \
+    'C_GenerateRandom: slot Alice: .* /entropy: http-503: HTTP 503 from [^ ]*: entropy source unavailable$'
 
 # 500: Bob's ledger cannot record the delivery (a file-size limit just
 # above a pre-filled ledger, as in kpd-500.sh).

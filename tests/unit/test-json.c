@@ -289,9 +289,43 @@ static void system_ids(void **state)
     assert_false(skip_system_id_valid("\xf4\x90\x80\x80", 4)); /* > U+10FFFF */
 }
 
+/* The message of an error answer: skip-kpd's "error", ETSI 014's
+ * "message", "detail", or plain text; bounded and escaped. */
+static void error_texts(void **state)
+{
+    static const struct {
+        const char *body, *want;
+    } cases[] = {
+        {"{\"error\":\"size must be a multiple of 8\"}", "size must be a multiple of 8"},
+        {"{\"message\":\"bad request\",\"details\":[{\"x\":1}]}", "bad request"},
+        {"{\"detail\":\"missing remoteSystemID\"}", "missing remoteSystemID"},
+        {"{\"status\":422}", ""},
+        {"[\"error\"]", ""},
+        {"{\"error\":7}", ""},
+        {"Bad Request\r\n", "Bad Request"},
+        {"line\nfeed\x1b[31m", "line\\x0afeed\\x1b[31m"},
+        {"{\"error\":\"back\\\\slash\"}", "back\\x5cslash"},
+        {"", ""},
+    };
+    char out[SKIP_ERROR_TEXT_MAX + 1], big[1000];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        skip_json_error_text(cases[i].body, strlen(cases[i].body), out, sizeof(out));
+        CHECK_CASE(cases[i].body, strcmp(out, cases[i].want) == 0);
+    }
+    memset(big, 'x', sizeof(big));
+    skip_json_error_text(big, sizeof(big), out, sizeof(out));
+    assert_int_equal(strlen(out), SKIP_ERROR_TEXT_MAX);
+    memset(big, '\n', 10);
+    skip_json_error_text(big, sizeof(big), out, 16);
+    assert_int_equal(strlen(out), 12); /* three whole escapes, no half one */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(error_texts),
         cmocka_unit_test(draft_capabilities_example),
         cmocka_unit_test(draft_key_example),
         cmocka_unit_test(draft_entropy_example),
