@@ -32,6 +32,8 @@
  * or reads past the caller's buffer. */
 #define ATTR_VALUE_MAX 65536
 #define CAPS_TTL_S 300
+/* The /entropy sample every KP takes: the draft's default size. */
+#define ENTROPY_SMALL_BITS 256
 #define CLIENT_POOL_MAX 8
 /* fetch_limit counts the searches that asked the KP in this window. */
 #define FETCH_WINDOW_S 10
@@ -77,6 +79,7 @@ typedef struct slot {
     size_t idle_count;
     skip_caps caps;
     bool have_caps;
+    bool entropy_small; /* its KP takes ENTROPY_SMALL_BITS samples only */
     time_t caps_time;
     /* The fetch limit's window (object.c), for every session alike. */
     time_t fetch_window;

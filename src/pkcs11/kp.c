@@ -291,6 +291,53 @@ CK_RV kp_fetch(CK_SLOT_ID slot_id, const char *remote_asked,
     return rv;
 }
 
+/* A KP's refusal of a sample size: any 4xx (skip-kpd takes 8..32768
+ * bits; other KPs cap at 2048, or take only 128, 192 or 256). */
+static bool refused_size(skip_rc rc)
+{
+    return rc == SKIP_E_HTTP_400 || rc == SKIP_E_HTTP_404 ||
+           rc == SKIP_E_HTTP_405 || rc == SKIP_E_HTTP_OTHER;
+}
+
+static bool small_samples(CK_SLOT_ID slot_id, bool set)
+{
+    bool small = false;
+    slot *s;
+
+    pthread_mutex_lock(&g_module.lock);
+    s = module_ready() == CKR_OK ? slot_get_locked(slot_id) : NULL;
+    if (s && set && !s->entropy_small) {
+        s->entropy_small = true;
+        skip_log_info("C_GenerateRandom: slot %s: the KP refuses large "
+                      "entropy samples; asking %d bits at a time from now on",
+                      s->cfg.name, ENTROPY_SMALL_BITS);
+    }
+    small = s && s->entropy_small;
+    pthread_mutex_unlock(&g_module.lock);
+    return small;
+}
+
+/* One sample of want bytes (at most SKIP_ENTROPY_MAX_BITS / 8), or of
+ * ENTROPY_SMALL_BITS when the slot's KP takes no other size: the draft
+ * guarantees only its 256-bit default. */
+static skip_rc entropy_sample(struct lease *l, size_t want, skip_secbuf **random,
+                              skip_err *err)
+{
+    bool small = small_samples(l->slot_id, false);
+    unsigned bits = small ? ENTROPY_SMALL_BITS : (unsigned)want * 8;
+    skip_rc rc;
+
+    while ((rc = skip_client_entropy(l->client, bits, random, err)) != SKIP_OK &&
+           unreachable(rc) && use_fallback(l))
+        ;
+    if (rc != SKIP_OK && refused_size(rc) && bits != ENTROPY_SMALL_BITS) {
+        small_samples(l->slot_id, true);
+        bits = ENTROPY_SMALL_BITS;
+        rc = skip_client_entropy(l->client, bits, random, err);
+    }
+    return rc;
+}
+
 CK_RV kp_entropy(CK_SLOT_ID slot_id, unsigned char *out, size_t len)
 {
     struct lease l;
@@ -309,17 +356,17 @@ CK_RV kp_entropy(CK_SLOT_ID slot_id, unsigned char *out, size_t len)
 
         if (chunk > SKIP_ENTROPY_MAX_BITS / 8)
             chunk = SKIP_ENTROPY_MAX_BITS / 8;
-        while ((rc = skip_client_entropy(l.client, (unsigned)chunk * 8,
-                                         &random, &err)) != SKIP_OK &&
-               unreachable(rc) && use_fallback(&l))
-            ;
+        rc = entropy_sample(&l, chunk, &random, &err);
         if (rc != SKIP_OK) {
             log_failure(&l, "C_GenerateRandom", "/entropy", &err);
             rv = errmap_rv(rc);
             break;
         }
+        /* a 256-bit sample may hold more than is left to fill */
+        if (chunk > random->len)
+            chunk = random->len;
         memcpy(out + done, random->data, chunk);
-        skip_secbuf_free(random);
+        skip_secbuf_free(random); /* cleansed, the unused part too */
         done += chunk;
     }
     lease_end(&l, rc == SKIP_OK);

@@ -8,9 +8,11 @@ interop_tests = \
 	tests/interop/host-life.sh \
 	tests/interop/server.sh \
 	tests/interop/nss.sh \
+	tests/interop/skip-peers.sh \
 	$(NULL)
 TESTS += $(interop_tests)
 EXTRA_DIST += $(interop_tests) tests/interop/interop-lib.sh \
+	tests/interop/strict-kp.py \
 	tests/interop/SkipPeer.java tests/interop/skip_peer.py
 $(interop_tests:.sh=.log): skip-pkcs11.la skip-pkcs11-server p11-client p11-host \
 	nss-host skip-kpd skip-testbed
