@@ -77,6 +77,12 @@ static int entry(void *user, const char *section, const char *name,
                      "remote is not a valid system id (1..255 bytes of UTF-8)");
             return 0;
         }
+        /* The KP answers for one peer: a pattern would be sent as is. */
+        if (strpbrk(value, "*?[") != NULL) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "remote must name one system, not a pattern (*, ? or [)");
+            return 0;
+        }
         free(s->remote);
         return (s->remote = strdup(value)) != NULL;
     }
