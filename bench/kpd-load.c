@@ -56,7 +56,8 @@ static struct load L;
 static int use_psk(SSL *ssl, const EVP_MD *md, const unsigned char **id,
                    size_t *id_len, SSL_SESSION **sess)
 {
-    *sess = skip_tls13_psk_session(ssl, L.psk->data, L.psk->len);
+    *sess = skip_tls13_psk_session(ssl, L.psk->data, L.psk->len,
+                                   SKIP_PSK_SHA384);
     *id = (const unsigned char *)L.psk_identity;
     *id_len = strlen(L.psk_identity);
     return *sess != NULL;

@@ -97,6 +97,7 @@ integration_tests = \
 	tests/integration/kpd-500.sh \
 	tests/integration/tool-errors.sh \
 	tests/integration/long-ids.sh \
+	tests/integration/psk-hash.sh \
 	tests/integration/demo.sh \
 	tests/integration/kpd-one-write.sh \
 	tests/integration/kpd-once.sh \

@@ -104,9 +104,30 @@ int kpd_clients_entry(kpd_config *cfg, const char *name, const char *key,
         }
         return 1;
     }
-    snprintf(problem, cap, "unknown key \"%s\" in [client %s] (match, remotes)",
-             key, name);
+    if (strcmp(key, "psk_hash") == 0) {
+        if (!skip_psk_hash_parse(value, &r->psk_hash)) {
+            snprintf(problem, cap, "[client %s]: psk_hash must be sha384 or "
+                     "sha256", name);
+            return 0;
+        }
+        r->has_psk_hash = true;
+        return 1;
+    }
+    snprintf(problem, cap, "unknown key \"%s\" in [client %s] (match, "
+             "remotes, psk_hash)", key, name);
     return 0;
+}
+
+void kpd_clients_bind_psks(kpd_config *cfg)
+{
+    for (size_t i = 0; i < cfg->client_count; i++) {
+        const kpd_client_rule *r = &cfg->clients[i];
+        if (!r->has_psk_hash || strncmp(r->match, "psk:", 4) != 0)
+            continue;
+        for (size_t j = 0; j < cfg->psk_count; j++)
+            if (strcmp(cfg->psks[j].identity, r->match + 4) == 0)
+                cfg->psks[j].hash = r->psk_hash;
+    }
 }
 
 const char *kpd_clients_check(const kpd_config *cfg)
@@ -128,6 +149,11 @@ const char *kpd_clients_check(const kpd_config *cfg)
         if (strcmp(r->match, "anonymous") == 0 && !cfg->client_auth_none) {
             snprintf(problem, sizeof(problem), "[client %s]: match = anonymous "
                      "needs client_auth = none", r->name);
+            return problem;
+        }
+        if (r->has_psk_hash && strncmp(r->match, "psk:", 4) != 0) {
+            snprintf(problem, sizeof(problem), "[client %s]: psk_hash goes "
+                     "with match = psk:IDENTITY", r->name);
             return problem;
         }
     }

@@ -19,6 +19,10 @@ int kpd_clients_entry(kpd_config *cfg, const char *name, const char *key,
  * "anonymous" only with client_auth = none. NULL, or the problem. */
 const char *kpd_clients_check(const kpd_config *cfg);
 
+/* Gives each PSK of psk_file the TLS 1.3 hash its [client]'s psk_hash
+ * names (SHA-384 when none does). */
+void kpd_clients_bind_psks(kpd_config *cfg);
+
 /* The first [client] section whose psk: identity psk_file lacks, or NULL.
  * Not an error: removing a client's PSK must revoke it even if its section
  * stays (skip-kpd warns instead). */

@@ -339,6 +339,7 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
         return SKIP_E_CONFIG;
     if ((problem = kpd_clients_check(cfg)) != NULL)
         return skip_err_set(err, SKIP_E_CONFIG, "%s:0: %s", name, problem);
+    kpd_clients_bind_psks(cfg);
     return SKIP_OK;
 }
 

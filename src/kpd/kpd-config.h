@@ -19,6 +19,7 @@
 typedef struct kpd_psk {
     char *identity;
     skip_secbuf *key;
+    skip_psk_hash hash; /* TLS 1.3 binding: its [client]'s psk_hash */
 } kpd_psk;
 
 /* One "name = value" line of a [peer] section. Which names a peer may
@@ -40,6 +41,8 @@ typedef struct kpd_client_rule {
     char *match;    /* "psk:ID", "cert:SUBJECT", "spki:SHA256HEX", "anonymous" */
     char **remotes; /* remoteSystemID globs */
     size_t remote_count;
+    skip_psk_hash psk_hash; /* psk: matches, TLS 1.3 (psk_hash) */
+    bool has_psk_hash;
 } kpd_client_rule;
 
 typedef struct kpd_config {

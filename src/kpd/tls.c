@@ -19,6 +19,7 @@
 
 static int ctx_index = -1;      /* SSL_CTX -> kpd_ctx */
 static int identity_index = -1; /* SSL -> the PSK identity it matched */
+static int offered_index = -1;  /* SSL -> the known identity it offered */
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 static void free_identity(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
@@ -31,18 +32,25 @@ static void make_indexes(void)
 {
     ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
     identity_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_identity);
+    offered_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, free_identity);
 }
 
 /* A copy, since SIGHUP may free the configuration's before the
- * connection ends. */
-static void remember_identity(SSL *ssl, const char *identity, size_t len)
+ * connection ends: under index, the identity the connection is (or, for
+ * offered_index, only claims to be, for a failure's log line). */
+static void remember(SSL *ssl, int index, const char *identity, size_t len)
 {
     char *copy = strndup(identity, len);
 
     /* A HelloRetryRequest runs the callbacks a second time. */
-    free(SSL_get_ex_data(ssl, identity_index));
-    if (!SSL_set_ex_data(ssl, identity_index, copy))
+    free(SSL_get_ex_data(ssl, index));
+    if (!SSL_set_ex_data(ssl, index, copy))
         free(copy);
+}
+
+static void remember_identity(SSL *ssl, const char *identity, size_t len)
+{
+    remember(ssl, identity_index, identity, len);
 }
 
 static kpd_ctx *ctx_of(SSL *ssl)
@@ -97,10 +105,57 @@ static int psk_find_session_cb(SSL *ssl, const unsigned char *identity,
     *sess = NULL;
     if (entry == NULL)
         return 1; /* psk_server_cb runs next and logs the identity */
-    *sess = skip_tls13_psk_session(ssl, entry->key->data, entry->key->len);
+    *sess = skip_tls13_psk_session(ssl, entry->key->data, entry->key->len,
+                                   entry->hash);
     if (*sess != NULL)
         remember_identity(ssl, entry->identity, strlen(entry->identity));
     return *sess != NULL;
+}
+
+/* TLS 1.3 picks the suite before it looks at the PSK, and a PSK bound to
+ * one hash cannot serve a suite of another: so the suites follow the
+ * identity the client offers. The pre_shared_key extension starts with
+ * its identities: a 2-byte length, then each as a 2-byte length, the
+ * identity and a 4-byte age. The first one we know decides. */
+static int client_hello_cb(SSL *ssl, int *alert, void *arg)
+{
+    const unsigned char *ext, *p, *end;
+    size_t len;
+
+    (void)alert, (void)arg;
+    if (!SSL_client_hello_get0_ext(ssl, TLSEXT_TYPE_psk, &ext, &len) || len < 2)
+        return SSL_CLIENT_HELLO_SUCCESS;
+    p = ext + 2;
+    end = p + ((size_t)ext[0] << 8 | ext[1]);
+    if (end > ext + len)
+        return SSL_CLIENT_HELLO_SUCCESS; /* OpenSSL refuses it later */
+    while (p + 2 <= end) {
+        size_t id_len = (size_t)p[0] << 8 | p[1];
+        const kpd_psk *entry;
+        if (p + 2 + id_len + 4 > end)
+            break;
+        entry = find_psk(ctx_of(ssl), (const char *)p + 2, id_len);
+        if (entry != NULL) {
+            SSL_set_ciphersuites(ssl, skip_psk_hash_suite(entry->hash));
+            remember(ssl, offered_index, entry->identity, strlen(entry->identity));
+            break;
+        }
+        p += 2 + id_len + 4;
+    }
+    return SSL_CLIENT_HELLO_SUCCESS;
+}
+
+/* The hash the PSK identity this connection offered is bound to here, for
+ * a failed handshake's log line; NULL when it offered none we know. */
+static const char *offered_psk_hash(SSL *ssl, const char **identity)
+{
+    const kpd_psk *entry;
+
+    *identity = SSL_get_ex_data(ssl, offered_index);
+    if (*identity == NULL)
+        return NULL;
+    entry = find_psk(ctx_of(ssl), *identity, strlen(*identity));
+    return entry == NULL ? NULL : entry->hash == SKIP_PSK_SHA256 ? "sha256" : "sha384";
 }
 
 /* A failed handshake leaves one line with OpenSSL's reason, which tells
@@ -123,8 +178,19 @@ static void info_cb(const SSL *ssl, int where, int ret)
         }
     } else if ((where & SSL_CB_EXIT) && ret <= 0 &&
                (e = ERR_peek_error()) != 0) {
-        skip_log_warning("TLS handshake failed: %s",
-                         ERR_reason_error_string(e));
+        const char *identity, *hash = offered_psk_hash((SSL *)ssl, &identity);
+        if (hash != NULL)
+            /* a binder of another hash, or no suite of this one offered */
+            skip_log_warning("TLS handshake failed: %s (psk:%s is bound to "
+                             "%s here, by psk_hash in its [client]; a client "
+                             "that binds it to the other hash, or offers no "
+                             "%s suite, fails so)", ERR_reason_error_string(e),
+                             loggable(identity, strlen(identity)), hash,
+                             strcmp(hash, "sha256") == 0 ? SKIP_TLS13_SHA256_SUITE
+                                                         : SKIP_TLS13_SUITES);
+        else
+            skip_log_warning("TLS handshake failed: %s",
+                             ERR_reason_error_string(e));
     } else if ((where & SSL_CB_WRITE_ALERT) &&
                (ret & 0xff) != SSL3_AD_CLOSE_NOTIFY &&
                SSL_is_init_finished(ssl)) {
@@ -166,7 +232,7 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
     skip_rc rc;
 
     pthread_once(&index_once, make_indexes);
-    if (ctx_index < 0 || identity_index < 0)
+    if (ctx_index < 0 || identity_index < 0 || offered_index < 0)
         return skip_err_set(err, SKIP_E_INTERNAL, "no OpenSSL ex_data index");
     ssl_ctx = SSL_CTX_new(TLS_server_method());
     if (ssl_ctx == NULL)
@@ -182,6 +248,7 @@ skip_rc kpd_tls_init(kpd_ctx *ctx, skip_err *err)
     if (rc == SKIP_OK && ctx->cfg.tls == SKIP_TLS_PSK) {
         SSL_CTX_set_psk_server_callback(ssl_ctx, psk_server_cb);
         SSL_CTX_set_psk_find_session_callback(ssl_ctx, psk_find_session_cb);
+        SSL_CTX_set_client_hello_cb(ssl_ctx, client_hello_cb, NULL);
     } else if (rc == SKIP_OK) {
         rc = load_certificate(ssl_ctx, &ctx->cfg, err);
     }

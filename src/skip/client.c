@@ -122,6 +122,11 @@ skip_rc skip_client_opts_set(skip_client_opts *opts, const char *name,
                    ? SKIP_OK
                    : skip_err_set(err, SKIP_E_CONFIG,
                                   "tls_version must be 1.2, 1.3 or any");
+    if (strcmp(name, "psk_hash") == 0)
+        return skip_psk_hash_parse(value, &opts->psk_hash)
+                   ? SKIP_OK
+                   : skip_err_set(err, SKIP_E_CONFIG,
+                                  "psk_hash must be sha384 or sha256");
     if (strcmp(name, "psk_identity") == 0) {
         size_t n = strlen(value);
         if (n == 0 || n > SKIP_PSK_IDENTITY_MAX)
@@ -176,6 +181,7 @@ skip_rc skip_client_opts_copy(skip_client_opts *dst,
     skip_client_opts_init(dst);
     dst->tls = src->tls;
     dst->tls_version = src->tls_version;
+    dst->psk_hash = src->psk_hash;
     dst->connect_timeout_ms = src->connect_timeout_ms;
     dst->timeout_ms = src->timeout_ms;
 #define COPY(field)                                                            \
@@ -213,7 +219,7 @@ static unsigned int psk_client_cb(SSL *ssl, const char *hint, char *identity,
 }
 
 /* TLS 1.3 external PSK. md is the hash of a suite the server picked in a
- * HelloRetryRequest; a PSK bound to SHA-384 cannot serve another one. */
+ * HelloRetryRequest; a PSK bound to one hash cannot serve another. */
 static int psk_use_session_cb(SSL *ssl, const EVP_MD *md,
                               const unsigned char **id, size_t *idlen,
                               SSL_SESSION **sess)
@@ -221,9 +227,11 @@ static int psk_use_session_cb(SSL *ssl, const EVP_MD *md,
     skip_client *c = client_of(ssl);
 
     *sess = NULL;
-    if (md != NULL && EVP_MD_get_type(md) != NID_sha384)
+    if (md != NULL && EVP_MD_get_type(md) != (c->opts.psk_hash == SKIP_PSK_SHA256
+                                                  ? NID_sha256 : NID_sha384))
         return 1;
-    *sess = skip_tls13_psk_session(ssl, c->opts.psk->data, c->opts.psk->len);
+    *sess = skip_tls13_psk_session(ssl, c->opts.psk->data, c->opts.psk->len,
+                                   c->opts.psk_hash);
     if (*sess == NULL)
         return 0;
     *id = (const unsigned char *)c->opts.psk_identity;
@@ -268,6 +276,9 @@ static CURLcode ssl_ctx_cb(CURL *curl, void *sslctx, void *parm)
      * curl has read it, instead of keeping it in its read buffer. */
     SSL_CTX_set_options(ctx, SSL_OP_CLEANSE_PLAINTEXT);
     if (c->opts.tls == SKIP_TLS_PSK) {
+        /* the one TLS 1.3 suite of the PSK's hash */
+        if (!SSL_CTX_set_ciphersuites(ctx, skip_psk_hash_suite(c->opts.psk_hash)))
+            return CURLE_SSL_CIPHER;
         SSL_CTX_set_ex_data(ctx, ctx_index, c);
         SSL_CTX_set_psk_client_callback(ctx, psk_client_cb);
         SSL_CTX_set_psk_use_session_callback(ctx, psk_use_session_cb);
@@ -429,6 +440,43 @@ static skip_rc status_rc(long status)
     }
 }
 
+/* A failed TLS-PSK handshake, named by the KP's alert: the suites, the
+ * TLS 1.3 PSK hash, the identity or the PSK itself, with the setting that
+ * meets it. */
+static skip_rc psk_handshake_error(const skip_client *c, const char *why,
+                                   skip_err *err)
+{
+    const char *id = c->opts.psk_identity;
+    const char *hash = c->opts.psk_hash == SKIP_PSK_SHA256 ? "sha256" : "sha384";
+
+    /* TLS 1.3 answers an unknown identity and a suite of another hash
+     * alike; TLS 1.2 says "unknown psk identity" for the former. */
+    if (strstr(why, "alert handshake failure") || strstr(why, "no shared cipher"))
+        return skip_err_set(err, SKIP_E_TLS,
+                            "the KP took neither psk_identity \"%s\" nor a "
+                            "suite we offer (TLS 1.3 %s, for psk_hash = %s; "
+                            "TLS 1.2 %s): check psk_identity, then the KP's "
+                            "suites, tls_version and psk_hash: %s", id,
+                            skip_psk_hash_suite(c->opts.psk_hash), hash,
+                            c->opts.ciphers ? c->opts.ciphers
+                                            : SKIP_TLS12_PSK_CIPHERS, why);
+    if (strstr(why, "alert decode error") || strstr(why, "alert illegal parameter"))
+        return skip_err_set(err, SKIP_E_TLS,
+                            "the KP did not take our TLS 1.3 PSK binder for "
+                            "\"%s\": it holds another PSK (psk_file) or binds "
+                            "it to another hash (we use psk_hash = %s): %s",
+                            id, hash, why);
+    if (strstr(why, "unknown psk identity"))
+        return skip_err_set(err, SKIP_E_TLS, "the KP does not know psk_identity "
+                            "\"%s\": %s", id, why);
+    if (strstr(why, "alert decrypt error") || strstr(why, "bad record mac"))
+        return skip_err_set(err, SKIP_E_TLS, "the KP's PSK for \"%s\" is not "
+                            "ours (psk_file): %s", id, why);
+    return skip_err_set(err, SKIP_E_TLS,
+                        "TLS-PSK handshake failed (check psk_identity \"%s\", "
+                        "psk_file and psk_hash = %s): %s", id, hash, why);
+}
+
 /* Maps a failed transfer to a skip_rc with a detail that names the cause
  * the operator can act on. */
 static skip_rc transfer_error(skip_client *c, CURLcode cc, skip_err *err)
@@ -463,10 +511,7 @@ static skip_rc transfer_error(skip_client *c, CURLcode cc, skip_err *err)
     case CURLE_SSL_ENGINE_SETFAILED:
     case CURLE_USE_SSL_FAILED:
         if (c->opts.tls == SKIP_TLS_PSK)
-            return skip_err_set(err, SKIP_E_TLS,
-                                "TLS-PSK handshake failed (check psk_identity "
-                                "\"%s\" and psk_file): %s",
-                                c->opts.psk_identity, why);
+            return psk_handshake_error(c, why, err);
         return skip_err_set(err, SKIP_E_TLS, "TLS handshake failed: %s", why);
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:

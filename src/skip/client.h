@@ -16,6 +16,7 @@ typedef struct skip_client_opts {
     skip_tls_version tls_version;
     char *psk_identity;     /* PSK mode */
     skip_secbuf *psk;       /* PSK mode, owned */
+    skip_psk_hash psk_hash; /* PSK mode: TLS 1.3's binding, SHA-384 default */
     char *ca_file;          /* certificate mode: trust anchors */
     char *cert_file;        /* optional client certificate */
     char *key_file;

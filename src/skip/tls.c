@@ -31,6 +31,22 @@ bool skip_tls_version_parse(const char *s, skip_tls_version *out)
     return true;
 }
 
+bool skip_psk_hash_parse(const char *s, skip_psk_hash *out)
+{
+    if (strcmp(s, "sha384") == 0)
+        *out = SKIP_PSK_SHA384;
+    else if (strcmp(s, "sha256") == 0)
+        *out = SKIP_PSK_SHA256;
+    else
+        return false;
+    return true;
+}
+
+const char *skip_psk_hash_suite(skip_psk_hash hash)
+{
+    return hash == SKIP_PSK_SHA256 ? SKIP_TLS13_SHA256_SUITE : SKIP_TLS13_SUITES;
+}
+
 skip_rc skip_tls_ctx_profile(SSL_CTX *ctx, skip_tls_mode mode,
                              skip_tls_version version, const char *ciphers12,
                              skip_err *err)
@@ -58,10 +74,10 @@ skip_rc skip_tls_ctx_profile(SSL_CTX *ctx, skip_tls_mode mode,
 }
 
 SSL_SESSION *skip_tls13_psk_session(SSL *ssl, const unsigned char *psk,
-                                    size_t psk_len)
+                                    size_t psk_len, skip_psk_hash hash)
 {
-    /* TLS_AES_256_GCM_SHA384 is 0x13,0x02. */
-    static const unsigned char suite_id[2] = {0x13, 0x02};
+    /* TLS_AES_256_GCM_SHA384 is 0x13,0x02; TLS_AES_128_GCM_SHA256 0x13,0x01. */
+    const unsigned char suite_id[2] = {0x13, hash == SKIP_PSK_SHA256 ? 0x01 : 0x02};
     const SSL_CIPHER *cipher = SSL_CIPHER_find(ssl, suite_id);
     SSL_SESSION *sess;
 

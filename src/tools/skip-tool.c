@@ -80,6 +80,8 @@ static void usage(FILE *out)
           "      --tls MODE        psk or cert\n"
           "      --tls-version V   1.2, 1.3 or any\n"
           "      --psk-identity ID --psk-file FILE (\"0x<hex>\" or ASCII)\n"
+          "      --psk-hash H      sha384 (default) or sha256: the TLS 1.3\n"
+          "                        PSK's hash, as the KP binds it\n"
           "      --ca-file FILE    --cert-file FILE --key-file FILE\n"
           "      --ciphers LIST    TLS 1.2 cipher list\n"
           "      --timeout-ms N    --connect-timeout-ms N\n"
@@ -292,8 +294,8 @@ int main(int argc, char **argv)
 {
     enum { OPT_URL = 256, OPT_TLS, OPT_TLS_VERSION, OPT_PSK_IDENTITY,
            OPT_PSK_FILE, OPT_CA_FILE, OPT_CERT_FILE, OPT_KEY_FILE,
-           OPT_CIPHERS, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_REVEAL,
-           OPT_SIZE, OPT_REPEAT };
+           OPT_CIPHERS, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_PSK_HASH,
+           OPT_REVEAL, OPT_SIZE, OPT_REPEAT };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"url", required_argument, NULL, OPT_URL},
@@ -301,6 +303,7 @@ int main(int argc, char **argv)
         {"tls-version", required_argument, NULL, OPT_TLS_VERSION},
         {"psk-identity", required_argument, NULL, OPT_PSK_IDENTITY},
         {"psk-file", required_argument, NULL, OPT_PSK_FILE},
+        {"psk-hash", required_argument, NULL, OPT_PSK_HASH},
         {"ca-file", required_argument, NULL, OPT_CA_FILE},
         {"cert-file", required_argument, NULL, OPT_CERT_FILE},
         {"key-file", required_argument, NULL, OPT_KEY_FILE},
@@ -326,6 +329,7 @@ int main(int argc, char **argv)
         [OPT_CIPHERS - OPT_URL] = "ciphers",
         [OPT_TIMEOUT - OPT_URL] = "timeout_ms",
         [OPT_CONNECT_TIMEOUT - OPT_URL] = "connect_timeout_ms",
+        [OPT_PSK_HASH - OPT_URL] = "psk_hash",
     };
     struct tool t = {0};
     const char *cmd, *remote;
@@ -359,7 +363,7 @@ int main(int argc, char **argv)
         } else if (opt == OPT_SIZE) {
             if ((size = parse_bits(optarg, "--size")) == 0)
                 goto out;
-        } else if (opt >= OPT_URL && opt <= OPT_CONNECT_TIMEOUT) {
+        } else if (opt >= OPT_URL && opt <= OPT_PSK_HASH) {
             skip_rc rc = skip_client_opts_set(&t.opts, opt_names[opt - OPT_URL],
                                               optarg, &t.err);
             if (rc != SKIP_OK) {

@@ -6,7 +6,7 @@ for mode in psk13 psk12; do
     testbed_up --tls "$mode"
     echo "0x$(openssl rand -hex 32)" > "$T/wrong.psk"
     expect_exit 4 "$mode: wrong PSK is refused" alice --psk-file "$T/wrong.psk" capabilities
-    expect_match "$mode: ... error names the PSK" "$T/err" 'TLS-PSK handshake failed \(check psk_identity'
+    expect_match "$mode: ... error names the PSK file" "$T/err" 'PSK.*"alice-encryptor".*\(psk_file\)'
     expect_match "$mode: ... KP logs the failed handshake" "$T/alice/kpd.log" 'warning: TLS handshake failed: '
     expect_exit 4 "$mode: unknown identity is refused" alice --psk-identity intruder capabilities
     expect_match "$mode: ... error names the identity" "$T/err" 'psk_identity "intruder"'

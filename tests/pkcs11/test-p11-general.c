@@ -206,6 +206,7 @@ static void bad_config_is_general_error(void **state)
         "random = sometimes",
         "max_derives = -1",
         "derived_keys = maybe",
+        "psk_hash = md5",
         "remote = KP_*_LOC1",
         "remote = KP_?",
         "remote = KP_[12]",

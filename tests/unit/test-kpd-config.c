@@ -163,6 +163,9 @@ static void bad_lines_named(void **state)
          "kpd.conf:0: tls = cert needs client_ca_file"},
         {GOOD "[kpd]\nclient_auth = none\n", "kpd.conf:0: client_auth = none goes with tls = cert"},
         {GOOD "[kpd]\nclient_auth = maybe\n", "kpd.conf:11: client_auth must be required or none"},
+        {GOOD "[client a]\npsk_hash = md5\n", "kpd.conf:11: [client a]: psk_hash must be sha384 or sha256"},
+        {GOOD "[client c]\nmatch = cert:/CN=x\nremotes = *\npsk_hash = sha256\n",
+         "kpd.conf:0: [client c]: psk_hash goes with match = psk:IDENTITY"},
     };
 
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
