@@ -34,6 +34,8 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static CK_FUNCTION_LIST *p11;
 static CK_SESSION_HANDLE session;
 
+static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void note(const char *fmt, ...)
 {
     const char *path = getenv("SKIPTEST_LOG");
