@@ -79,7 +79,7 @@ static void prf_plus(PK11SlotInfo *slot, PK11SymKey *ppk, const char *tag)
     CK_NSS_IKE_PRF_PLUS_DERIVE_PARAMS params;
     SECItem param = {siBuffer, (unsigned char *)&params, sizeof(params)};
     PK11SymKey *out;
-    SECItem *value;
+    SECItem *value = NULL;
 
     if (seed == NULL)
         fail("PK11_ImportSymKey(seed key)");
