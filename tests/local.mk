@@ -98,6 +98,7 @@ integration_tests = \
 	tests/integration/tool-errors.sh \
 	tests/integration/long-ids.sh \
 	tests/integration/psk-hash.sh \
+	tests/integration/kpd-check.sh \
 	tests/integration/demo.sh \
 	tests/integration/kpd-one-write.sh \
 	tests/integration/kpd-once.sh \

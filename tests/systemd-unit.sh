@@ -16,7 +16,7 @@ expect_exit 0 "its exposure is at most 2.0 of 10" \
     systemd-analyze security --offline=yes --threshold=20 "$T/skip-kpd.service"
 expect_match "... rated OK" "$T/out" 'Overall exposure level for skip-kpd.service: [0-1]\.[0-9] OK|Overall exposure level for skip-kpd.service: 2\.0 OK'
 for setting in NoNewPrivileges=yes PrivateTmp=yes StateDirectory=skip-kpd \
-    User=skip-kpd ProtectSystem=strict CapabilityBoundingSet=; do
+    RuntimeDirectory=skip-kpd User=skip-kpd ProtectSystem=strict CapabilityBoundingSet=; do
     expect_match "the unit sets $setting" "$T/skip-kpd.service" "^$setting\$"
 done
 nofile=$(sed -n 's/^LimitNOFILE=//p' "$T/skip-kpd.service")

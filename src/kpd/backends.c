@@ -14,13 +14,14 @@ struct source_row {
     skip_rc (*peer_option)(const char *name, const char *value, skip_err *err);
     skip_rc (*check_config)(const kpd_config *cfg, const char *file,
                             skip_err *err);
+    skip_rc (*check_files)(const kpd_config *cfg, skip_err *err);
     skip_rc (*create)(const kpd_config *cfg, kpd_ledger *ledger,
                       kpd_sync **out, skip_err *err);
 };
 
 static const struct source_row sources[] = {
     {"prf", kpd_sync_prf_peer_option, kpd_sync_prf_check_config,
-     kpd_sync_prf_new},
+     kpd_sync_prf_check_files, kpd_sync_prf_new},
 };
 
 struct ledger_row {
@@ -91,6 +92,15 @@ skip_rc kpd_sync_check_config(const kpd_config *cfg, const char *file,
     if (row == NULL)
         return skip_err_set(err, SKIP_E_CONFIG, "%s:0: no key source", file);
     return row->check_config(cfg, file, err);
+}
+
+skip_rc kpd_sync_check_files(const kpd_config *cfg, skip_err *err)
+{
+    const struct source_row *row = source_find(cfg->key_source);
+
+    if (row == NULL)
+        return skip_err_set(err, SKIP_E_CONFIG, "no key source");
+    return row->check_files(cfg, err);
 }
 
 skip_rc kpd_sync_new(const kpd_config *cfg, kpd_ledger *ledger,

@@ -6,6 +6,7 @@ libkpd_la_SOURCES = \
 	src/kpd/api-entropy.c \
 	src/kpd/api-key.c \
 	src/kpd/backends.c \
+	src/kpd/check.c src/kpd/check.h \
 	src/kpd/clients.c src/kpd/clients.h \
 	src/kpd/config.c src/kpd/kpd-config.h \
 	src/kpd/entropy.c src/kpd/entropy.h \

@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "clients.h"
 #include "http.h"
 #include "kpd.h"
@@ -293,6 +294,12 @@ int main(int argc, char **argv)
     skip_log_init("skip-kpd", "SKIP_KPD_DEBUG", false);
     if (kpd_config_load(opts.config, &ctx.cfg, &err) != SKIP_OK) {
         skip_log_error("%s", err.detail);
+        return 1;
+    }
+    /* everything a start reads, and where it writes, before it serves */
+    if (kpd_check_files(&ctx.cfg, &err) != SKIP_OK) {
+        skip_log_error("%s: %s", opts.config, err.detail);
+        kpd_config_clear(&ctx.cfg);
         return 1;
     }
     if (opts.check_config) {

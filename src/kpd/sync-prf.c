@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "skip/hex.h"
 #include "skip/hmac.h"
@@ -46,6 +47,8 @@ struct prf_peer {
     char *name;
     char *secret_file;
     uint64_t epoch;       /* the epoch `secret` belongs to */
+    bool unsaved;         /* secret_file still holds a secret we ratcheted
+                           * away: no keys until it is rewritten */
     skip_secbuf *secret;  /* S_epoch */
     skip_secbuf *prev;    /* S_(epoch-1) while its keyIds may be unexpired */
     /* K_mac of two epochs (slot e % 2), derived once per epoch instead of
@@ -311,11 +314,14 @@ static skip_rc peer_save(struct prf_peer *peer, skip_err *err)
 
 /* Ratchets peer up to the epoch of now and forgets the previous secret
  * once no keyId of its epoch can still be valid. Old secrets are cleansed
- * in memory and replaced on disk. */
+ * in memory and replaced on disk. A KP that cannot replace them must not
+ * serve (a stolen disk would give the old keys back): the peer is marked
+ * unsaved, the rewrite is tried again at each call, and each change of
+ * that state is one log line. */
 static void peer_advance(struct prf *p, struct prf_peer *peer, uint64_t now_ms)
 {
     uint64_t cur = now_ms / p->interval_ms;
-    bool changed = false;
+    bool changed = peer->unsaved;
     skip_err err;
 
     while (peer->epoch < cur) {
@@ -335,14 +341,34 @@ static void peer_advance(struct prf *p, struct prf_peer *peer, uint64_t now_ms)
         peer->prev = NULL;
         changed = true;
     }
-    if (changed) {
-        mac_keys_forget_before(peer, peer->prev ? peer->epoch - 1 : peer->epoch);
-        if (peer_save(peer, &err) != SKIP_OK)
-            skip_log_error("peer %s: %s", peer->name, err.detail);
-        else
-            skip_log_info("peer %s: secret ratcheted to epoch %" PRIu64,
-                          peer->name, peer->epoch);
+    if (!changed)
+        return;
+    mac_keys_forget_before(peer, peer->prev ? peer->epoch - 1 : peer->epoch);
+    if (peer_save(peer, &err) != SKIP_OK) {
+        if (!peer->unsaved)
+            skip_log_error("peer %s: cannot rewrite secret_file after the "
+                           "ratchet: %s; the old secret stays on disk, so no "
+                           "key is issued or delivered for this peer until "
+                           "it can be written (keep secret files where the "
+                           "daemon may write: its state directory)",
+                           peer->name, err.detail);
+        peer->unsaved = true;
+        return;
     }
+    if (peer->unsaved)
+        skip_log_info("peer %s: secret_file written again; keys resume",
+                      peer->name);
+    else
+        skip_log_info("peer %s: secret ratcheted to epoch %" PRIu64,
+                      peer->name, peer->epoch);
+    peer->unsaved = false;
+}
+
+/* The refusal of every key of a peer whose old secret is still on disk. */
+static skip_rc refuse_unsaved(const struct prf_peer *peer, skip_err *err)
+{
+    return skip_err_set(err, SKIP_E_INTERNAL, "peer %s: the ratcheted secret "
+                        "is still in %s", peer->name, peer->secret_file);
 }
 
 /* The secret of epoch e, if we hold it. A peer whose clock runs ahead may
@@ -415,6 +441,8 @@ static skip_rc issue_now(struct prf *p, const char *peer_name,
     if (peer == NULL)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "unknown remoteSystemID");
     peer_advance(p, peer, now);
+    if (peer->unsaved)
+        return refuse_unsaved(peer, err);
     /* Unique (time, sequence): time never goes back, and the sequence
      * counts keyIds within one millisecond (65536 of them). */
     t = now > p->last_ms ? now : p->last_ms;
@@ -512,6 +540,8 @@ static skip_rc verify(struct prf *p, const char *peer_name,
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId layout %u unknown",
                             id[0]);
     peer_advance(p, peer, now);
+    if (peer->unsaved)
+        return refuse_unsaved(peer, err);
     t = get_be(id + ID_TIME_AT, 5) + ID_TIME_BASE_MS;
     size_bits = (id[ID_SIZE_AT] + 1u) * 8;
     expiry = t + p->lifetime_ms;
@@ -612,8 +642,16 @@ static skip_rc prf_reload_peers(kpd_sync *sync, const kpd_config *cfg,
             rc = skip_err_set(err, SKIP_E_NOMEM, "out of memory");
         else if (old && strcmp(old->secret_file, peers[i].secret_file) == 0)
             rc = peer_copy(&peers[i], old);
-        else if ((rc = peer_load(&peers[i], err)) == SKIP_OK)
+        else if ((rc = peer_load(&peers[i], err)) == SKIP_OK) {
             peer_advance(p, &peers[i], kpd_clock_ms());
+            /* at start (and SIGHUP): refuse, not serve without erasing */
+            if (peers[i].unsaved)
+                rc = skip_err_set(err, SKIP_E_CONFIG, "peer %s: cannot "
+                                  "rewrite %s after the ratchet (see the line "
+                                  "above); not starting with the old secret "
+                                  "on disk", peers[i].name,
+                                  peers[i].secret_file);
+        }
     }
     if (rc != SKIP_OK) {
         /* The old peers stay in service. */
@@ -725,6 +763,42 @@ skip_rc kpd_sync_prf_check_config(const kpd_config *cfg, const char *file,
             return skip_err_set(err, SKIP_E_CONFIG, "%s:0: [peer %s] has no "
                                 "secret_file", file, cfg->peers[i].name);
     return SKIP_OK;
+}
+
+/* Each secret file parses, and the daemon may rewrite it in place: the
+ * file and its directory writable (statefile.c renames a new file over
+ * it). access() asks as the real user: the unit's, under ExecStartPre. */
+skip_rc kpd_sync_prf_check_files(const kpd_config *cfg, skip_err *err)
+{
+    skip_rc rc = SKIP_OK;
+
+    for (size_t i = 0; rc == SKIP_OK && i < cfg->peer_count; i++) {
+        struct prf_peer peer = {0};
+        char dir[4096], *slash;
+
+        peer.name = cfg->peers[i].name;
+        peer.secret_file = (char *)kpd_peer_setting(&cfg->peers[i], "secret_file");
+        rc = peer_load(&peer, err);
+        skip_secbuf_free(peer.secret);
+        skip_secbuf_free(peer.prev);
+        if (rc != SKIP_OK)
+            break;
+        snprintf(dir, sizeof(dir), "%s", peer.secret_file);
+        slash = strrchr(dir, '/');
+        if (slash == NULL)
+            strcpy(dir, ".");
+        else if (slash == dir)
+            dir[1] = '\0';
+        else
+            *slash = '\0';
+        if (access(peer.secret_file, W_OK) != 0 || access(dir, W_OK | X_OK) != 0)
+            rc = skip_err_set(err, SKIP_E_CONFIG, "[peer %s]: secret_file %s: "
+                              "the daemon must rewrite it when it ratchets, "
+                              "and cannot here (%s); keep it in the state "
+                              "directory", peer.name, peer.secret_file,
+                              strerror(errno));
+    }
+    return rc;
 }
 
 skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,

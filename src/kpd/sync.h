@@ -88,6 +88,9 @@ skip_rc kpd_sync_peer_option(const char *source, const char *name,
  * setting it requires); problems are "FILE:0: ...". */
 skip_rc kpd_sync_check_config(const kpd_config *cfg, const char *file,
                               skip_err *err);
+/* Reads what the source will read at start, and checks it may write what
+ * it will write there, without writing (skip-kpd --check-config). */
+skip_rc kpd_sync_check_files(const kpd_config *cfg, skip_err *err);
 
 /* The prf source: keys derived from a secret each pair of KPs shares. */
 skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,
@@ -96,5 +99,6 @@ skip_rc kpd_sync_prf_peer_option(const char *name, const char *value,
                                  skip_err *err);
 skip_rc kpd_sync_prf_check_config(const kpd_config *cfg, const char *file,
                                   skip_err *err);
+skip_rc kpd_sync_prf_check_files(const kpd_config *cfg, skip_err *err);
 
 #endif
