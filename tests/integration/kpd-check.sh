@@ -9,6 +9,9 @@
 . "$top_srcdir/tests/integration/lib.sh"
 
 KPD=$(built skip-kpd)
+expect_exit 1 "skip-testbed down on a directory that is not there" "$TESTBED" down "$T/none"
+expect_match "... says so" "$T/err" "$T/none: no testbed there"
+[ -e "$T/none" ] && not_ok "... and does not make it" || ok "... and does not make it"
 testbed_up
 conf=$SKIP_TESTBED_ALICE_KPD_CONF
 check() { "$KPD" -c "$1" --check-config; }

@@ -82,6 +82,25 @@ static void good_file(void **state)
     kpd_config_clear(&cfg);
 }
 
+/* A comment after a value, with ';' or '#' after a blank, is not part of
+ * the value (the man page says comments start with either). */
+static void inline_comments(void **state)
+{
+    kpd_config cfg;
+    skip_err err = {0};
+
+    assert_int_equal(parse("[kpd]\nlocal_system_id = Alice # site A\n"
+                           "state_dir = /tmp/x ; where the ledger is\n"
+                           "psk_file = @DIR@/psks\n"
+                           "[client a]\nmatch = psk:enc-a\nremotes = Bob\n"
+                           "[peer Bob] # the branch office\nsecret_file = /tmp/bob\n",
+                           &cfg, &err), SKIP_OK);
+    assert_string_equal(cfg.local_id, "Alice");
+    assert_string_equal(cfg.state_dir, "/tmp/x");
+    assert_string_equal(cfg.peers[0].name, "Bob");
+    kpd_config_clear(&cfg);
+}
+
 static void listen_forms(void **state)
 {
     kpd_config cfg;
@@ -267,6 +286,7 @@ int main(void)
         cmocka_unit_test(good_file),
         cmocka_unit_test(listen_forms),
         cmocka_unit_test(bad_lines_named),
+        cmocka_unit_test(inline_comments),
         cmocka_unit_test(a_client_without_its_psk),
         cmocka_unit_test(bad_psk_files_named),
         cmocka_unit_test(system_ids_whole),
