@@ -32,6 +32,10 @@ documented "skip-pkcs11.conf(5) names every slot key" skip-pkcs11.conf.5 \
     $(keys_of "$top_srcdir/src/pkcs11/config.c" "$top_srcdir/src/skip/client.c")
 documented "skip-tool(1) names every long option" skip-tool.1 \
     $(sed -n 's/^ *{"\([a-z-]*\)", \(required\|no\)_argument.*/\1/p' "$top_srcdir/src/tools/skip-tool.c")
+documented "skip-kpd(8) names every long option" skip-kpd.8 \
+    $(sed -n 's/^ *{"\([a-z-]*\)", \(required\|no\)_argument.*/\1/p' "$top_srcdir/src/kpd/main.c")
+documented "skip-pkcs11-server(8) names every long option" skip-pkcs11-server.8 \
+    $(sed -n 's/^ *{"\([a-z-]*\)", \(required\|no\)_argument.*/\1/p' "$top_srcdir/src/tools/skip-pkcs11-server.c")
 documented "skip-testbed(1) names every option" skip-testbed.1 \
     $(grep -o -- '--[a-z-]*)' "$top_srcdir/src/tools/skip-testbed.in" | tr -d ')' | sort -u)
 finish

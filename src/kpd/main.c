@@ -32,6 +32,7 @@
 
 struct kpd_options {
     const char *config;
+    const char *pidfile; /* written once ready, removed at a clean stop */
     bool foreground;
     bool check_config;
 };
@@ -42,12 +43,15 @@ struct kpd_events {
 
 static void usage(FILE *out)
 {
-    fputs("usage: skip-kpd [-c FILE] [-f] [--check-config]\n"
+    fputs("usage: skip-kpd [-c FILE] [-f] [-p FILE] [--check-config]\n"
           "  -c, --config FILE  configuration (default " SYSCONFDIR
           "/skip-kpd.conf)\n"
           "  -f, --foreground   do not detach; log to stderr unless "
           "log = syslog\n"
-          "      --check-config read the configuration, report, exit\n",
+          "                     (detached, it logs to syslog)\n"
+          "  -p, --pidfile FILE write the process ID to FILE once serving\n"
+          "      --check-config read the configuration, report, exit\n"
+          "      --version      print the version and exit\n",
           out);
 }
 
@@ -235,23 +239,48 @@ static void check_descriptors(const kpd_config *cfg)
                          (unsigned long long)nofile.rlim_cur);
 }
 
+/* The process ID, for init systems without systemd; written whole (a new
+ * file renamed over the old) once the daemon serves. */
+static int write_pidfile(const char *path)
+{
+    char tmp[4096];
+    FILE *f;
+    bool ok;
+
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    f = fopen(tmp, "we");
+    ok = f != NULL && fprintf(f, "%ld\n", (long)getpid()) > 0;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    if (!ok || rename(tmp, path) != 0) {
+        skip_log_error("pidfile %s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
 static int parse_args(int argc, char **argv, struct kpd_options *opts)
 {
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"foreground", no_argument, NULL, 'f'},
         {"check-config", no_argument, NULL, 'C'},
+        {"pidfile", required_argument, NULL, 'p'},
+        {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int opt;
 
     opts->config = SYSCONFDIR "/skip-kpd.conf";
-    while ((opt = getopt_long(argc, argv, "c:fh", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "c:fp:h", longopts, NULL)) != -1) {
         switch (opt) {
         case 'c': opts->config = optarg; break;
         case 'f': opts->foreground = true; break;
+        case 'p': opts->pidfile = optarg; break;
         case 'C': opts->check_config = true; break;
+        case 'V': printf("skip-kpd %s\n", PACKAGE_VERSION); exit(0);
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
         }
@@ -352,10 +381,14 @@ int main(int argc, char **argv)
         skip_log_error("cannot install signal handlers");
         goto out;
     }
+    if (opts.pidfile && write_pidfile(opts.pidfile) != 0)
+        goto out;
     skip_log_info("Key Provider %s ready: %zu peers, key source %s (%s), "
                   "ledger %s", ctx.cfg.local_id, ctx.cfg.peer_count,
                   ctx.cfg.key_source, ctx.sync->ops->name, ctx.cfg.ledger);
     event_base_dispatch(ctx.base);
+    if (opts.pidfile)
+        unlink(opts.pidfile);
     skip_log_info("stopped");
     status = 0;
 out:

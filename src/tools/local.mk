@@ -9,7 +9,8 @@ bin_SCRIPTS += skip-testbed
 CLEANFILES += skip-testbed
 EXTRA_DIST += src/tools/skip-testbed.in
 skip-testbed: src/tools/skip-testbed.in Makefile
-	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' $(srcdir)/src/tools/skip-testbed.in > $@.tmp && \
+	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/src/tools/skip-testbed.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 
 # skip-pkcs11-server keeps the module loaded for one-operation-per-process

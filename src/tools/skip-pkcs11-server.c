@@ -64,6 +64,7 @@ static void usage(FILE *out)
           "  P11_KIT_SERVER_ADDRESS=unix:path=SOCKET\n"
           "\n"
           "  -m, --module PATH  module to serve (default " DEFAULT_MODULE ")\n"
+          "      --version      print the version and exit\n"
           "  -h, --help         this text\n",
           out);
 }
@@ -246,6 +247,7 @@ static int parse_args(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"module", required_argument, NULL, 'm'},
+        {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -257,6 +259,9 @@ static int parse_args(int argc, char **argv)
         case 'm':
             srv.module_path = optarg;
             break;
+        case 'V':
+            printf("skip-pkcs11-server %s\n", PACKAGE_VERSION);
+            exit(0);
         case 'h':
             usage(stdout);
             exit(0);

@@ -88,6 +88,7 @@ static void usage(FILE *out)
           "      --reveal-key      print the key itself, not its SHA-256\n"
           "      --repeat N        run the command N times on one connection\n"
           "                        and report the connections used\n"
+          "      --version         print the version and exit\n"
           "\n"
           "exit codes: 0 ok, 1 usage, 2 config, 3 transport, 4 TLS, "
           "5 timeout,\n"
@@ -295,7 +296,7 @@ int main(int argc, char **argv)
     enum { OPT_URL = 256, OPT_TLS, OPT_TLS_VERSION, OPT_PSK_IDENTITY,
            OPT_PSK_FILE, OPT_CA_FILE, OPT_CERT_FILE, OPT_KEY_FILE,
            OPT_CIPHERS, OPT_TIMEOUT, OPT_CONNECT_TIMEOUT, OPT_PSK_HASH,
-           OPT_REVEAL, OPT_SIZE, OPT_REPEAT };
+           OPT_REVEAL, OPT_SIZE, OPT_REPEAT, OPT_VERSION };
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},
         {"url", required_argument, NULL, OPT_URL},
@@ -313,6 +314,7 @@ int main(int argc, char **argv)
         {"reveal-key", no_argument, NULL, OPT_REVEAL},
         {"size", required_argument, NULL, OPT_SIZE},
         {"repeat", required_argument, NULL, OPT_REPEAT},
+        {"version", no_argument, NULL, OPT_VERSION},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -348,6 +350,11 @@ int main(int argc, char **argv)
     while ((opt = getopt_long(argc, argv, "+c:h", longopts, NULL)) != -1) {
         if (opt == 'c')
             continue;
+        if (opt == OPT_VERSION) {
+            printf("skip-tool %s\n", PACKAGE_VERSION);
+            code = EXIT_OK;
+            goto out;
+        }
         if (opt == 'h') {
             usage(stdout);
             code = EXIT_OK;

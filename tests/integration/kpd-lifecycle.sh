@@ -12,6 +12,25 @@ expect_match "... naming file and line" "$T/err" "bad.conf:[0-9]+: tls must be p
 expect_exit 1 "a missing file is refused" "$KPD" --check-config -c "$T/none.conf"
 expect_match "... naming it" "$T/err" "none.conf:0: cannot read the file"
 expect_exit 2 "an unknown flag is a usage error" "$KPD" --bogus
+version=$(sed -n 's/^#define PACKAGE_VERSION "\(.*\)"/\1/p' "$top_builddir/config.h")
+for prog in skip-kpd skip-tool skip-pkcs11-server skip-testbed; do
+    expect_exit 0 "$prog --version" "$(built "$prog")" --version
+    expect_eq "... prints its name and version" "$(cat "$T/out")" "$prog $version"
+done
+
+# --pidfile: written once the KP serves, removed at a clean stop.
+cp "$SKIP_TESTBED_ALICE_KPD_CONF" "$T/pid.conf"
+sed -i -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "s|^port_file = .*|port_file = $T/pid.port|" \
+    -e "s|^state_dir = .*|state_dir = $T/pid-state|" "$T/pid.conf"
+mkdir "$T/pid-state"
+"$KPD" -f -c "$T/pid.conf" --pidfile "$T/kpd.pid" 2> "$T/pid.log" &
+pid_kpd=$!
+wait_for "$T/pid.log" 'ready'
+expect_eq "--pidfile holds the daemon's process ID" "$(cat "$T/kpd.pid" 2> /dev/null)" "$pid_kpd"
+kill -TERM "$pid_kpd"
+wait "$pid_kpd"
+expect_eq "... which stops cleanly" "$?" 0
+[ -e "$T/kpd.pid" ] && not_ok "... and removes it" || ok "... and removes it"
 
 # SIGHUP: a new identity works after the reload.
 key="0x$(openssl rand -hex 32)"
