@@ -5,6 +5,7 @@
 #include "hex.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -94,6 +95,20 @@ skip_rc skip_secret_file_read(const char *path, size_t max, skip_secbuf **out,
     return SKIP_OK;
 }
 
+/* True when text is a KP's "identity:0xHEX" line, which a client's file
+ * must not hold: read as an ASCII key it would fail with a bare TLS alert. */
+static bool server_line(const char *text, size_t len)
+{
+    const char *colon = memchr(text, ':', len);
+    size_t rest;
+
+    if (colon == NULL || colon == text)
+        return false;
+    rest = len - (size_t)(colon + 1 - text);
+    return rest > 2 && colon[1] == '0' && (colon[2] == 'x' || colon[2] == 'X') &&
+           strspn(colon + 3, "0123456789abcdefABCDEF") == rest - 2;
+}
+
 skip_rc skip_psk_read_file(const char *path, skip_secbuf **out, skip_err *err)
 {
     skip_secbuf *raw;
@@ -106,6 +121,14 @@ skip_rc skip_psk_read_file(const char *path, skip_secbuf **out, skip_err *err)
     len = raw->len;
     while (len > 0 && (raw->data[len - 1] == '\n' || raw->data[len - 1] == '\r'))
         len--;
+    if (server_line((const char *)raw->data, len)) {
+        *out = NULL;
+        skip_secbuf_free(raw);
+        return skip_err_set(err, SKIP_E_CONFIG, "%s: holds an \"identity:key\" "
+                            "line, as a KP's psk_file does; a client's psk_file "
+                            "holds the key alone (0x... or ASCII), and its "
+                            "identity goes in psk_identity", path);
+    }
     rc = skip_psk_parse((const char *)raw->data, len, out, err);
     if (rc != SKIP_OK) {
         char detail[sizeof(err->detail)];

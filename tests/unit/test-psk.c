@@ -6,6 +6,7 @@
 #include "skip/client.h"
 #include "skip/psk.h"
 
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -94,6 +95,32 @@ static void secret_file_limits(void **state)
     unlink(path);
 }
 
+/* A KP's "identity:0xHEX" line copied into a client's file is named for
+ * what it is (read as an ASCII key it failed with a bare TLS alert); an
+ * ASCII key with a colon in it is still a key. */
+static void server_line_in_a_client_file(void **state)
+{
+    char path[] = "/tmp/skip-psk-XXXXXX";
+    skip_secbuf *psk = NULL;
+    skip_err err = {0};
+    int fd = mkstemp(path);
+
+    assert_true(fd >= 0);
+    assert_true(write(fd, "alice-encryptor:0x00112233445566778899aabbccddeeff\n", 50) == 50);
+    close(fd);
+    assert_int_equal(skip_psk_read_file(path, &psk, &err), SKIP_E_CONFIG);
+    assert_null(psk);
+    assert_non_null(strstr(err.detail, "holds an \"identity:key\" line"));
+    assert_non_null(strstr(err.detail, path));
+    fd = open(path, O_WRONLY | O_TRUNC);
+    assert_true(write(fd, "an ASCII key: long enough\n", 26) == 26);
+    close(fd);
+    assert_int_equal(skip_psk_read_file(path, &psk, &err), SKIP_OK);
+    assert_int_equal(psk->len, 25);
+    skip_secbuf_free(psk);
+    unlink(path);
+}
+
 static void client_options(void **state)
 {
     skip_client_opts o;
@@ -132,6 +159,7 @@ int main(void)
         cmocka_unit_test(refused),
         cmocka_unit_test(secret_file_limits),
         cmocka_unit_test(client_options),
+        cmocka_unit_test(server_line_in_a_client_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
