@@ -21,6 +21,9 @@ for f in "$bindir/skip-tool" "$bindir/skip-testbed" "$bindir/skip-pkcs11-server"
     "$docdir/p11-kit.md" "$docdir/java.md" "$docdir/pykcs11.md"; do
     [ -f "$f" ] || fail "$f is not installed"
 done
+[ ! -e "$moduledir/skip-pkcs11.la" ] || fail "a libtool archive beside the module"
+[ -f "$docdir/examples/ikev2-ppk.c" ] || fail "the IKEv2 example is not installed"
+[ ! -e "$docdir/performance.md" ] || fail "a development record is installed"
 grep -q "^module: .*/skip-pkcs11.so\$" "$moduleconfdir/skip-pkcs11.module" ||
     fail "skip-pkcs11.module does not name the module"
 grep -q "^ExecStart=.*/skip-kpd -f " "$unitdir/skip-kpd.service" ||
