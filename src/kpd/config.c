@@ -435,8 +435,14 @@ static skip_rc psk_line(kpd_config *cfg, const char *line, size_t len,
                             cfg->psk_file, lineno);
     }
     cfg->psks = grown;
-    cfg->psks[cfg->psk_count].key = key;
-    cfg->psks[cfg->psk_count].identity = strndup(line, id_len);
+    /* Every field: realloc leaves the new entry's bytes undefined, and a
+     * stray hash would bind the identity to the wrong suite. A [client]
+     * psk_hash rebinds it later (kpd_clients_bind_psks). */
+    cfg->psks[cfg->psk_count] = (kpd_psk){
+        .identity = strndup(line, id_len),
+        .key = key,
+        .hash = SKIP_PSK_SHA384,
+    };
     if (cfg->psks[cfg->psk_count].identity == NULL) {
         skip_secbuf_free(key);
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");

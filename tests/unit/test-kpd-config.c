@@ -130,6 +130,30 @@ static void a_client_without_its_psk(void **state)
     kpd_config_clear(&cfg);
 }
 
+/* Each PSK identity binds to SHA-384 in TLS 1.3 unless its [client] says
+ * psk_hash = sha256; nothing else moves it (an identity whose entry was
+ * left unset once took a stray hash after a reload). */
+static void psk_hash_per_identity(void **state)
+{
+    kpd_config cfg;
+    skip_err err = {0};
+
+    (void)state;
+    assert_int_equal(parse(GOOD "[client b]\nmatch = psk:enc-b\nremotes = *\n"
+                                "psk_hash = sha256\n", &cfg, &err), SKIP_OK);
+    assert_int_equal(cfg.psk_count, 2);
+    for (size_t i = 0; i < cfg.psk_count; i++) {
+        skip_psk_hash want = strcmp(cfg.psks[i].identity, "enc-b") == 0
+                                 ? SKIP_PSK_SHA256 : SKIP_PSK_SHA384;
+        CHECK_CASE(cfg.psks[i].identity, cfg.psks[i].hash == want);
+    }
+    kpd_config_clear(&cfg);
+    assert_int_equal(parse(GOOD, &cfg, &err), SKIP_OK);
+    for (size_t i = 0; i < cfg.psk_count; i++)
+        CHECK_CASE(cfg.psks[i].identity, cfg.psks[i].hash == SKIP_PSK_SHA384);
+    kpd_config_clear(&cfg);
+}
+
 static void bad_lines_named(void **state)
 {
     static const struct {
@@ -288,6 +312,7 @@ int main(void)
         cmocka_unit_test(bad_lines_named),
         cmocka_unit_test(inline_comments),
         cmocka_unit_test(a_client_without_its_psk),
+        cmocka_unit_test(psk_hash_per_identity),
         cmocka_unit_test(bad_psk_files_named),
         cmocka_unit_test(system_ids_whole),
     };
