@@ -109,6 +109,7 @@ integration_tests = \
 	tests/integration/kpd-clients.sh \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
+	tests/docs.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \
@@ -118,3 +119,4 @@ $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
 tests/integration/demo.log: skip-pkcs11.la ikev2-ppk
 tests/integration/kpd-once.log: kpd-load
 tests/man-pages.log: $(man_pages)
+tests/docs.log: skip-pkcs11.la
