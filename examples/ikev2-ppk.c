@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pkcs11/pkcs11-3.h"
+#include "pkcs11-3.h" /* installed beside this file; src/pkcs11/ in the source tree */
 
 static CK_FUNCTION_LIST *p11;
 

@@ -23,6 +23,9 @@ for f in "$bindir/skip-tool" "$bindir/skip-testbed" "$bindir/skip-pkcs11-server"
 done
 [ ! -e "$moduledir/skip-pkcs11.la" ] || fail "a libtool archive beside the module"
 [ -f "$docdir/examples/ikev2-ppk.c" ] || fail "the IKEv2 example is not installed"
+# as docs/ikev2-ppk.md builds it: with the header installed beside it
+${CC:-cc} -fsyntax-only -I"$docdir/examples" $(pkg-config --cflags p11-kit-1) \
+    "$docdir/examples/ikev2-ppk.c" || fail "the installed IKEv2 example does not compile"
 [ ! -e "$docdir/performance.md" ] || fail "a development record is installed"
 grep -q "^module: .*/skip-pkcs11.so\$" "$moduleconfdir/skip-pkcs11.module" ||
     fail "skip-pkcs11.module does not name the module"
