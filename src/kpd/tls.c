@@ -5,6 +5,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/proverr.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include <pthread.h>
@@ -19,7 +20,7 @@
 
 static int ctx_index = -1;      /* SSL_CTX -> kpd_ctx */
 static int identity_index = -1; /* SSL -> the PSK identity it matched */
-static int offered_index = -1;  /* SSL -> the known identity it offered */
+static int offered_index = -1;  /* SSL -> the known identity it offered ("": only unknown ones) */
 static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 static void free_identity(void *parent, void *ptr, CRYPTO_EX_DATA *ad,
@@ -142,6 +143,8 @@ static int client_hello_cb(SSL *ssl, int *alert, void *arg)
         }
         p += 2 + id_len + 4;
     }
+    if (SSL_get_ex_data(ssl, offered_index) == NULL)
+        remember(ssl, offered_index, "", 0); /* offered some, none known */
     return SSL_CLIENT_HELLO_SUCCESS;
 }
 
@@ -156,6 +159,48 @@ static const char *offered_psk_hash(SSL *ssl, const char **identity)
         return NULL;
     entry = find_psk(ctx_of(ssl), *identity, strlen(*identity));
     return entry == NULL ? NULL : entry->hash == SKIP_PSK_SHA256 ? "sha256" : "sha384";
+}
+
+/* What an operator should check after a failed handshake, from OpenSSL's
+ * error and what the client offered: " (...)" or "". A wrong key shows as
+ * a binder that does not verify (TLS 1.3) or a Finished message that does
+ * not decrypt (TLS 1.2); a client that offers no PSK at all at a PSK
+ * listener is most often one set up for certificates. */
+static void handshake_hint(const SSL *ssl, unsigned long e, char *out, size_t cap)
+{
+    const kpd_ctx *ctx = ctx_of((SSL *)ssl);
+    const char *offered, *hash = offered_psk_hash((SSL *)ssl, &offered);
+    const char *matched = SSL_get_ex_data(ssl, identity_index);
+    const char *id = offered && *offered ? offered : matched;
+    int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+    bool ssl_lib = lib == ERR_LIB_SSL;
+    bool bad_finished = (ssl_lib && (reason == SSL_R_DECRYPTION_FAILED_OR_BAD_RECORD_MAC ||
+                                     reason == SSL_R_DECRYPTION_FAILED)) ||
+                        (lib == ERR_LIB_PROV && reason == PROV_R_CIPHER_OPERATION_FAILED);
+    char name[160] = "";
+
+    out[0] = '\0';
+    if (id != NULL)
+        snprintf(name, sizeof(name), "%s", loggable(id, strlen(id)));
+    if (ssl_lib && reason == SSL_R_BINDER_DOES_NOT_VERIFY && id != NULL)
+        snprintf(out, cap, " (psk:%s: the client's key is not the one in "
+                 "psk_file here, or the client binds it to another hash than "
+                 "%s)", name, hash ? hash : "sha384");
+    else if (bad_finished && matched != NULL)
+        snprintf(out, cap, " (psk:%s, TLS 1.2: the client's key is not the "
+                 "one in psk_file here)", name);
+    else if (hash != NULL)
+        /* a binder of another hash, or no suite of this one offered */
+        snprintf(out, cap, " (psk:%s is bound to %s here, by psk_hash in its "
+                 "[client]; a client that binds it to the other hash, or "
+                 "offers no %s suite, fails so)", name, hash,
+                 strcmp(hash, "sha256") == 0 ? SKIP_TLS13_SHA256_SUITE
+                                             : SKIP_TLS13_SUITES);
+    else if (ctx->cfg.tls == SKIP_TLS_PSK && offered == NULL && matched == NULL &&
+             ssl_lib && (reason == SSL_R_NO_SHARED_CIPHER ||
+                         reason == SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM))
+        snprintf(out, cap, " (the client offered no PSK: one set up with "
+                 "tls = cert, at this tls = psk listener?)");
 }
 
 /* A failed handshake leaves one line with OpenSSL's reason, which tells
@@ -178,19 +223,10 @@ static void info_cb(const SSL *ssl, int where, int ret)
         }
     } else if ((where & SSL_CB_EXIT) && ret <= 0 &&
                (e = ERR_peek_error()) != 0) {
-        const char *identity, *hash = offered_psk_hash((SSL *)ssl, &identity);
-        if (hash != NULL)
-            /* a binder of another hash, or no suite of this one offered */
-            skip_log_warning("TLS handshake failed: %s (psk:%s is bound to "
-                             "%s here, by psk_hash in its [client]; a client "
-                             "that binds it to the other hash, or offers no "
-                             "%s suite, fails so)", ERR_reason_error_string(e),
-                             loggable(identity, strlen(identity)), hash,
-                             strcmp(hash, "sha256") == 0 ? SKIP_TLS13_SHA256_SUITE
-                                                         : SKIP_TLS13_SUITES);
-        else
-            skip_log_warning("TLS handshake failed: %s",
-                             ERR_reason_error_string(e));
+        char hint[400];
+        handshake_hint(ssl, e, hint, sizeof(hint));
+        skip_log_warning("TLS handshake failed: %s%s",
+                         ERR_reason_error_string(e), hint);
     } else if ((where & SSL_CB_WRITE_ALERT) &&
                (ret & 0xff) != SSL3_AD_CLOSE_NOTIFY &&
                SSL_is_init_finished(ssl)) {

@@ -512,6 +512,14 @@ static skip_rc transfer_error(skip_client *c, CURLcode cc, skip_err *err)
     case CURLE_USE_SSL_FAILED:
         if (c->opts.tls == SKIP_TLS_PSK)
             return psk_handshake_error(c, why, err);
+        /* A PSK listener has no certificate to offer, so it refuses a
+         * client that brings no PSK with this alert. */
+        if (strstr(why, "alert handshake failure"))
+            return skip_err_set(err, SKIP_E_TLS, "the KP took no suite we "
+                                "offer with tls = cert: it may be a tls = psk "
+                                "listener (set tls = psk, psk_identity and "
+                                "psk_file), or take another tls_version: %s",
+                                why);
         return skip_err_set(err, SKIP_E_TLS, "TLS handshake failed: %s", why);
     case CURLE_RECV_ERROR:
     case CURLE_SEND_ERROR:

@@ -2,12 +2,24 @@
 # TLS failures are refused, and the client's error names the cause.
 . "$top_srcdir/tests/integration/lib.sh"
 
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/any-ca.key" -out "$T/any-ca.crt" -subj "/CN=any CA" -days 1 2>/dev/null
+
 for mode in psk13 psk12; do
     testbed_up --tls "$mode"
     echo "0x$(openssl rand -hex 32)" > "$T/wrong.psk"
     expect_exit 4 "$mode: wrong PSK is refused" alice --psk-file "$T/wrong.psk" capabilities
     expect_match "$mode: ... error names the PSK file" "$T/err" 'PSK.*"alice-encryptor".*\(psk_file\)'
     expect_match "$mode: ... KP logs the failed handshake" "$T/alice/kpd.log" 'warning: TLS handshake failed: '
+    expect_match "$mode: ... and says the client's key is not the one here" "$T/alice/kpd.log" \
+        "failed: .* \(psk:alice-encryptor.*: the client's key is not the one in psk_file here"
+    # A client set up for certificates offers no PSK: both ends say so.
+    expect_exit 4 "$mode: a tls = cert client at the PSK listener is refused" \
+        "$TOOL" --url "$SKIP_TESTBED_ALICE_URL" --tls cert --ca-file "$T/any-ca.crt" capabilities
+    expect_match "$mode: ... the client suspects a PSK listener" "$T/err" \
+        'took no suite we offer with tls = cert: it may be a tls = psk listener'
+    expect_match "$mode: ... the KP suspects a certificate client" "$T/alice/kpd.log" \
+        'failed: .* \(the client offered no PSK: one set up with tls = cert, at this tls = psk listener\?\)'
     expect_exit 4 "$mode: unknown identity is refused" alice --psk-identity intruder capabilities
     expect_match "$mode: ... error names the identity" "$T/err" 'psk_identity "intruder"'
     expect_match "$mode: ... KP logs the identity" "$T/alice/kpd.log" 'warning: unknown PSK identity intruder'
