@@ -97,21 +97,6 @@ printf '{"keyId":"ffff","key":"%s"}' "$K" > "$T/www/key/$ID?remoteSystemID=Bob"
 expect_exit 1 "hostile KP, another keyId: C_FindObjects fails" hostile_p11 "find $ID"
 expect_match "... with CKR_DEVICE_ERROR" "$T/out" '^error: C_FindObjectsInit: CKR_DEVICE_ERROR$'
 expect_match "... logged" "$T/err" "C_FindObjectsInit: slot Hostile: .* /key/\{keyId\}: malformed-answer: keyId other than asked"
-# A strict KP: /entropy at 256 bits only (others cap at 2048 bits, or take
-# 128, 192 or 256); any other size is a 4xx. The first refusal makes the
-# slot ask 256-bit samples from then on, and no draw fails for its size.
-printf '{"randomStr":"%s","minentropy":256}' "$K" > "$T/www/entropy?minentropy=256"
-expect_exit 0 "strict KP: C_GenerateRandom of 20, 33, 64 and 257 bytes" \
-    env SKIP_PKCS11_DEBUG=http SKIP_PKCS11_CONF="$T/hostile.conf" "$P11" "$MODULE" \
-    "random 20" "random 33" "random 64" "random 257"
-expect_eq "... each of its length" "$(p11_field random | awk '{ printf "%d ", length($0) / 2 }')" \
-    "20 33 64 257 "
-expect_eq "... after one refused size, every sample was 256 bits" \
-    "$(grep -c 'GET [^ ]*/entropy?minentropy=[0-9]* -> ' "$T/err") $(grep -c 'minentropy=256 -> 200' "$T/err")" \
-    "$(($(grep -c 'minentropy=256 -> 200' "$T/err") + 1)) $(grep -c 'minentropy=256 -> 200' "$T/err")"
-expect_match "... and the switch is logged once" "$T/err" \
-    'slot Hostile: the KP refuses large entropy samples; asking 256 bits at a time'
-
 rm -f "$T/www/capabilities"
 expect_exit 1 "hostile KP, no capabilities: C_GenerateKey fails" hostile_p11 "keygen hmac"
 expect_match "... logged" "$T/err" "C_GenerateKey: slot Hostile: .* /capabilities: "
