@@ -27,6 +27,7 @@ unit_tests = \
 	test-secbuf \
 	test-hmac \
 	test-ini \
+	test-etsi014-wire \
 	$(NULL)
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -47,6 +48,7 @@ test_log_SOURCES = tests/unit/test-log.c tests/unit/unit.h
 test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
 test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_ini_SOURCES = tests/unit/test-ini.c tests/unit/unit.h
+test_etsi014_wire_SOURCES = tests/unit/test-etsi014-wire.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
 test_json_CFLAGS = $(UNIT_CFLAGS)
 test_url_CFLAGS = $(UNIT_CFLAGS)
@@ -63,6 +65,7 @@ test_log_CFLAGS = $(UNIT_CFLAGS)
 test_secbuf_CFLAGS = $(UNIT_CFLAGS)
 test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_ini_CFLAGS = $(UNIT_CFLAGS)
+test_etsi014_wire_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
 test_json_LDADD = $(UNIT_LDADD)
 test_url_LDADD = $(UNIT_LDADD)
@@ -79,6 +82,7 @@ test_log_LDADD = $(UNIT_LDADD)
 test_secbuf_LDADD = $(UNIT_LDADD)
 test_hmac_LDADD = $(UNIT_LDADD)
 test_ini_LDADD = $(UNIT_LDADD)
+test_etsi014_wire_LDADD = $(UNIT_LDADD)
 
 integration_tests = \
 	tests/integration/wire-psk13.sh \

@@ -17,7 +17,7 @@ void kpd_api_capabilities(kpd_ctx *ctx, const kpd_client *client,
     const char **ids = calloc(ctx->cfg.peer_count, sizeof(char *));
     skip_caps caps = {
         .entropy = true,
-        .key = true,
+        .key = ctx->sync->ops->ready == NULL || ctx->sync->ops->ready(ctx->sync),
         .algorithm = (char *)ctx->sync->ops->name,
         .local_id = ctx->cfg.local_id,
     };

@@ -24,7 +24,13 @@ static void on_key(void *arg, kpd_key_result *result)
 
     if (result->rc == SKIP_OK && call->key_id[0] == '\0')
         skip_hex_encode(result->id, result->id_len, call->key_id);
-    if (result->rc == SKIP_E_NOT_FOUND) {
+    if (result->rc == SKIP_E_ARGS) {
+        /* a request the source cannot serve (a size its KME refuses): the
+         * detail says which limit, and holds nothing secret */
+        skip_log_info("%s for %s (client %s): %s", call->what, call->remote,
+                      call->client->identity, result->err.detail);
+        kpd_reply_error(reply, 400, result->err.detail);
+    } else if (result->rc == SKIP_E_NOT_FOUND) {
         skip_log_info("%s for %s (client %s): keyId %s: %s", call->what,
                       call->remote, call->client->identity, call->key_id,
                       result->err.detail);

@@ -11,17 +11,31 @@
 
 struct source_row {
     const char *name;
+    const char *section; /* its own config section, or NULL */
     skip_rc (*peer_option)(const char *name, const char *value, skip_err *err);
+    skip_rc (*source_option)(const char *name, const char *value,
+                             skip_err *err);
     skip_rc (*check_config)(const kpd_config *cfg, const char *file,
                             skip_err *err);
     skip_rc (*check_files)(const kpd_config *cfg, skip_err *err);
-    skip_rc (*create)(const kpd_config *cfg, kpd_ledger *ledger,
-                      kpd_sync **out, skip_err *err);
+    skip_rc (*create)(const kpd_config *cfg, struct event_base *base,
+                      kpd_ledger *ledger, kpd_sync **out, skip_err *err);
 };
 
+/* prf computes every key at once: it never waits on the loop. */
+static skip_rc prf_create(const kpd_config *cfg, struct event_base *base,
+                          kpd_ledger *ledger, kpd_sync **out, skip_err *err)
+{
+    (void)base;
+    return kpd_sync_prf_new(cfg, ledger, out, err);
+}
+
 static const struct source_row sources[] = {
-    {"prf", kpd_sync_prf_peer_option, kpd_sync_prf_check_config,
-     kpd_sync_prf_check_files, kpd_sync_prf_new},
+    {"prf", NULL, kpd_sync_prf_peer_option, NULL, kpd_sync_prf_check_config,
+     kpd_sync_prf_check_files, prf_create},
+    {"etsi014", "kme", kpd_sync_etsi014_peer_option,
+     kpd_sync_etsi014_source_option, kpd_sync_etsi014_check_config,
+     kpd_sync_etsi014_check_files, kpd_sync_etsi014_new},
 };
 
 struct ledger_row {
@@ -84,6 +98,31 @@ skip_rc kpd_sync_peer_option(const char *source, const char *name,
     return row->peer_option(name, value, err);
 }
 
+const char *kpd_sync_section(const char *source)
+{
+    const struct source_row *row = source_find(source);
+
+    return row == NULL ? NULL : row->section;
+}
+
+const char *kpd_sync_section_owner(const char *section)
+{
+    for (size_t i = 0; i < COUNT(sources); i++)
+        if (sources[i].section && strcmp(sources[i].section, section) == 0)
+            return sources[i].name;
+    return NULL;
+}
+
+skip_rc kpd_sync_source_option(const char *source, const char *name,
+                               const char *value, skip_err *err)
+{
+    const struct source_row *row = source_find(source);
+
+    if (row == NULL || row->source_option == NULL)
+        return skip_err_set(err, SKIP_E_CONFIG, "no such section");
+    return row->source_option(name, value, err);
+}
+
 skip_rc kpd_sync_check_config(const kpd_config *cfg, const char *file,
                               skip_err *err)
 {
@@ -103,8 +142,8 @@ skip_rc kpd_sync_check_files(const kpd_config *cfg, skip_err *err)
     return row->check_files(cfg, err);
 }
 
-skip_rc kpd_sync_new(const kpd_config *cfg, kpd_ledger *ledger,
-                     kpd_sync **out, skip_err *err)
+skip_rc kpd_sync_new(const kpd_config *cfg, struct event_base *base,
+                     kpd_ledger *ledger, kpd_sync **out, skip_err *err)
 {
     const struct source_row *row = source_find(cfg->key_source);
 
@@ -112,7 +151,7 @@ skip_rc kpd_sync_new(const kpd_config *cfg, kpd_ledger *ledger,
     if (row == NULL)
         return skip_err_set(err, SKIP_E_CONFIG, "unknown key_source %s",
                             cfg->key_source);
-    return row->create(cfg, ledger, out, err);
+    return row->create(cfg, base, ledger, out, err);
 }
 
 bool kpd_ledger_known(const char *name)

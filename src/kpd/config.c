@@ -198,24 +198,16 @@ static int kpd_entry(struct parse_state *st, const char *name,
     return bad(st, "unknown option %s in [kpd]", name);
 }
 
-/* Keeps a [peer] line once the key source has accepted it; the source's
- * refusal is this line's error. */
-static int peer_setting(struct parse_state *st, kpd_peer *peer,
-                        const char *name, const char *value)
+/* Appends one "name = value"; 0 when out of memory. */
+static int settings_add(kpd_setting **list, size_t *count, const char *name,
+                        const char *value)
 {
-    kpd_setting *grown;
-    skip_err why = {0};
+    kpd_setting *grown = realloc(*list, (*count + 1) * sizeof(*grown));
 
-    if (kpd_peer_setting(peer, name) != NULL)
-        return bad(st, "%s given twice in [peer %s]", name, peer->name);
-    if (kpd_sync_peer_option(st->cfg->key_source, name, value, &why) != SKIP_OK)
-        return bad(st, "[peer %s]: %s", peer->name, why.detail);
-    grown = realloc(peer->settings,
-                    (peer->setting_count + 1) * sizeof(*grown));
     if (grown == NULL)
         return 0;
-    peer->settings = grown;
-    grown += peer->setting_count;
+    *list = grown;
+    grown += *count;
     grown->name = strdup(name);
     grown->value = strdup(value);
     if (grown->name == NULL || grown->value == NULL) {
@@ -223,8 +215,58 @@ static int peer_setting(struct parse_state *st, kpd_peer *peer,
         free(grown->value);
         return 0;
     }
-    peer->setting_count++;
+    (*count)++;
     return 1;
+}
+
+static const char *settings_find(const kpd_setting *list, size_t count,
+                                 const char *name)
+{
+    for (size_t i = 0; i < count; i++)
+        if (strcmp(list[i].name, name) == 0)
+            return list[i].value;
+    return NULL;
+}
+
+static void settings_free(kpd_setting *list, size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        free(list[i].name);
+        free(list[i].value);
+    }
+    free(list);
+}
+
+/* Keeps a [peer] line once the key source has accepted it; the source's
+ * refusal is this line's error. */
+static int peer_setting(struct parse_state *st, kpd_peer *peer,
+                        const char *name, const char *value)
+{
+    skip_err why = {0};
+
+    if (kpd_peer_setting(peer, name) != NULL)
+        return bad(st, "%s given twice in [peer %s]", name, peer->name);
+    if (kpd_sync_peer_option(st->cfg->key_source, name, value, &why) != SKIP_OK)
+        return bad(st, "[peer %s]: %s", peer->name, why.detail);
+    return settings_add(&peer->settings, &peer->setting_count, name, value);
+}
+
+/* A line of the key source's own section ([kme]), kept once the source
+ * has accepted it. */
+static int source_entry(struct parse_state *st, const char *section,
+                        const char *name, const char *value)
+{
+    kpd_config *cfg = st->cfg;
+    skip_err why = {0};
+
+    if (name == NULL)
+        return 1;
+    if (kpd_source_setting(cfg, name) != NULL)
+        return bad(st, "%s given twice in [%s]", name, section);
+    if (kpd_sync_source_option(cfg->key_source, name, value, &why) != SKIP_OK)
+        return bad(st, "[%s]: %s", section, why.detail);
+    return settings_add(&cfg->source_settings, &cfg->source_setting_count,
+                        name, value);
 }
 
 static int peer_entry(struct parse_state *st, const char *peer_name,
@@ -276,6 +318,12 @@ static int entry(void *user, const char *section, const char *name,
             return 1;
         return bad(st, "%s", problem);
     }
+    if (kpd_sync_section(st->cfg->key_source) != NULL &&
+        strcmp(section, kpd_sync_section(st->cfg->key_source)) == 0)
+        return source_entry(st, section, name, value);
+    if (kpd_sync_section_owner(section) != NULL)
+        return bad(st, "[%s] goes with key_source = %s, set in [kpd] before it",
+                   section, kpd_sync_section_owner(section));
     return bad(st, "unknown section [%s]", section);
 }
 
@@ -494,10 +542,12 @@ const kpd_peer *kpd_config_peer(const kpd_config *cfg, const char *name)
 
 const char *kpd_peer_setting(const kpd_peer *peer, const char *name)
 {
-    for (size_t i = 0; i < peer->setting_count; i++)
-        if (strcmp(peer->settings[i].name, name) == 0)
-            return peer->settings[i].value;
-    return NULL;
+    return settings_find(peer->settings, peer->setting_count, name);
+}
+
+const char *kpd_source_setting(const kpd_config *cfg, const char *name)
+{
+    return settings_find(cfg->source_settings, cfg->source_setting_count, name);
 }
 
 void kpd_config_clear(kpd_config *cfg)
@@ -505,14 +555,10 @@ void kpd_config_clear(kpd_config *cfg)
     psks_clear(cfg);
     kpd_clients_clear(cfg);
     for (size_t i = 0; i < cfg->peer_count; i++) {
-        kpd_peer *peer = &cfg->peers[i];
-        for (size_t j = 0; j < peer->setting_count; j++) {
-            free(peer->settings[j].name);
-            free(peer->settings[j].value);
-        }
-        free(peer->settings);
-        free(peer->name);
+        settings_free(cfg->peers[i].settings, cfg->peers[i].setting_count);
+        free(cfg->peers[i].name);
     }
+    settings_free(cfg->source_settings, cfg->source_setting_count);
     free(cfg->peers);
     free(cfg->path);
     free(cfg->local_id);

@@ -79,6 +79,10 @@ typedef struct kpd_config {
     size_t peer_count;
     kpd_client_rule *clients;
     size_t client_count;
+    /* The key source's own section ([kme] for etsi014), as for a peer's
+     * settings: which names it takes is the source's business. */
+    kpd_setting *source_settings;
+    size_t source_setting_count;
 } kpd_config;
 
 /* Reads and validates path. On failure returns SKIP_E_CONFIG with
@@ -97,6 +101,9 @@ const kpd_peer *kpd_config_peer(const kpd_config *cfg, const char *name);
 
 /* The value of a [peer] setting, or NULL. */
 const char *kpd_peer_setting(const kpd_peer *peer, const char *name);
+
+/* The value of a setting of the key source's section, or NULL. */
+const char *kpd_source_setting(const kpd_config *cfg, const char *name);
 
 void kpd_config_clear(kpd_config *cfg);
 

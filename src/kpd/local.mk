@@ -10,18 +10,21 @@ libkpd_la_SOURCES = \
 	src/kpd/clients.c src/kpd/clients.h \
 	src/kpd/config.c src/kpd/kpd-config.h \
 	src/kpd/entropy.c src/kpd/entropy.h \
+	src/kpd/etsi014-wire.c src/kpd/etsi014-wire.h \
 	src/kpd/http.c src/kpd/http.h src/kpd/http-conn.h \
 	src/kpd/http-admit.c \
+	src/kpd/https-client.c src/kpd/https-client.h \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
 	src/kpd/ledger.h src/kpd/ledger-file.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \
-	src/kpd/sync.h src/kpd/sync-prf.c \
+	src/kpd/sync.h src/kpd/sync-prf.c src/kpd/sync-etsi014.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	$(NULL)
-libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS)
-libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) \
+libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS) \
+	$(CJSON_CFLAGS)
+libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS) $(CJSON_LIBS) \
 	-lpthread
 
 sbin_PROGRAMS += skip-kpd

@@ -365,7 +365,7 @@ int main(int argc, char **argv)
         goto out;
     }
     if (kpd_ledger_new(&ctx.cfg, ctx.base, &ctx.ledger, &err) != SKIP_OK ||
-        kpd_sync_new(&ctx.cfg, ctx.ledger, &ctx.sync, &err) != SKIP_OK ||
+        kpd_sync_new(&ctx.cfg, ctx.base, ctx.ledger, &ctx.sync, &err) != SKIP_OK ||
         kpd_tls_init(&ctx, &err) != SKIP_OK ||
         kpd_http_start(&ctx, &err) != SKIP_OK) {
         skip_log_error("%s", err.detail);
@@ -392,9 +392,14 @@ int main(int argc, char **argv)
     skip_log_info("stopped");
     status = 0;
 out:
-    /* Reverse order of creation, but the ledger first: it answers the
-     * deliveries still waiting, into their connections; then connections
-     * (and their SSLs) go, because freeing them updates ctx. */
+    /* Reverse order of creation, but the key source and the ledger first:
+     * they answer the calls still waiting (on a KME, on the disk), into
+     * their connections; then connections (and their SSLs) go, because
+     * freeing them updates ctx. The source goes before the ledger it
+     * records in. */
+    if (ctx.sync)
+        ctx.sync->ops->free(ctx.sync);
+    ctx.sync = NULL;
     kpd_ledger_free(ctx.ledger);
     kpd_http_free(&ctx);
     if (ctx.drain_timer)
@@ -408,8 +413,6 @@ out:
     if (ev.sigterm)
         event_free(ev.sigterm);
     SSL_CTX_free(ctx.ssl_ctx);
-    if (ctx.sync)
-        ctx.sync->ops->free(ctx.sync);
     if (ctx.base)
         event_base_free(ctx.base);
     kpd_config_clear(&ctx.cfg);

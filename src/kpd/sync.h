@@ -6,7 +6,10 @@
  * that a source may wait on a ledger or a network without blocking the
  * loop.
  * Backends return SKIP_E_NOT_FOUND for every "no such key" case (unknown
- * peer, forged, expired, already delivered), which the API answers with 400. */
+ * peer, forged, expired, already delivered), which the API answers with 400
+ * "key not found"; SKIP_E_ARGS for a request the source cannot serve (a
+ * size out of its range), answered with 400 and the detail, which names the
+ * limit; anything else is 500. */
 #ifndef KPD_SYNC_H
 #define KPD_SYNC_H
 
@@ -19,6 +22,8 @@
 #include "skip/json.h"
 #include "skip/rc.h"
 #include "skip/secbuf.h"
+
+struct event_base;
 
 #define KPD_KEY_BITS_DEFAULT 256
 #define KPD_KEY_BITS_MIN 128
@@ -53,6 +58,8 @@ typedef struct kpd_sync_ops {
                   kpd_key_done done, void *arg);
     /* Periodic upkeep (ratchet, expiry); now_ms is wall-clock time. */
     void (*tick)(kpd_sync *sync, uint64_t now_ms);
+    /* Whether keys can be had now (/capabilities "key"); NULL: always. */
+    bool (*ready)(const kpd_sync *sync);
     /* Takes the peers of a reloaded configuration. */
     skip_rc (*reload_peers)(kpd_sync *sync, const kpd_config *cfg,
                             skip_err *err);
@@ -70,9 +77,10 @@ extern uint64_t (*kpd_clock_ms)(void);
 extern void (*kpd_sleep_ms)(uint64_t ms);
 
 /* The key source cfg->key_source names (backends.c), with the ledger it
- * records deliveries in (borrowed: it must outlive the source). */
-skip_rc kpd_sync_new(const kpd_config *cfg, kpd_ledger *ledger,
-                     kpd_sync **out, skip_err *err);
+ * records deliveries in (borrowed: it must outlive the source) and the
+ * loop it may wait on (NULL in unit tests of sources that never wait). */
+skip_rc kpd_sync_new(const kpd_config *cfg, struct event_base *base,
+                     kpd_ledger *ledger, kpd_sync **out, skip_err *err);
 
 /* For the config loader: whether a key source of this name exists, and the
  * names there are ("prf, etsi014"). */
@@ -83,6 +91,14 @@ const char *kpd_sync_names(void);
  * loader adds FILE:LINE). */
 skip_rc kpd_sync_peer_option(const char *source, const char *name,
                              const char *value, skip_err *err);
+
+/* The name of a source's own section ("kme" for etsi014), NULL when it has
+ * none; the source whose section that is; and whether it takes a setting
+ * there. */
+const char *kpd_sync_section(const char *source);
+const char *kpd_sync_section_owner(const char *section);
+skip_rc kpd_sync_source_option(const char *source, const char *name,
+                               const char *value, skip_err *err);
 
 /* Checks what the source needs of the whole file (a [peer] without a
  * setting it requires); problems are "FILE:0: ...". */
@@ -100,5 +116,16 @@ skip_rc kpd_sync_prf_peer_option(const char *name, const char *value,
 skip_rc kpd_sync_prf_check_config(const kpd_config *cfg, const char *file,
                                   skip_err *err);
 skip_rc kpd_sync_prf_check_files(const kpd_config *cfg, skip_err *err);
+
+/* The etsi014 source: keys from a QKD network's KME (ETSI GS QKD 014). */
+skip_rc kpd_sync_etsi014_new(const kpd_config *cfg, struct event_base *base,
+                             kpd_ledger *ledger, kpd_sync **out, skip_err *err);
+skip_rc kpd_sync_etsi014_peer_option(const char *name, const char *value,
+                                     skip_err *err);
+skip_rc kpd_sync_etsi014_source_option(const char *name, const char *value,
+                                       skip_err *err);
+skip_rc kpd_sync_etsi014_check_config(const kpd_config *cfg, const char *file,
+                                      skip_err *err);
+skip_rc kpd_sync_etsi014_check_files(const kpd_config *cfg, skip_err *err);
 
 #endif

@@ -46,7 +46,7 @@ static void cleanse_tree(cJSON *node)
     }
 }
 
-static void delete_tree(cJSON *root)
+void skip_json_free_tree(cJSON *root)
 {
     cleanse_tree(root);
     cJSON_Delete(root);
@@ -78,7 +78,7 @@ static void escaped(const char *text, size_t len, char *out, size_t out_len)
 void skip_json_error_text(const char *body, size_t len, char *out,
                           size_t out_len)
 {
-    static const char *const members[] = {"error", "message", "detail"};
+    static const char *const members[] = {"error", "message", "detail", "title"};
     cJSON *root;
 
     if (out_len == 0)
@@ -94,19 +94,19 @@ void skip_json_error_text(const char *body, size_t len, char *out,
         escaped(body, len, out, out_len);
         return;
     }
-    for (size_t i = 0; cJSON_IsObject(root) && i < 3; i++) {
+    for (size_t i = 0; cJSON_IsObject(root) && i < 4; i++) {
         const cJSON *m = cJSON_GetObjectItemCaseSensitive(root, members[i]);
         if (cJSON_IsString(m)) {
             escaped(m->valuestring, strlen(m->valuestring), out, out_len);
             break;
         }
     }
-    delete_tree(root);
+    skip_json_free_tree(root);
 }
 
-/* Parses body as one JSON object with nothing but whitespace after it. */
-static skip_rc parse_object(const char *body, size_t len, cJSON **out,
-                            skip_err *err)
+/* One JSON object with nothing but whitespace after it (json.h). */
+skip_rc skip_json_parse_object(const char *body, size_t len, cJSON **out,
+                               skip_err *err)
 {
     const char *end = NULL;
     cJSON *root;
@@ -128,11 +128,11 @@ static skip_rc parse_object(const char *body, size_t len, cJSON **out,
     while (end < body + len && strchr(" \t\r\n", *end) != NULL)
         end++;
     if (end != body + len) {
-        delete_tree(root);
+        skip_json_free_tree(root);
         return skip_err_set(err, SKIP_E_MALFORMED, "data after the JSON value");
     }
     if (!cJSON_IsObject(root)) {
-        delete_tree(root);
+        skip_json_free_tree(root);
         return skip_err_set(err, SKIP_E_MALFORMED, "JSON value is not an object");
     }
     *out = root;
@@ -205,7 +205,7 @@ skip_rc skip_json_parse_caps(const char *body, size_t len, skip_caps *caps,
     size_t n;
 
     memset(caps, 0, sizeof(*caps));
-    rc = parse_object(body, len, &root, err);
+    rc = skip_json_parse_object(body, len, &root, err);
     if (rc != SKIP_OK)
         return rc;
     rc = bool_member(root, "entropy", &caps->entropy, err);
@@ -265,7 +265,7 @@ skip_rc skip_json_parse_caps(const char *body, size_t len, skip_caps *caps,
 out:
     if (rc != SKIP_OK)
         skip_caps_clear(caps);
-    delete_tree(root);
+    skip_json_free_tree(root);
     return rc;
 }
 
@@ -302,7 +302,7 @@ skip_rc skip_json_parse_key(const char *body, size_t len, size_t want_key_len,
     skip_rc rc;
 
     memset(key, 0, sizeof(*key));
-    rc = parse_object(body, len, &root, err);
+    rc = skip_json_parse_object(body, len, &root, err);
     if (rc != SKIP_OK)
         return rc;
     rc = hex_member(root, "keyId", key->key_id, sizeof(key->key_id),
@@ -336,7 +336,7 @@ out:
     skip_secbuf_free(scratch);
     if (rc != SKIP_OK)
         skip_key_clear(key);
-    delete_tree(root);
+    skip_json_free_tree(root);
     return rc;
 }
 
@@ -350,7 +350,7 @@ skip_rc skip_json_parse_entropy(const char *body, size_t len, size_t want_bits,
     *out = NULL;
     if (want_bits == 0 || want_bits % 8 != 0 || want_bits > SKIP_ENTROPY_MAX_BITS)
         return skip_err_set(err, SKIP_E_ARGS, "entropy of %zu bits", want_bits);
-    rc = parse_object(body, len, &root, err);
+    rc = skip_json_parse_object(body, len, &root, err);
     if (rc != SKIP_OK)
         return rc;
     buf = skip_secbuf_new(SKIP_ENTROPY_MAX_BITS / 8);
@@ -379,7 +379,7 @@ skip_rc skip_json_parse_entropy(const char *body, size_t len, size_t want_bits,
     rc = SKIP_OK;
 out:
     skip_secbuf_free(buf);
-    delete_tree(root);
+    skip_json_free_tree(root);
     return rc;
 }
 

@@ -57,13 +57,22 @@ skip_rc skip_json_parse_entropy(const char *body, size_t len, size_t want_bits,
                                 skip_secbuf **out, skip_err *err);
 
 /* The message of an error answer, for the user to read: its "error",
- * "message" or "detail" string (skip-kpd, ETSI GS QKD 014 and other KPs),
+ * "message", "detail" or "title" string (skip-kpd, ETSI GS QKD 014 KMEs,
+ * other KPs, RFC 7807 problem details),
  * else the body itself when it is not JSON; at most SKIP_ERROR_TEXT_MAX
  * bytes, every byte outside printable ASCII written \xNN. Empty when
  * the body says nothing. */
 #define SKIP_ERROR_TEXT_MAX 200
 void skip_json_error_text(const char *body, size_t len, char *out,
                           size_t out_len);
+
+/* For codecs of other key-bearing bodies (skip-kpd's ETSI 014 client):
+ * one JSON object with nothing after it, no NUL and no \u0000, at most
+ * SKIP_BODY_MAX bytes; and its release, every string cleansed first. */
+struct cJSON;
+skip_rc skip_json_parse_object(const char *body, size_t len,
+                               struct cJSON **out, skip_err *err);
+void skip_json_free_tree(struct cJSON *root);
 
 /* Emits a capabilities body; the caller frees it with free(). */
 char *skip_json_emit_caps(const skip_caps *caps);

@@ -8,8 +8,12 @@ skip_tool_LDADD = libskip.la $(OPENSSL_LIBS)
 bin_SCRIPTS += skip-testbed
 CLEANFILES += skip-testbed
 EXTRA_DIST += src/tools/skip-testbed.in
+# --key-source etsi014 starts this fake KME pair (ETSI GS QKD 014).
+dist_pkgdata_DATA = tests/kme/fake-kme.py
 skip-testbed: src/tools/skip-testbed.in Makefile
 	$(AM_V_GEN)sed -e 's|@sbindir[@]|$(sbindir)|g' \
+	    -e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
+	    -e 's|@abs_top_srcdir[@]|$(abs_top_srcdir)|g' \
 	    -e 's|@PACKAGE_VERSION[@]|$(PACKAGE_VERSION)|g' $(srcdir)/src/tools/skip-testbed.in > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 

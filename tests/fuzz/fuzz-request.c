@@ -54,7 +54,7 @@ static kpd_ctx *make_ctx(void)
     /* No event loop: the ledger answers before record() returns. */
     if (kpd_config_parse_string(text, "fuzz", &ctx.cfg, &err) != SKIP_OK ||
         kpd_ledger_new(&ctx.cfg, NULL, &ctx.ledger, &err) != SKIP_OK ||
-        kpd_sync_new(&ctx.cfg, ctx.ledger, &ctx.sync, &err) != SKIP_OK) {
+        kpd_sync_new(&ctx.cfg, ctx.base, ctx.ledger, &ctx.sync, &err) != SKIP_OK) {
         fprintf(stderr, "fuzz-request: %s\n", err.detail);
         abort();
     }

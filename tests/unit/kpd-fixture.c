@@ -55,7 +55,7 @@ static void site(struct fixture *f, const char *me, const char *peer,
         fail_msg("config: %s", err.detail);
     if (kpd_ledger_new(cfg, NULL, ledger, &err) != SKIP_OK)
         fail_msg("ledger: %s", err.detail);
-    if (kpd_sync_new(cfg, *ledger, sync, &err) != SKIP_OK)
+    if (kpd_sync_new(cfg, NULL, *ledger, sync, &err) != SKIP_OK)
         fail_msg("prf: %s", err.detail);
 }
 
@@ -80,7 +80,7 @@ void fixture_restart_bob(struct fixture *f)
     kpd_ledger_free(f->bob_ledger);
     if (kpd_ledger_new(&f->bob_cfg, NULL, &f->bob_ledger, &err) != SKIP_OK)
         fail_msg("ledger: %s", err.detail);
-    if (kpd_sync_new(&f->bob_cfg, f->bob_ledger, &f->bob, &err) != SKIP_OK)
+    if (kpd_sync_new(&f->bob_cfg, NULL, f->bob_ledger, &f->bob, &err) != SKIP_OK)
         fail_msg("prf: %s", err.detail);
 }
 

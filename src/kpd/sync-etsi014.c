@@ -1,0 +1,777 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The etsi014 key source: skip-kpd as the bridge between a site's
+ * encryptors (SKIP) and its QKD network's Key Management Entity (ETSI GS
+ * QKD 014). This KP is a Secure Application Entity of its KME; each peer
+ * KP is one of the peer KME's.
+ *
+ *   GET /key?remoteSystemID=Bob       -> enc_keys for Bob's SAE (we are master)
+ *   GET /key/{keyId}?remoteSystemID=A -> dec_keys from A's SAE (we are slave)
+ *
+ * The keyId carries the KME's key_ID (etsi014-wire.h), so the peer needs
+ * no state. No key is stored here; each passes through secure memory. The
+ * KME's one-time delivery is not trusted: every key_ID this KP hands out,
+ * issued or fetched, is recorded in the ledger first, so none leaves
+ * twice whatever the KME does. Decisions follow HTTP statuses and the
+ * KME's own Status, never the wording of its errors. docs/etsi014.md. */
+#include "config.h"
+#include "sync.h"
+
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "etsi014-wire.h"
+#include "https-client.h"
+#include "skip/json.h"
+#include "skip/log.h"
+#include "skip/sysid.h"
+#include "skip/url.h"
+
+#define SAE_ID_MAX 128
+#define BACKOFF_FIRST_MS 50
+
+struct etsi_peer {
+    char *name;   /* its localSystemID */
+    char *sae_id; /* its SAE at the peer KME */
+    /* The last Status of the link to it, and when (0: never). */
+    etsi014_status status;
+    uint64_t status_at_ms;
+};
+
+struct etsi {
+    kpd_sync base;
+    struct event_base *loop;
+    kpd_ledger *ledger;
+    kpd_https *https;
+    char *url; /* https://host:port, no trailing slash */
+    char *sae_id;
+    unsigned status_ttl_ms, retention_s, pool_wait_ms;
+    struct etsi_peer *peers;
+    size_t peer_count;
+    bool kme_up;         /* the last Status answered */
+    size_t probe_next;   /* tick: whose Status to refresh next */
+    bool probing;
+    struct op *ops;      /* waiting on the KME or on a back-off */
+};
+
+/* One /key or /key/{keyId} on its way through the KME. */
+struct op {
+    struct etsi *e;
+    char peer[SKIP_SYSTEM_ID_MAX + 1];
+    bool issue;            /* else fetch */
+    enum { WANT_STATUS_FIRST, WANT_KEYS, WANT_STATUS_AFTER } step;
+    long keys_status;      /* the HTTP status of enc_keys / dec_keys */
+    unsigned size_bits;    /* issue */
+    char key_id[ETSI014_KEY_ID_MAX + 1];
+    char path[160 + SAE_ID_MAX]; /* for log lines: the KME call */
+    uint64_t started_ms;
+    unsigned backoff_ms;
+    struct event *retry;
+    kpd_key_result result;
+    kpd_key_done done;
+    void *arg;
+    struct op *prev, *next;
+};
+
+static struct etsi_peer *peer_find(struct etsi *e, const char *name)
+{
+    for (size_t i = 0; i < e->peer_count; i++)
+        if (strcmp(e->peers[i].name, name) == 0)
+            return &e->peers[i];
+    return NULL;
+}
+
+static void op_unlink(struct op *op)
+{
+    struct etsi *e = op->e;
+
+    if (op->prev)
+        op->prev->next = op->next;
+    else if (e->ops == op)
+        e->ops = op->next;
+    if (op->next)
+        op->next->prev = op->prev;
+    op->prev = op->next = NULL;
+}
+
+/* Answers the call and frees the op; the key, if any, goes with it. */
+static void op_finish(struct op *op)
+{
+    op_unlink(op);
+    if (op->retry)
+        event_free(op->retry);
+    if (op->result.rc != SKIP_OK) {
+        skip_secbuf_free(op->result.key);
+        op->result.key = NULL;
+    }
+    op->done(op->arg, &op->result);
+    skip_secbuf_free(op->result.key);
+    free(op);
+}
+
+static void op_fail(struct op *op, skip_rc rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The detail names the KME, the call and the cause, for the one log line
+ * api-key.c writes. */
+static void op_fail(struct op *op, skip_rc rc, const char *fmt, ...)
+{
+    char why[200];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    op->result.rc = skip_err_set(&op->result.err, rc, "KME %s %s: %s",
+                                 op->e->url, op->path, why);
+    op_finish(op);
+}
+
+static void on_answer(void *arg, kpd_https_answer *a);
+
+/* GET (body NULL) or POST one call of the KME API for op's peer. */
+static void send_call(struct op *op, const char *call, const char *body)
+{
+    struct etsi *e = op->e;
+    const struct etsi_peer *peer = peer_find(e, op->peer);
+    char url[512];
+    skip_rc rc;
+
+    if (peer == NULL) { /* a reload removed it meanwhile */
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "remoteSystemID no longer a peer");
+        op_finish(op);
+        return;
+    }
+    snprintf(op->path, sizeof(op->path), "%s /api/v1/keys/%s/%s",
+             body ? "POST" : "GET", peer->sae_id, call);
+    snprintf(url, sizeof(url), "%s/api/v1/keys/%s/%s", e->url, peer->sae_id,
+             call);
+    rc = kpd_https_send(e->https, url, body, on_answer, op);
+    if (rc != SKIP_OK)
+        op_fail(op, rc == SKIP_E_NOMEM ? SKIP_E_NOMEM : SKIP_E_INTERNAL,
+                "%s", rc == SKIP_E_NOMEM ? "out of memory" : "shutting down");
+}
+
+static void send_status(struct op *op, bool after)
+{
+    op->step = after ? WANT_STATUS_AFTER : WANT_STATUS_FIRST;
+    send_call(op, "status", NULL);
+}
+
+static void send_keys(struct op *op)
+{
+    char *body = op->issue ? etsi014_enc_keys_body(1, op->size_bits)
+                           : etsi014_dec_keys_body(op->key_id);
+
+    op->step = WANT_KEYS;
+    if (body == NULL) {
+        op_fail(op, SKIP_E_NOMEM, "out of memory");
+        return;
+    }
+    send_call(op, op->issue ? "enc_keys" : "dec_keys", body);
+    free(body);
+}
+
+/* The KME's status code and words, for a failure's detail. */
+static void kme_words(const kpd_https_answer *a, char *out, size_t cap)
+{
+    char text[4 * SKIP_ERROR_TEXT_MAX + 1];
+
+    skip_json_error_text((const char *)a->body->data, a->body->len, text,
+                         sizeof(text));
+    snprintf(out, cap, "HTTP %ld%s%.240s", a->status, text[0] ? ": " : "", text);
+}
+
+/* Whether a size is one the KME's Status says it serves; else the detail
+ * (sent to the client) names the limit. */
+static bool size_served(struct op *op, const etsi014_status *st)
+{
+    if (op->size_bits >= st->min_key_size && op->size_bits <= st->max_key_size)
+        return true;
+    op->result.rc = skip_err_set(&op->result.err, SKIP_E_ARGS,
+                                 "size must be within the KME's %u..%u bits",
+                                 st->min_key_size, st->max_key_size);
+    op_finish(op);
+    return false;
+}
+
+static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
+{
+    struct op *op = arg;
+
+    if (outcome == KPD_LEDGER_RECORDED) {
+        op->result.rc = SKIP_OK;
+        op_finish(op);
+    } else if (outcome == KPD_LEDGER_ALREADY && op->issue) {
+        /* the KME handed out a key_ID this KP already gave someone */
+        op_fail(op, SKIP_E_INTERNAL, "key_ID %s was handed out before: the "
+                "KME repeats keys, and this one is not delivered again",
+                op->key_id);
+    } else if (outcome == KPD_LEDGER_ALREADY) {
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "keyId already delivered");
+        op_finish(op);
+    } else {
+        op_fail(op, SKIP_E_INTERNAL, "ledger %s", why);
+    }
+}
+
+/* A key came: check it is the one asked, then record it before it leaves. */
+static void take_key(struct op *op, const kpd_https_answer *a)
+{
+    struct etsi *e = op->e;
+    char key_id[ETSI014_KEY_ID_MAX + 1];
+    skip_err err = {0};
+
+    if (etsi014_parse_key((const char *)a->body->data, a->body->len, key_id,
+                          &op->result.key, &err) != SKIP_OK) {
+        op_fail(op, SKIP_E_INTERNAL, "malformed key container: %s", err.detail);
+        return;
+    }
+    if (op->issue && op->result.key->len * 8 != op->size_bits) {
+        op_fail(op, SKIP_E_INTERNAL, "a key of %zu bits for %u asked (the KME "
+                "ignores size?); refused", op->result.key->len * 8,
+                op->size_bits);
+        return;
+    }
+    if (!op->issue && strcmp(key_id, op->key_id) != 0) {
+        op_fail(op, SKIP_E_INTERNAL, "answered key_ID %s for %s; refused",
+                key_id, op->key_id);
+        return;
+    }
+    if (op->issue) {
+        strcpy(op->key_id, key_id);
+        if (!etsi014_key_id_encode(key_id, op->result.id, &op->result.id_len)) {
+            op_fail(op, SKIP_E_INTERNAL, "key_ID %s does not fit a keyId", key_id);
+            return;
+        }
+    }
+    op_unlink(op); /* the ledger has it now; shutdown does not touch it */
+    e->ledger->ops->record(e->ledger, op->peer, op->result.id,
+                           op->result.id_len,
+                           kpd_clock_ms() + (uint64_t)e->retention_s * 1000,
+                           on_recorded, op);
+}
+
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what;
+    send_keys(arg);
+}
+
+/* The pool is empty or refilling: ask again after a back-off, within
+ * pool_wait_ms; the loop goes on meanwhile. */
+static void retry_later(struct op *op, const char *why)
+{
+    struct etsi *e = op->e;
+    uint64_t waited = kpd_clock_ms() - op->started_ms;
+    struct timeval tv;
+
+    op->backoff_ms = op->backoff_ms ? op->backoff_ms * 2 : BACKOFF_FIRST_MS;
+    if (waited + op->backoff_ms > e->pool_wait_ms) {
+        op_fail(op, SKIP_E_INTERNAL, "%s; still so after %llu ms "
+                "(pool_wait_ms)", why, (unsigned long long)waited);
+        return;
+    }
+    if (op->retry == NULL &&
+        (op->retry = evtimer_new(e->loop, on_retry, op)) == NULL) {
+        op_fail(op, SKIP_E_NOMEM, "out of memory");
+        return;
+    }
+    tv.tv_sec = op->backoff_ms / 1000;
+    tv.tv_usec = (op->backoff_ms % 1000) * 1000;
+    evtimer_add(op->retry, &tv);
+}
+
+static bool status_taken(struct op *op, const kpd_https_answer *a,
+                         etsi014_status *st, char *why, size_t cap)
+{
+    struct etsi *e = op->e;
+    struct etsi_peer *peer = peer_find(e, op->peer);
+    skip_err err = {0};
+
+    if (peer == NULL) {
+        snprintf(why, cap, "remoteSystemID no longer a peer");
+        return false;
+    } else if (a->rc != SKIP_OK) {
+        snprintf(why, cap, "%s: %s", skip_rc_name(a->rc), a->why);
+    } else if (a->status != 200) {
+        kme_words(a, why, cap);
+    } else if (etsi014_parse_status((const char *)a->body->data, a->body->len,
+                                    st, &err) != SKIP_OK) {
+        snprintf(why, cap, "malformed status: %s", err.detail);
+    } else if (st->master_sae_id[0] && strcmp(st->master_sae_id, e->sae_id) != 0) {
+        snprintf(why, cap, "the KME takes this KP for SAE %s, not sae_id %s "
+                 "(another certificate?)", st->master_sae_id, e->sae_id);
+    } else {
+        e->kme_up = true;
+        peer->status = *st;
+        peer->status_at_ms = kpd_clock_ms();
+        return true;
+    }
+    e->kme_up = false;
+    return false;
+}
+
+/* enc_keys answered: a key, an empty pool to wait for, or a failure. */
+static void on_enc_keys(struct op *op, const kpd_https_answer *a)
+{
+    char words[300];
+
+    if (a->rc != SKIP_OK) {
+        op->e->kme_up = false;
+        op_fail(op, SKIP_E_INTERNAL, "%s: %s", skip_rc_name(a->rc), a->why);
+    } else if (a->status == 200) {
+        take_key(op, a);
+    } else if (a->status == 400 || a->status == 503) {
+        /* an empty or refilling pool, or a real refusal: its Status says */
+        op->keys_status = a->status;
+        send_status(op, true);
+    } else {
+        kme_words(a, words, sizeof(words));
+        op_fail(op, SKIP_E_INTERNAL, "%s", words);
+    }
+}
+
+/* dec_keys answered. A key_ID the KME does not know, or gave already, is
+ * a "key not found" whatever status says so (400, 401, 404; a 500 while
+ * its Status answers); anything else is the KME's failure. */
+static void on_dec_keys(struct op *op, const kpd_https_answer *a)
+{
+    char words[300];
+
+    if (a->rc != SKIP_OK) {
+        op->e->kme_up = false;
+        op_fail(op, SKIP_E_INTERNAL, "%s: %s", skip_rc_name(a->rc), a->why);
+        return;
+    }
+    if (a->status == 200) {
+        take_key(op, a);
+        return;
+    }
+    kme_words(a, words, sizeof(words));
+    if (a->status == 400 || a->status == 401 || a->status == 404) {
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "KME %s %s: %s", op->e->url, op->path,
+                                     words);
+        op_finish(op);
+    } else if (a->status == 500) {
+        op->keys_status = 500;
+        send_status(op, true);
+    } else {
+        op_fail(op, SKIP_E_INTERNAL, "%s", words);
+    }
+}
+
+/* The Status asked after enc_keys or dec_keys failed decides. */
+static void on_status_after(struct op *op, const kpd_https_answer *a)
+{
+    etsi014_status st;
+    char why[300];
+    bool up = status_taken(op, a, &st, why, sizeof(why));
+
+    if (!op->issue) {
+        if (up) {
+            op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                         "KME %s: dec_keys answered 500 while "
+                                         "its status answers: key_ID %s taken "
+                                         "as unknown", op->e->url, op->key_id);
+            op_finish(op);
+        } else {
+            op_fail(op, SKIP_E_INTERNAL, "dec_keys answered 500, and status: %s",
+                    why);
+        }
+    } else if (up && st.stored_key_count == 0) {
+        retry_later(op, "the KME's key pool is empty");
+    } else if (op->keys_status == 503) {
+        retry_later(op, "enc_keys answered 503");
+    } else if (up) {
+        op_fail(op, SKIP_E_INTERNAL, "enc_keys refused (HTTP %ld) with keys "
+                "in store", op->keys_status);
+    } else {
+        op_fail(op, SKIP_E_INTERNAL, "enc_keys refused (HTTP %ld), and "
+                "status: %s", op->keys_status, why);
+    }
+}
+
+static void on_answer(void *arg, kpd_https_answer *a)
+{
+    struct op *op = arg;
+    etsi014_status st;
+    char why[300];
+
+    switch (op->step) {
+    case WANT_STATUS_FIRST:
+        if (!status_taken(op, a, &st, why, sizeof(why)))
+            op_fail(op, SKIP_E_INTERNAL, "%s", why);
+        else if (size_served(op, &st))
+            send_keys(op);
+        break;
+    case WANT_KEYS:
+        if (op->issue)
+            on_enc_keys(op, a);
+        else
+            on_dec_keys(op, a);
+        break;
+    case WANT_STATUS_AFTER:
+        on_status_after(op, a);
+        break;
+    }
+}
+
+static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
+                         void *arg)
+{
+    struct op *op = calloc(1, sizeof(*op));
+    kpd_key_result failed = {0};
+
+    if (op == NULL) {
+        failed.rc = skip_err_set(&failed.err, SKIP_E_NOMEM, "out of memory");
+        done(arg, &failed);
+        return NULL;
+    }
+    op->e = e;
+    snprintf(op->peer, sizeof(op->peer), "%s", peer);
+    op->done = done;
+    op->arg = arg;
+    op->started_ms = kpd_clock_ms();
+    op->next = e->ops;
+    if (op->next)
+        op->next->prev = op;
+    e->ops = op;
+    return op;
+}
+
+static void etsi_issue(kpd_sync *sync, const char *peer_name, unsigned size_bits,
+                       kpd_key_done done, void *arg)
+{
+    struct etsi *e = (struct etsi *)sync;
+    struct etsi_peer *peer = peer_find(e, peer_name);
+    struct op *op = op_new(e, peer_name, done, arg);
+
+    if (op == NULL)
+        return;
+    op->issue = true;
+    op->size_bits = size_bits;
+    if (peer == NULL) {
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "unknown remoteSystemID");
+        op_finish(op);
+    } else if (peer->status_at_ms == 0 ||
+               kpd_clock_ms() - peer->status_at_ms > e->status_ttl_ms) {
+        send_status(op, false);
+    } else if (size_served(op, &peer->status)) {
+        send_keys(op);
+    }
+}
+
+static void etsi_fetch(kpd_sync *sync, const char *peer_name,
+                       const unsigned char *id, size_t id_len,
+                       kpd_key_done done, void *arg)
+{
+    struct etsi *e = (struct etsi *)sync;
+    struct op *op = op_new(e, peer_name, done, arg);
+
+    if (op == NULL)
+        return;
+    memcpy(op->result.id, id, id_len);
+    op->result.id_len = id_len;
+    if (peer_find(e, peer_name) == NULL) {
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "unknown remoteSystemID");
+        op_finish(op);
+    } else if (!etsi014_key_id_decode(id, id_len, op->key_id)) {
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
+                                     "keyId encodes no ETSI 014 key_ID");
+        op_finish(op);
+    } else {
+        send_keys(op);
+    }
+}
+
+/* A probe keeps /capabilities' "key" and the Status cache current while
+ * no encryptor asks: one peer's Status per status_ttl. */
+static void on_probe(void *arg, kpd_https_answer *a)
+{
+    struct etsi *e = arg;
+    struct etsi_peer *peer;
+    skip_err err = {0};
+    etsi014_status st;
+    bool was_up = e->kme_up;
+
+    e->probing = false;
+    if (a->rc == SKIP_E_INTERNAL) /* shutting down */
+        return;
+    peer = &e->peers[e->probe_next % e->peer_count];
+    e->probe_next++;
+    e->kme_up = a->rc == SKIP_OK && a->status == 200 &&
+                etsi014_parse_status((const char *)a->body->data, a->body->len,
+                                     &st, &err) == SKIP_OK;
+    if (e->kme_up) {
+        peer->status = st;
+        peer->status_at_ms = kpd_clock_ms();
+    }
+    if (e->kme_up != was_up)
+        skip_log_info("KME %s %s for peer %s", e->url,
+                      e->kme_up ? "answers" : "does not answer its status",
+                      peer->name);
+}
+
+static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
+{
+    struct etsi *e = (struct etsi *)sync;
+    struct etsi_peer *peer;
+    char url[512];
+
+    if (e->probing || e->peer_count == 0)
+        return;
+    peer = &e->peers[e->probe_next % e->peer_count];
+    if (peer->status_at_ms != 0 && now_ms - peer->status_at_ms < e->status_ttl_ms)
+        return;
+    snprintf(url, sizeof(url), "%s/api/v1/keys/%s/status", e->url, peer->sae_id);
+    e->probing = kpd_https_send(e->https, url, NULL, on_probe, e) == SKIP_OK;
+}
+
+static bool etsi_ready(const kpd_sync *sync)
+{
+    return ((const struct etsi *)sync)->kme_up;
+}
+
+static void peers_free(struct etsi_peer *peers, size_t count)
+{
+    for (size_t i = 0; peers && i < count; i++) {
+        free(peers[i].name);
+        free(peers[i].sae_id);
+    }
+    free(peers);
+}
+
+/* Peers and their SAE IDs from cfg; a known peer keeps its Status. */
+static skip_rc peers_from(struct etsi *e, const kpd_config *cfg,
+                          struct etsi_peer **out, skip_err *err)
+{
+    struct etsi_peer *peers = calloc(cfg->peer_count, sizeof(*peers));
+
+    if (peers == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < cfg->peer_count; i++) {
+        const char *sae = kpd_peer_setting(&cfg->peers[i], "sae_id");
+        struct etsi_peer *old = peer_find(e, cfg->peers[i].name);
+        peers[i].name = strdup(cfg->peers[i].name);
+        peers[i].sae_id = strdup(sae);
+        if (peers[i].name == NULL || peers[i].sae_id == NULL) {
+            peers_free(peers, cfg->peer_count);
+            return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+        }
+        if (old != NULL && strcmp(old->sae_id, sae) == 0) {
+            peers[i].status = old->status;
+            peers[i].status_at_ms = old->status_at_ms;
+        }
+    }
+    *out = peers;
+    return SKIP_OK;
+}
+
+static skip_rc etsi_reload_peers(kpd_sync *sync, const kpd_config *cfg,
+                                 skip_err *err)
+{
+    struct etsi *e = (struct etsi *)sync;
+    struct etsi_peer *peers;
+    skip_rc rc = peers_from(e, cfg, &peers, err);
+
+    if (rc != SKIP_OK)
+        return rc;
+    peers_free(e->peers, e->peer_count);
+    e->peers = peers;
+    e->peer_count = cfg->peer_count;
+    e->probe_next = 0;
+    return SKIP_OK;
+}
+
+/* Every call still waiting is answered (500) before the connections go. */
+static void etsi_free(kpd_sync *sync)
+{
+    struct etsi *e = (struct etsi *)sync;
+
+    if (e == NULL)
+        return;
+    kpd_https_free(e->https); /* answers each transfer: its op fails */
+    e->https = NULL;
+    while (e->ops != NULL) { /* those waiting on a back-off */
+        struct op *op = e->ops;
+        op_fail(op, SKIP_E_INTERNAL, "shutting down");
+    }
+    peers_free(e->peers, e->peer_count);
+    free(e->url);
+    free(e->sae_id);
+    free(e);
+}
+
+static const kpd_sync_ops etsi_ops = {
+    .name = "ETSI-GS-QKD-014",
+    .issue = etsi_issue,
+    .fetch = etsi_fetch,
+    .tick = etsi_tick,
+    .ready = etsi_ready,
+    .reload_peers = etsi_reload_peers,
+    .free = etsi_free,
+};
+
+/* --- configuration ---------------------------------------------------- */
+
+static bool sae_id_valid(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > SAE_ID_MAX)
+        return false;
+    /* it goes into URL paths as it is: unreserved characters only */
+    return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789-._~") == n;
+}
+
+static unsigned setting_uint(const kpd_config *cfg, const char *name,
+                             unsigned dflt)
+{
+    const char *v = kpd_source_setting(cfg, name);
+    unsigned n = dflt;
+
+    if (v != NULL)
+        skip_parse_uint(v, 0, ~0u, &n);
+    return n;
+}
+
+skip_rc kpd_sync_etsi014_peer_option(const char *name, const char *value,
+                                     skip_err *err)
+{
+    if (strcmp(name, "sae_id") != 0)
+        return skip_err_set(err, SKIP_E_CONFIG, "unknown setting %s (an "
+                            "etsi014 peer takes sae_id)", name);
+    if (!sae_id_valid(value))
+        return skip_err_set(err, SKIP_E_CONFIG, "sae_id must be 1..%d of "
+                            "A-Z a-z 0-9 - . _ ~", SAE_ID_MAX);
+    return SKIP_OK;
+}
+
+skip_rc kpd_sync_etsi014_source_option(const char *name, const char *value,
+                                       skip_err *err)
+{
+    static const struct {
+        const char *name;
+        unsigned min, max;
+    } numbers[] = {
+        {"timeout_ms", 1, 600000},     {"connect_timeout_ms", 1, 600000},
+        {"status_ttl_s", 1, 3600},     {"retention_s", 60, 31536000},
+        {"pool_wait_ms", 0, 60000},
+    };
+    unsigned n;
+
+    if (strcmp(name, "url") == 0)
+        return strncmp(value, "https://", 8) == 0 && strlen(value) < 256
+                   ? SKIP_OK
+                   : skip_err_set(err, SKIP_E_CONFIG, "url must be https://...");
+    if (strcmp(name, "sae_id") == 0)
+        return kpd_sync_etsi014_peer_option(name, value, err);
+    if (strcmp(name, "ca_file") == 0 || strcmp(name, "cert_file") == 0 ||
+        strcmp(name, "key_file") == 0)
+        return SKIP_OK;
+    for (size_t i = 0; i < sizeof(numbers) / sizeof(numbers[0]); i++)
+        if (strcmp(name, numbers[i].name) == 0)
+            return skip_parse_uint(value, numbers[i].min, numbers[i].max, &n) ==
+                           SKIP_OK
+                       ? SKIP_OK
+                       : skip_err_set(err, SKIP_E_CONFIG, "%s must be %u..%u",
+                                      name, numbers[i].min, numbers[i].max);
+    return skip_err_set(err, SKIP_E_CONFIG, "unknown setting %s", name);
+}
+
+skip_rc kpd_sync_etsi014_check_config(const kpd_config *cfg, const char *file,
+                                      skip_err *err)
+{
+    static const char *const required[] = {"url", "ca_file", "cert_file",
+                                           "key_file", "sae_id"};
+
+    for (size_t i = 0; i < sizeof(required) / sizeof(required[0]); i++)
+        if (kpd_source_setting(cfg, required[i]) == NULL)
+            return skip_err_set(err, SKIP_E_CONFIG, "%s:0: key_source = "
+                                "etsi014 needs %s in [kme]", file, required[i]);
+    for (size_t i = 0; i < cfg->peer_count; i++)
+        if (kpd_peer_setting(&cfg->peers[i], "sae_id") == NULL)
+            return skip_err_set(err, SKIP_E_CONFIG, "%s:0: [peer %s] needs "
+                                "sae_id (key_source = etsi014)", file,
+                                cfg->peers[i].name);
+    return SKIP_OK;
+}
+
+/* The SAE certificate, its key and the KME's CA load, and belong together. */
+skip_rc kpd_sync_etsi014_check_files(const kpd_config *cfg, skip_err *err)
+{
+    const char *ca = kpd_source_setting(cfg, "ca_file");
+    const char *cert = kpd_source_setting(cfg, "cert_file");
+    const char *key = kpd_source_setting(cfg, "key_file");
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    skip_rc rc = SKIP_OK;
+
+    if (ctx == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+        rc = skip_err_set(err, SKIP_E_CONFIG, "[kme] ca_file %s: no CA "
+                          "certificate could be read", ca);
+    else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+        rc = skip_err_set(err, SKIP_E_CONFIG, "[kme] cert_file %s: no "
+                          "certificate could be read", cert);
+    else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 ||
+             SSL_CTX_check_private_key(ctx) != 1)
+        rc = skip_err_set(err, SKIP_E_CONFIG, "[kme] key_file %s: not the key "
+                          "of cert_file %s", key, cert);
+    SSL_CTX_free(ctx);
+    return rc;
+}
+
+skip_rc kpd_sync_etsi014_new(const kpd_config *cfg, struct event_base *base,
+                             kpd_ledger *ledger, kpd_sync **out, skip_err *err)
+{
+    struct etsi *e = calloc(1, sizeof(*e));
+    kpd_https_opts opts = {
+        .ca_file = kpd_source_setting(cfg, "ca_file"),
+        .cert_file = kpd_source_setting(cfg, "cert_file"),
+        .key_file = kpd_source_setting(cfg, "key_file"),
+        .connect_timeout_ms = setting_uint(cfg, "connect_timeout_ms", 2000),
+        .timeout_ms = setting_uint(cfg, "timeout_ms", 5000),
+    };
+    const char *url = kpd_source_setting(cfg, "url");
+    skip_rc rc;
+
+    *out = NULL;
+    if (e == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    if (base == NULL) {
+        free(e);
+        return skip_err_set(err, SKIP_E_ARGS, "etsi014 needs an event loop");
+    }
+    e->base.ops = &etsi_ops;
+    e->loop = base;
+    e->ledger = ledger;
+    e->status_ttl_ms = setting_uint(cfg, "status_ttl_s", 5) * 1000;
+    e->retention_s = setting_uint(cfg, "retention_s", 7 * 86400);
+    e->pool_wait_ms = setting_uint(cfg, "pool_wait_ms", 2000);
+    e->url = strndup(url, strlen(url) - (url[strlen(url) - 1] == '/'));
+    e->sae_id = strdup(kpd_source_setting(cfg, "sae_id"));
+    if (e->url == NULL || e->sae_id == NULL) {
+        etsi_free(&e->base);
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    }
+    if ((rc = kpd_sync_etsi014_check_files(cfg, err)) != SKIP_OK ||
+        (rc = peers_from(e, cfg, &e->peers, err)) != SKIP_OK ||
+        (e->https = kpd_https_new(base, &opts, err)) == NULL) {
+        etsi_free(&e->base);
+        return rc != SKIP_OK ? rc : err->rc;
+    }
+    e->peer_count = cfg->peer_count;
+    *out = &e->base;
+    return SKIP_OK;
+}
