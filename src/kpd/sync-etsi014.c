@@ -51,7 +51,8 @@ struct etsi {
     unsigned status_ttl_ms, retention_s, pool_wait_ms;
     struct etsi_peer *peers;
     size_t peer_count;
-    bool kme_up;         /* the last Status answered */
+    /* whether the KME answered its last Status; unknown until it is asked */
+    enum { KME_UNKNOWN, KME_UP, KME_DOWN } kme;
     size_t probe_next;   /* tick: whose Status to refresh next */
     bool probing;
     struct op *ops;      /* waiting on the KME or on a back-off */
@@ -82,6 +83,22 @@ static struct etsi_peer *peer_find(struct etsi *e, const char *name)
         if (strcmp(e->peers[i].name, name) == 0)
             return &e->peers[i];
     return NULL;
+}
+
+/* A failure that says the KME cannot be reached (not one of its answers). */
+static bool unreachable(skip_rc rc)
+{
+    return rc == SKIP_E_TRANSPORT || rc == SKIP_E_TLS || rc == SKIP_E_TIMEOUT;
+}
+
+/* Whether the KME answers, logged once per change. */
+static void kme_is_up(struct etsi *e, bool up, const char *why)
+{
+    if (up && e->kme != KME_UP)
+        skip_log_info("KME %s is available", e->url);
+    else if (!up && e->kme != KME_DOWN)
+        skip_log_warning("KME %s is unavailable: %s", e->url, why);
+    e->kme = up ? KME_UP : KME_DOWN;
 }
 
 static void op_unlink(struct op *op)
@@ -308,12 +325,12 @@ static bool status_taken(struct op *op, const kpd_https_answer *a,
         snprintf(why, cap, "the KME takes this KP for SAE %s, not sae_id %s "
                  "(another certificate?)", st->master_sae_id, e->sae_id);
     } else {
-        e->kme_up = true;
+        kme_is_up(e, true, NULL);
         peer->status = *st;
         peer->status_at_ms = kpd_clock_ms();
         return true;
     }
-    e->kme_up = false;
+    kme_is_up(e, false, why);
     return false;
 }
 
@@ -323,7 +340,8 @@ static void on_enc_keys(struct op *op, const kpd_https_answer *a)
     char words[300];
 
     if (a->rc != SKIP_OK) {
-        op->e->kme_up = false;
+        if (unreachable(a->rc))
+            kme_is_up(op->e, false, skip_rc_name(a->rc));
         op_fail(op, SKIP_E_INTERNAL, "%s: %s", skip_rc_name(a->rc), a->why);
     } else if (a->status == 200) {
         take_key(op, a);
@@ -345,7 +363,8 @@ static void on_dec_keys(struct op *op, const kpd_https_answer *a)
     char words[300];
 
     if (a->rc != SKIP_OK) {
-        op->e->kme_up = false;
+        if (unreachable(a->rc))
+            kme_is_up(op->e, false, skip_rc_name(a->rc));
         op_fail(op, SKIP_E_INTERNAL, "%s: %s", skip_rc_name(a->rc), a->why);
         return;
     }
@@ -501,24 +520,29 @@ static void on_probe(void *arg, kpd_https_answer *a)
     struct etsi_peer *peer;
     skip_err err = {0};
     etsi014_status st;
-    bool was_up = e->kme_up;
+    char why[300];
 
     e->probing = false;
     if (a->rc == SKIP_E_INTERNAL) /* shutting down */
         return;
     peer = &e->peers[e->probe_next % e->peer_count];
     e->probe_next++;
-    e->kme_up = a->rc == SKIP_OK && a->status == 200 &&
-                etsi014_parse_status((const char *)a->body->data, a->body->len,
-                                     &st, &err) == SKIP_OK;
-    if (e->kme_up) {
+    if (a->rc != SKIP_OK)
+        snprintf(why, sizeof(why), "%s: %s", skip_rc_name(a->rc), a->why);
+    else if (a->status != 200)
+        kme_words(a, why, sizeof(why));
+    else if (etsi014_parse_status((const char *)a->body->data, a->body->len,
+                                  &st, &err) != SKIP_OK)
+        snprintf(why, sizeof(why), "malformed status: %s", err.detail);
+    else {
         peer->status = st;
         peer->status_at_ms = kpd_clock_ms();
+        kme_is_up(e, true, NULL);
+        return;
     }
-    if (e->kme_up != was_up)
-        skip_log_info("KME %s %s for peer %s", e->url,
-                      e->kme_up ? "answers" : "does not answer its status",
-                      peer->name);
+    /* a failed probe is tried again at the next tick */
+    peer->status_at_ms = 0;
+    kme_is_up(e, false, why);
 }
 
 static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
@@ -538,7 +562,7 @@ static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
 
 static bool etsi_ready(const kpd_sync *sync)
 {
-    return ((const struct etsi *)sync)->kme_up;
+    return ((const struct etsi *)sync)->kme == KME_UP;
 }
 
 static void peers_free(struct etsi_peer *peers, size_t count)

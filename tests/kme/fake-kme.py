@@ -45,7 +45,10 @@ some real ones do:
     status-down       status answers 503 (the KME cannot reach its peer)
 
 DIR/requests.log gets one line per request: KME, method, path, the
-Content-Type and body, so tests can check what the bridge sent.
+Content-Type and body, so tests can check what the bridge sent; and
+DIR/keys.log one line per key made, "key_ID HEX", so tests can check that
+the bridge passes keys on unchanged (a fake's record: no real KME writes
+its keys down).
 """
 import argparse
 import base64
@@ -65,7 +68,7 @@ MAX_KEY_COUNT, MAX_KEY_PER_REQUEST = 100000, 128
 
 store = {}  # key_ID -> {"key", "master", "slave", "delivered"}
 lock = threading.Lock()
-state = {"last": None, "refill_used": 0, "next_id": 1}
+state = {"last": None, "refill_used": 0, "next_id": 1, "refilling": False}
 started = time.monotonic()
 
 
@@ -207,7 +210,8 @@ class Handler(BaseHTTPRequestHandler):
         return self.error(400, "no such call", m)
 
     def pool_empty(self, m):
-        return "empty-pool" in m or state["refill_used"] < int(m.get("refill") or "0")
+        # empty from the first refusal of a refill until a key is made again
+        return "empty-pool" in m or state["refilling"]
 
     def status(self, me, other, m):
         if "status-down" in m or time.monotonic() - started < float(m.get("starting") or "0"):
@@ -235,7 +239,9 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             if state["refill_used"] < int(m.get("refill") or "0"):
                 state["refill_used"] += 1
+                state["refilling"] = True
                 return self.error(400, "try again later", m)
+            state["refilling"] = False
         if "ignore-size" in m:
             size = 256
         keys = []
@@ -255,6 +261,8 @@ class Handler(BaseHTTPRequestHandler):
                     store[kid] = {"key": secrets.token_bytes(nbytes),
                                   "master": me, "slave": other, "delivered": False}
                     state["last"] = kid
+                    with open(os.path.join(OPTS.dir, "keys.log"), "a") as f:
+                        f.write("%s %s\n" % (kid, store[kid]["key"].hex()))
                 keys.append({"key_ID": kid,
                              "key": base64.b64encode(store[kid]["key"]).decode()})
         self.answer(200, {"keys": keys}, m)
