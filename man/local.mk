@@ -11,6 +11,7 @@ $(man_pages): Makefile
 		-e 's|@localstatedir[@]|$(localstatedir)|g' \
 		-e 's|@sbindir[@]|$(sbindir)|g' \
 		-e 's|@docdir[@]|$(docdir)|g' \
+		-e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
 		-e 's|@p11_module_path[@]|$(p11_module_path)|g' \
 		-e 's|@p11_module_configs[@]|$(p11_module_configs)|g' \
 		$(srcdir)/$@.in > $@.tmp && mv $@.tmp $@

@@ -11,7 +11,7 @@ need pkcs11-tool
 
 # DOC_GUIDES=NAME.md runs one while a guide is being written.
 guides=${DOC_GUIDES:-"deploy.md pkcs11-tool.md p11tool.md ikev2-ppk.md pykcs11.md
-        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md"}
+        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md etsi014.md"}
 
 # The module may carry a sanitizer's runtime, which the hosts (pkcs11-tool,
 # python3, java, the example) lack: every process of a guide gets it first.

@@ -45,6 +45,17 @@ b=$("$bindir/skip-tool" -c "$SKIP_TESTBED_BOB_TOOL_CONF" key-by-id "$id" Alice)
 [ "$(echo "$a" | sed 's/.*keySha256//')" = "$(echo "$b" | sed 's/.*keySha256//')" ] ||
     fail "the installed tools disagree on a key"
 echo "installcheck: the installed tools agree on a key"
+if command -v python3 > /dev/null; then
+    "$bindir/skip-testbed" down "$dir" > /dev/null
+    "$bindir/skip-testbed" up "$dir" --key-source etsi014 > /dev/null
+    . "$dir/env"
+    a=$("$bindir/skip-tool" -c "$SKIP_TESTBED_ALICE_TOOL_CONF" key Bob)
+    id=$(echo "$a" | sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p')
+    b=$("$bindir/skip-tool" -c "$SKIP_TESTBED_BOB_TOOL_CONF" key-by-id "$id" Alice)
+    [ "$(echo "$a" | sed 's/.*keySha256//')" = "$(echo "$b" | sed 's/.*keySha256//')" ] ||
+        fail "the installed tools disagree on a key from the installed fake KMEs"
+    echo "installcheck: ... and on one from the installed fake KMEs (etsi014)"
+fi
 
 command -v pkcs11-tool > /dev/null || { echo "installcheck: no pkcs11-tool, module not run"; exit 0; }
 module=$moduledir/skip-pkcs11.so

@@ -16,7 +16,11 @@ for page in skip-kpd.8 skip-kpd.conf.5 skip-tool.1 skip-testbed.1 \
 done
 
 # keys_of FILE...: the names a config parser compares against.
-keys_of() { sed -n 's/.*strcmp(name, "\([a-z_0-9]*\)").*/\1/p' "$@" | sort -u; }
+# (every strcmp against name on a line, and a source's {"key", MIN, MAX} rows)
+keys_of() {
+    { grep -ho 'strcmp(name, "[a-z_0-9]*")' "$@"; grep -ho '{"[a-z_0-9]*", [0-9]' "$@"; } |
+        sed 's/.*"\([a-z_0-9]*\)".*/\1/' | sort -u
+}
 documented() { # DESCRIPTION PAGE NAME...
     desc=$1 page=$top_builddir/man/$2
     shift 2
@@ -37,7 +41,7 @@ documented "skip-kpd(8) names every long option" skip-kpd.8 \
 documented "skip-pkcs11-server(8) names every long option" skip-pkcs11-server.8 \
     $(sed -n 's/^ *{"\([a-z-]*\)", \(required\|no\)_argument.*/\1/p' "$top_srcdir/src/tools/skip-pkcs11-server.c")
 documented "skip-testbed(1) names every option" skip-testbed.1 \
-    $(grep -o -- '--[a-z-]*)' "$top_srcdir/src/tools/skip-testbed.in" | tr -d ')' | sort -u)
+    $(grep -o -- '--[a-z0-9-]*)' "$top_srcdir/src/tools/skip-testbed.in" | tr -d ')' | sort -u)
 
 # And the other way: every option, key and environment variable a page
 # defines (its .TP entries) is one the code takes, so a page cannot
@@ -53,12 +57,15 @@ accepted() { # DESCRIPTION "ACCEPTED..." DEFINED...
     expect_eq "$desc" "$unknown" ""
 }
 long_options() { sed -n 's/^ *{"\([a-z-]*\)", \(required\|no\)_argument.*/--\1/p' "$@"; }
-options_of() { tags_of "$1" | grep -o -- '--[a-z][a-z-]*' | sort -u; }
+options_of() { tags_of "$1" | grep -o -- '--[a-z][a-z0-9-]*' | sort -u; }
 keys_in() { # the names a configuration page's entries define: ".B key", ".BR a ", " b"
     tags_of "$1" | grep '^\.BR\? [a-z]' | sed 's/^\.BR\? //; s/"[^"]*"//g' |
         grep -o '[a-z][a-z_0-9]*' | sort -u
 }
-conf_keys() { sed -n 's/.*strcmp(\(name\|key\), "\([a-z_0-9]*\)").*/\2/p' "$@" | sort -u; }
+conf_keys() {
+    { grep -ho 'strcmp(\(name\|key\), "[a-z_0-9]*")' "$@"; grep -ho '{"[a-z_0-9]*", [0-9]' "$@"; } |
+        sed 's/.*"\([a-z_0-9]*\)".*/\1/' | sort -u
+}
 accepted "skip-tool(1) defines only options skip-tool takes" \
     "$(long_options "$top_srcdir/src/tools/skip-tool.c")" $(options_of skip-tool.1)
 accepted "skip-kpd(8) defines only options skip-kpd takes" \
@@ -66,7 +73,7 @@ accepted "skip-kpd(8) defines only options skip-kpd takes" \
 accepted "skip-pkcs11-server(8) defines only options it takes" \
     "$(long_options "$top_srcdir/src/tools/skip-pkcs11-server.c")" $(options_of skip-pkcs11-server.8)
 accepted "skip-testbed(1) defines only options skip-testbed takes" \
-    "$(grep -o -- '--[a-z-]*\( \]\|)\)' "$top_srcdir/src/tools/skip-testbed.in" | tr -d ') ]')" \
+    "$(grep -o -- '--[a-z0-9-]*\( \]\|)\)' "$top_srcdir/src/tools/skip-testbed.in" | tr -d ') ]')" \
     $(options_of skip-testbed.1)
 accepted "skip-kpd.conf(5) defines only keys skip-kpd reads" \
     "$(conf_keys "$top_srcdir/src/kpd/config.c" "$top_srcdir"/src/kpd/sync-*.c "$top_srcdir/src/kpd/clients.c")" \

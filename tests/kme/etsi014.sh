@@ -208,4 +208,10 @@ sed -i "s|^ca_file = .*|ca_file = $T/other-ca.crt|" "$SKIP_TESTBED_ALICE_KPD_CON
 . "$T/env"
 expect_exit 9 "A: a KME certificate from another CA: 500" alice key Bob
 expect_match "... logged as TLS" "$T/alice/kpd.log" 'status: tls: '
+"$TESTBED" down "$T" > /dev/null
+
+# KMEs that speak TLS 1.2 only
+testbed_up --key-source etsi014 --kme-tls12-only
+expect_exit 0 "TLS 1.2-only KMEs: a key at A" alice key Bob
+expect_exit 0 "... the same at B" bob key-by-id "$(key_id_of)" Alice
 finish
