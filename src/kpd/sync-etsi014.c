@@ -33,12 +33,23 @@
 #define SAE_ID_MAX 128
 #define BACKOFF_FIRST_MS 50
 
+/* A key asked ahead (prefetch), not yet handed out nor recorded. */
+struct pooled {
+    unsigned char id[SKIP_KEYID_MAX];
+    size_t id_len;
+    char key_id[ETSI014_KEY_ID_MAX + 1];
+    skip_secbuf *key;
+};
+
 struct etsi_peer {
     char *name;   /* its localSystemID */
     char *sae_id; /* its SAE at the peer KME */
     /* The last Status of the link to it, and when (0: never). */
     etsi014_status status;
     uint64_t status_at_ms;
+    struct pooled *pool; /* prefetch: keys of KPD_KEY_BITS_DEFAULT bits */
+    size_t pooled;
+    bool refilling;      /* a prefetch request is on its way */
 };
 
 struct etsi {
@@ -49,6 +60,7 @@ struct etsi {
     char *url; /* https://host:port, no trailing slash */
     char *sae_id;
     unsigned status_ttl_ms, retention_s, pool_wait_ms;
+    unsigned prefetch;   /* keys held ahead per peer; 0: none */
     struct etsi_peer *peers;
     size_t peer_count;
     /* whether the KME answered its last Status; unknown until it is asked */
@@ -63,6 +75,7 @@ struct op {
     struct etsi *e;
     char peer[SKIP_SYSTEM_ID_MAX + 1];
     bool issue;            /* else fetch */
+    bool ahead;            /* an issue for the prefetch pool: no ledger */
     enum { WANT_STATUS_FIRST, WANT_KEYS, WANT_STATUS_AFTER } step;
     long keys_status;      /* the HTTP status of enc_keys / dec_keys */
     unsigned size_bits;    /* issue */
@@ -267,6 +280,11 @@ static void take_key(struct op *op, const kpd_https_answer *a)
             return;
         }
     }
+    if (op->ahead) { /* recorded when it is handed out, not now */
+        op->result.rc = SKIP_OK;
+        op_finish(op);
+        return;
+    }
     op_unlink(op); /* the ledger has it now; shutdown does not touch it */
     e->ledger->ops->record(e->ledger, op->peer, op->result.id,
                            op->result.id_len,
@@ -465,6 +483,70 @@ static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
     return op;
 }
 
+/* A prefetch answer: into the pool, unless the pool or the peer went. */
+static void on_prefetched(void *arg, kpd_key_result *result)
+{
+    struct op *op = arg;
+    struct etsi_peer *peer = peer_find(op->e, op->peer);
+
+    if (peer == NULL)
+        return; /* reloaded away: op_finish cleanses the key */
+    peer->refilling = false;
+    if (result->rc != SKIP_OK || peer->pooled >= op->e->prefetch)
+        return; /* the next tick asks again */
+    peer->pool[peer->pooled].key = result->key;
+    result->key = NULL;
+    memcpy(peer->pool[peer->pooled].id, result->id, result->id_len);
+    peer->pool[peer->pooled].id_len = result->id_len;
+    snprintf(peer->pool[peer->pooled].key_id, sizeof(peer->pool[0].key_id),
+             "%s", op->key_id);
+    peer->pooled++;
+}
+
+static void send_first(struct op *op, struct etsi_peer *peer)
+{
+    if (peer->status_at_ms == 0 ||
+        kpd_clock_ms() - peer->status_at_ms > op->e->status_ttl_ms)
+        send_status(op, false);
+    else if (size_served(op, &peer->status))
+        send_keys(op);
+}
+
+/* Asks the KME for one more key ahead, for peer's pool. */
+static void prefetch_one(struct etsi *e, struct etsi_peer *peer)
+{
+    struct op *op;
+
+    if (e->prefetch == 0 || peer->refilling || peer->pooled >= e->prefetch ||
+        (op = op_new(e, peer->name, on_prefetched, NULL)) == NULL)
+        return;
+    op->arg = op;
+    op->issue = op->ahead = true;
+    op->size_bits = KPD_KEY_BITS_DEFAULT;
+    op->started_ms = kpd_clock_ms() - e->pool_wait_ms; /* never waits */
+    peer->refilling = true;
+    send_first(op, peer);
+}
+
+/* A key from the pool: recorded like any issued key, then handed out. */
+static void issue_pooled(struct op *op, struct etsi_peer *peer)
+{
+    struct etsi *e = op->e;
+    struct pooled *p = &peer->pool[--peer->pooled];
+
+    op->result.key = p->key;
+    memcpy(op->result.id, p->id, p->id_len);
+    op->result.id_len = p->id_len;
+    strcpy(op->key_id, p->key_id);
+    memset(p, 0, sizeof(*p));
+    op_unlink(op);
+    e->ledger->ops->record(e->ledger, op->peer, op->result.id,
+                           op->result.id_len,
+                           kpd_clock_ms() + (uint64_t)e->retention_s * 1000,
+                           on_recorded, op);
+    prefetch_one(e, peer);
+}
+
 static void etsi_issue(kpd_sync *sync, const char *peer_name, unsigned size_bits,
                        kpd_key_done done, void *arg)
 {
@@ -480,11 +562,10 @@ static void etsi_issue(kpd_sync *sync, const char *peer_name, unsigned size_bits
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
                                      "unknown remoteSystemID");
         op_finish(op);
-    } else if (peer->status_at_ms == 0 ||
-               kpd_clock_ms() - peer->status_at_ms > e->status_ttl_ms) {
-        send_status(op, false);
-    } else if (size_served(op, &peer->status)) {
-        send_keys(op);
+    } else if (peer->pooled > 0 && size_bits == KPD_KEY_BITS_DEFAULT) {
+        issue_pooled(op, peer);
+    } else {
+        send_first(op, peer);
     }
 }
 
@@ -551,6 +632,9 @@ static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
     struct etsi_peer *peer;
     char url[512];
 
+    for (size_t i = 0; i < e->peer_count; i++)
+        prefetch_one(e, &e->peers[i]);
+
     if (e->probing || e->peer_count == 0)
         return;
     peer = &e->peers[e->probe_next % e->peer_count];
@@ -565,9 +649,13 @@ static bool etsi_ready(const kpd_sync *sync)
     return ((const struct etsi *)sync)->kme == KME_UP;
 }
 
+/* Pooled keys are cleansed with their peer (at reload and shutdown). */
 static void peers_free(struct etsi_peer *peers, size_t count)
 {
     for (size_t i = 0; peers && i < count; i++) {
+        for (size_t k = 0; k < peers[i].pooled; k++)
+            skip_secbuf_free(peers[i].pool[k].key);
+        free(peers[i].pool);
         free(peers[i].name);
         free(peers[i].sae_id);
     }
@@ -587,7 +675,8 @@ static skip_rc peers_from(struct etsi *e, const kpd_config *cfg,
         struct etsi_peer *old = peer_find(e, cfg->peers[i].name);
         peers[i].name = strdup(cfg->peers[i].name);
         peers[i].sae_id = strdup(sae);
-        if (peers[i].name == NULL || peers[i].sae_id == NULL) {
+        peers[i].pool = calloc(e->prefetch ? e->prefetch : 1, sizeof(struct pooled));
+        if (peers[i].name == NULL || peers[i].sae_id == NULL || peers[i].pool == NULL) {
             peers_free(peers, cfg->peer_count);
             return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
         }
@@ -690,7 +779,7 @@ skip_rc kpd_sync_etsi014_source_option(const char *name, const char *value,
     } numbers[] = {
         {"timeout_ms", 1, 600000},     {"connect_timeout_ms", 1, 600000},
         {"status_ttl_s", 1, 3600},     {"retention_s", 60, 31536000},
-        {"pool_wait_ms", 0, 60000},
+        {"pool_wait_ms", 0, 60000},    {"prefetch", 0, 64},
     };
     unsigned n;
 
@@ -783,6 +872,7 @@ skip_rc kpd_sync_etsi014_new(const kpd_config *cfg, struct event_base *base,
     e->status_ttl_ms = setting_uint(cfg, "status_ttl_s", 5) * 1000;
     e->retention_s = setting_uint(cfg, "retention_s", 7 * 86400);
     e->pool_wait_ms = setting_uint(cfg, "pool_wait_ms", 2000);
+    e->prefetch = setting_uint(cfg, "prefetch", 0);
     e->url = strndup(url, strlen(url) - (url[strlen(url) - 1] == '/'));
     e->sae_id = strdup(kpd_source_setting(cfg, "sae_id"));
     if (e->url == NULL || e->sae_id == NULL) {

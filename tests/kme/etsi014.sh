@@ -139,6 +139,29 @@ wait "$slow"
 expect_eq "... and the slow /key is served" "$?" 0
 mode
 
+# --- prefetch: keys asked ahead serve /key without the KME ----------------------
+"$TESTBED" stop "$T" alice > /dev/null
+sed -i 's/^\[kme\]$/[kme]\nprefetch = 2/' "$SKIP_TESTBED_ALICE_KPD_CONF"
+: > "$requests"
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+i=0
+until [ "$(grep -c '^KME_A POST .*enc_keys' "$requests")" -ge 2 ]; do
+    i=$((i + 1)); [ $i -lt 200 ] || break; sleep 0.05
+done
+sleep 0.3 # the second answer on its way into the pool
+mode drop
+expect_exit 0 "prefetch = 2: a key while the KME drops every connection" alice key Bob
+id1=$(key_id_of)
+expect_exit 0 "... and a second" alice key Bob
+id2=$(key_id_of)
+expect_exit 9 "... then the pool is empty: 500" alice key Bob
+mode
+expect_exit 0 "B: the first prefetched key" bob key-by-id "$id1" Alice
+expect_exit 0 "B: the second" bob key-by-id "$id2" Alice
+expect_exit 0 "A: 512 bits go to the KME, past the pool of 256-bit keys" alice key Bob --size 512
+expect_match "... 512 bits" "$T/out" '"bits":512'
+
 # --- KME down, and back -------------------------------------------------------
 "$TESTBED" stop "$T" kme > /dev/null
 expect_exit 9 "A: KME down: 500" alice key Bob
