@@ -1,11 +1,11 @@
 # Fuzz targets: replayed over their seed corpora in `make check`, and run
 # under libFuzzer by `make fuzz` when clang is installed.
-fuzz_targets = json url config request http mechanism template ini
+fuzz_targets = json url config request http mechanism template ini etsi014
 FUZZ_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS)
 FUZZ_LDADD = libkpd.la libskip.la $(OPENSSL_LIBS)
 
 check_PROGRAMS += replay-json replay-url replay-config replay-request \
-	replay-http replay-mechanism replay-template replay-ini
+	replay-http replay-mechanism replay-template replay-ini replay-etsi014
 replay_json_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-json.c
 replay_url_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-url.c
 replay_config_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-config.c
@@ -14,6 +14,9 @@ replay_http_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-http.c
 replay_ini_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-ini.c
 replay_ini_CFLAGS = $(FUZZ_CFLAGS)
 replay_ini_LDADD = $(FUZZ_LDADD)
+replay_etsi014_SOURCES = tests/fuzz/replay.c tests/fuzz/fuzz-etsi014.c
+replay_etsi014_CFLAGS = $(FUZZ_CFLAGS)
+replay_etsi014_LDADD = $(FUZZ_LDADD)
 replay_json_CFLAGS = $(FUZZ_CFLAGS)
 replay_url_CFLAGS = $(FUZZ_CFLAGS)
 replay_config_CFLAGS = $(FUZZ_CFLAGS)
@@ -36,7 +39,7 @@ replay_template_LDADD = libskip-pkcs11-core.la $(FUZZ_LDADD)
 TESTS += tests/fuzz/replay.sh
 EXTRA_DIST += tests/fuzz/replay.sh tests/fuzz/corpus
 tests/fuzz/replay.log: replay-json replay-url replay-config replay-request \
-	replay-http replay-mechanism replay-template replay-ini
+	replay-http replay-mechanism replay-template replay-ini replay-etsi014
 
 # `make fuzz [FUZZ_SECONDS=N]`: each target, instrumented whole (library
 # sources included, so coverage reaches them), for N seconds on a copy of
