@@ -100,7 +100,7 @@ static void log_reply(const struct kpd_conn *c, const kpd_reply *reply)
     }
     skip_log(reply->status >= 500 ? SKIP_LOG_ERROR : SKIP_LOG_INFO,
              "%s %s: %d %s (client %s)", c->method, c->target, reply->status,
-             reply->error ? reply->error : "", c->client.identity);
+             reply->error, c->client.identity);
 }
 
 /* Debug aid: shows that accepted sockets did inherit TCP_NODELAY. */

@@ -57,7 +57,7 @@ void kpd_reply_error(kpd_reply *reply, int status, const char *msg)
 
     skip_secbuf_free(reply->body);
     reply->status = status;
-    reply->error = msg;
+    snprintf(reply->error, sizeof(reply->error), "%s", msg); /* msg may not outlive us */
     reply->body = skip_secbuf_dup(body, n > 0 && (size_t)n < sizeof(body)
                                             ? (size_t)n : 0);
 }

@@ -21,7 +21,7 @@ typedef struct kpd_reply {
     int status;
     skip_secbuf *body; /* JSON; key bodies live only here */
     bool allow_get;    /* 405: send "Allow: GET" */
-    const char *error; /* the error message of a non-200 reply, for the log */
+    char error[160];   /* the error message of a non-200 reply, for the log */
 } kpd_reply;
 
 /* Who is asking: the identity the TLS handshake authenticated. */

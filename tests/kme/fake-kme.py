@@ -55,6 +55,7 @@ import base64
 import json
 import os
 import secrets
+import socket
 import ssl
 import sys
 import threading
@@ -112,6 +113,12 @@ def kme_of(sae):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     kme = None  # set per server
+
+    def setup(self):
+        # headers and body go out as two writes: without this, Nagle and
+        # the client's delayed ACK hold each answer back 40 ms
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().setup()
 
     def log_message(self, fmt, *args):
         sys.stderr.write("fake-kme %s: %s\n" % (self.kme, fmt % args))
