@@ -26,6 +26,7 @@ nginx_pid=""
 cleanup() {
     [ -z "$nginx_pid" ] || kill "$nginx_pid" 2> /dev/null || true
     "$top_builddir/skip-testbed" down "$T/tb" > /dev/null 2>&1 || true
+    "$top_builddir/skip-testbed" down "$T/qkd" > /dev/null 2>&1 || true
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -158,6 +159,62 @@ memory_row "kpd RSS after $KPD_REQUESTS more (vs after the first)" "$rss_end" "$
 warm=$(awk -v a="$rss_start" -v b="$rss_cold" 'BEGIN { printf "%.4g", a / b }')
 printf '{"row":"kpd RSS warm-up (cold to 1 s of load)","ours":%s,"baseline":%s,"unit":"KiB","ratio":%s,"target":"reported","met":true}\n' \
     "$rss_start" "$rss_cold" "$warm" >> "$T/rows"
+
+# --- etsi014: /key through skip-kpd against the same enc_keys call made
+# straight to the (fake) KME with libcurl, one request at a time, each a
+# latency; then the same /key with keys asked ahead (prefetch). ---
+KME_REQUESTS=${BENCH_KME_REQUESTS:-2000}
+"$top_builddir/skip-testbed" down "$T/tb" > /dev/null
+"$top_builddir/skip-testbed" up "$T/qkd" --key-source etsi014 > /dev/null
+. "$T/qkd/env"
+kme=$SKIP_TESTBED_KME_DIR
+enc_url="https://127.0.0.1:$(cat "$kme/KME_A.port")/api/v1/keys/bob-kp/enc_keys"
+awk -v n="$KME_REQUESTS" -v u="$enc_url" 'BEGIN { for (i = 0; i < n; i++) printf "url = \"%s\"\n", u }' \
+    > "$T/enc-urls"
+direct_us() { # one kept-alive libcurl connection (the curl tool), N POSTs
+    start=$(date +%s%N)
+    curl -s --cacert "$kme/ca.crt" --cert "$kme/alice-kp.crt" --key "$kme/alice-kp.key" \
+        -H 'Content-Type: application/json' -d '{"number":1,"size":256}' \
+        -K "$T/enc-urls" > /dev/null
+    echo $(( ($(date +%s%N) - start) / 1000 / KME_REQUESTS ))
+}
+bridged_us() { # COUNT: one encryptor connection to skip-kpd, COUNT /key
+    start=$(date +%s%N)
+    "$top_builddir/kpd-load" --url "$SKIP_TESTBED_ALICE_URL" --connections 1 \
+        --psk-identity alice-encryptor --psk-file "$T/qkd/alice/encryptor.psk" \
+        issue Bob "$1" "$T/qkd-ids" > /dev/null
+    echo $(( ($(date +%s%N) - start) / 1000 / $1 ))
+}
+direct_us > /dev/null
+bridged_us 200 > /dev/null
+: > "$T/kme"
+for round in 1 2 3 4 5; do
+    echo "$(bridged_us "$KME_REQUESTS") $(direct_us)" >> "$T/kme"
+done
+ours=$(awk '{ print $1 }' "$T/kme" | median)
+base=$(awk '{ print $2 }' "$T/kme" | median)
+ratio=$(awk '{ print $1 / $2 }' "$T/kme" | median)
+met=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.15) ? "true" : "false" }')
+printf '{"row":"etsi014 /key latency (vs enc_keys straight to the KME)","ours":%s,"baseline":%s,"unit":"us","ratio":%s,"target":"<= 1.15","met":%s}\n' \
+    "$ours" "$base" "$ratio" "$met" >> "$T/rows"
+no_prefetch=$ours
+
+# prefetch = 64: bursts of 48 /key, each after the pool has refilled
+"$top_builddir/skip-testbed" stop "$T/qkd" alice > /dev/null
+sed -i 's/^\[kme\]$/[kme]\nprefetch = 64/' "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$top_builddir/skip-testbed" start "$T/qkd" alice > /dev/null
+. "$T/qkd/env"
+: > "$T/prefetch"
+for round in 1 2 3 4 5; do
+    sleep 1.5 # 64 refills at about 0.5 ms each, with room to spare
+    bridged_us 48 >> "$T/prefetch"
+done
+ours=$(median < "$T/prefetch")
+speedup=$(awk -v a="$no_prefetch" -v b="$ours" 'BEGIN { printf "%.3g", a / b }')
+met=$(awk -v r="$speedup" 'BEGIN { print (r >= 5) ? "true" : "false" }')
+printf '{"row":"etsi014 /key latency, prefetch = 64 (speed-up vs without)","ours":%s,"baseline":%s,"unit":"us","ratio":%s,"target":">= 5","met":%s}\n' \
+    "$ours" "$no_prefetch" "$speedup" "$met" >> "$T/rows"
+"$top_builddir/skip-testbed" down "$T/qkd" > /dev/null
 
 {
     echo "["

@@ -483,6 +483,8 @@ static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
     return op;
 }
 
+static void prefetch_one(struct etsi *e, struct etsi_peer *peer);
+
 /* A prefetch answer: into the pool, unless the pool or the peer went. */
 static void on_prefetched(void *arg, kpd_key_result *result)
 {
@@ -501,6 +503,7 @@ static void on_prefetched(void *arg, kpd_key_result *result)
     snprintf(peer->pool[peer->pooled].key_id, sizeof(peer->pool[0].key_id),
              "%s", op->key_id);
     peer->pooled++;
+    prefetch_one(op->e, peer); /* one at a time until full */
 }
 
 static void send_first(struct op *op, struct etsi_peer *peer)
