@@ -87,6 +87,9 @@ struct op {
     kpd_key_result result;
     kpd_key_done done;
     void *arg;
+    /* in e->ops while it waits on the KME or a back-off; not while the
+     * ledger has it, which may outlive e at shutdown */
+    bool linked;
     struct op *prev, *next;
 };
 
@@ -118,9 +121,12 @@ static void op_unlink(struct op *op)
 {
     struct etsi *e = op->e;
 
+    if (!op->linked)
+        return;
+    op->linked = false;
     if (op->prev)
         op->prev->next = op->next;
-    else if (e->ops == op)
+    else
         e->ops = op->next;
     if (op->next)
         op->next->prev = op->prev;
@@ -476,6 +482,7 @@ static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
     op->done = done;
     op->arg = arg;
     op->started_ms = kpd_clock_ms();
+    op->linked = true;
     op->next = e->ops;
     if (op->next)
         op->next->prev = op;

@@ -16,6 +16,14 @@ sha_of() { sed -n 's/.*"keySha256":"\([0-9a-f]*\)".*/\1/p' "${1:-$T/out}"; }
 # the KP's log lines since the mark
 mark() { wc -l < "$T/$1/kpd.log" > "$T/$1.mark"; }
 since() { tail -n +"$(($(cat "$T/$1.mark") + 1))" "$T/$1/kpd.log"; }
+term_alice() { # SIGTERM, and the drain (5 s at most) and exit, waited for
+    kill -TERM "$SKIP_TESTBED_ALICE_PID"
+    i=0
+    while kill -0 "$SKIP_TESTBED_ALICE_PID" 2> /dev/null && [ "$i" -lt 200 ]; do
+        i=$((i + 1)); sleep 0.05
+    done
+    "$TESTBED" stop "$T" alice > /dev/null
+}
 wait_since() { # SITE ERE: until a line since the mark matches (15 s at most)
     i=0
     until since "$1" | grep -Eq "$2"; do
@@ -138,6 +146,38 @@ elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
 wait "$slow"
 expect_eq "... and the slow /key is served" "$?" 0
 mode
+
+# --- SIGTERM while a /key waits on the KME: answered, then a clean exit ---------
+mode slow:2000
+alice key Bob > "$T/pending.out" 2>&1 &
+pending=$!
+sleep 0.5
+term_alice
+wait "$pending"
+got=$?
+[ "$got" -eq 0 ] || [ "$got" -eq 9 ] && ok "SIGTERM with a /key waiting on the KME: it is answered ($got)" ||
+    not_ok "SIGTERM with a /key waiting on the KME: it is answered (exit $got: $(cat "$T/pending.out"))"
+expect_match "... and the KP stops" "$T/alice/kpd.log" '^skip-kpd: info: stopped$'
+# A KME slower than the drain (5 s): the request still waiting is ended by
+# the source at exit, which must not touch what it already freed (the
+# sanitizers read the log at cleanup).
+sed -i 's/^\[kme\]$/[kme]\ntimeout_ms = 20000/' "$SKIP_TESTBED_ALICE_KPD_CONF"
+mode slow:8000
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+alice key Bob > "$T/pending.out" 2>&1 &
+pending=$!
+sleep 0.5
+term_alice
+wait "$pending"
+got=$?
+[ "$got" -ne 0 ] && ok "SIGTERM with a /key waiting past the drain: no key ($got)" ||
+    not_ok "SIGTERM with a /key waiting past the drain: no key"
+expect_eq "... and the KP stops once" "$(grep -c '^skip-kpd: info: stopped$' "$T/alice/kpd.log")" 2
+sed -i '/^timeout_ms = 20000$/d' "$SKIP_TESTBED_ALICE_KPD_CONF"
+mode
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
 
 # --- prefetch: keys asked ahead serve /key without the KME ----------------------
 "$TESTBED" stop "$T" alice > /dev/null
