@@ -24,8 +24,16 @@ encryptor() { # site conf args...
     env ${preload:+LD_PRELOAD="$preload"} SKIP_PKCS11_CONF="$conf" "$IKE" "$MODULE" "$@"
 }
 
-echo "== Two Key Providers on 127.0.0.1 (skip-kpd, TLS 1.3 with PSK)"
-"$TESTBED" up "$dir" --tls psk13 > /dev/null
+# DEMO_KEY_SOURCE=etsi014 (make demo DEMO_KEY_SOURCE=etsi014): the KPs
+# bridge to a QKD network's KMEs, here the testbed's fake pair.
+source=${DEMO_KEY_SOURCE:-prf}
+case $source in
+prf) echo "== Two Key Providers on 127.0.0.1 (skip-kpd, TLS 1.3 with PSK)" ;;
+etsi014) echo "== Two Key Providers on 127.0.0.1 (skip-kpd, TLS 1.3 with PSK)," \
+    "each the SAE of a (fake) QKD KME, ETSI GS QKD 014" ;;
+*) echo "demo: DEMO_KEY_SOURCE must be prf or etsi014" >&2; exit 2 ;;
+esac
+"$TESTBED" up "$dir" --tls psk13 --key-source "$source" > /dev/null
 . "$dir/env"
 echo "   KP Alice  $SKIP_TESTBED_ALICE_URL"
 echo "   KP Bob    $SKIP_TESTBED_BOB_URL"

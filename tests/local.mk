@@ -128,7 +128,8 @@ tests/docs.log: skip-pkcs11.la
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.
 kme_tests = tests/kme/etsi014.sh tests/kme/chain.sh tests/kme/ppk.sh \
-	tests/kme/macsec.sh
+	tests/kme/macsec.sh tests/kme/demo.sh
 TESTS += $(kme_tests)
 EXTRA_DIST += $(kme_tests)
-$(kme_tests:.sh=.log): skip-kpd skip-tool skip-testbed skip-pkcs11.la p11-client
+$(kme_tests:.sh=.log): skip-kpd skip-tool skip-testbed skip-pkcs11.la p11-client \
+	ikev2-ppk
