@@ -217,6 +217,35 @@ mark alice
 wait_since alice 'KME https://[^ ]* is available$' || not_ok "Alice's KP sees its KME back"
 expect_exit 0 "... and serves again" alice key Bob
 
+# --- a KME still pairing with its peer after a start: not ready, not failed ----
+"$TESTBED" stop "$T" alice > /dev/null
+"$TESTBED" stop "$T" kme > /dev/null
+mode starting:4
+mark alice
+"$TESTBED" start "$T" kme > /dev/null
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+wait_since alice 'KME https://[^ ]* is unavailable: HTTP 503' ||
+    not_ok "a KME pairing for 4 s after its start: the KP sees it unavailable"
+expect_exit 0 "a KME pairing after its start: capabilities" alice capabilities
+expect_match "... say key: false" "$T/out" '"key":false'
+wait_since alice 'KME https://[^ ]* is available$' || not_ok "... until its status answers"
+expect_exit 0 "... then keys" alice key Bob
+mode
+
+# --- a KP presenting another SAE's certificate: the KME says 401 ---------------
+"$TESTBED" stop "$T" alice > /dev/null
+sed -i 's#alice-kp\.\(crt\|key\)$#bob-kp.\1#' "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+expect_exit 9 "A: a KP with Bob's SAE certificate: 500" alice key Bob
+expect_match "... logged with the KME's 401 and its words" "$T/alice/kpd.log" \
+    'status: HTTP 401: SAE bob-kp is not attached to this KME'
+"$TESTBED" stop "$T" alice > /dev/null
+sed -i 's#bob-kp\.\(crt\|key\)$#alice-kp.\1#' "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$TESTBED" start "$T" alice > /dev/null
+. "$T/env"
+
 # --- no key in any log ---------------------------------------------------------
 leaked=0
 while read -r key_id key; do
