@@ -114,6 +114,7 @@ integration_tests = \
 	tests/man-pages.sh \
 	tests/systemd-unit.sh \
 	tests/docs.sh \
+	tests/integration/failover.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \
@@ -124,6 +125,7 @@ tests/integration/demo.log: skip-pkcs11.la ikev2-ppk
 tests/integration/kpd-once.log: kpd-load
 tests/man-pages.log: $(man_pages)
 tests/docs.log: skip-pkcs11.la
+tests/integration/failover.log: skip-pkcs11.la p11-client
 
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.

@@ -86,15 +86,6 @@ static int entry(void *user, const char *section, const char *name,
         free(s->remote);
         return (s->remote = strdup(value)) != NULL;
     }
-    if (strcmp(name, "fallback_url") == 0) {
-        if (strncmp(value, "https://", 8) != 0) {
-            snprintf(st->problem, sizeof(st->problem),
-                     "fallback_url must start with https://");
-            return 0;
-        }
-        free(s->fallback_url);
-        return (s->fallback_url = strdup(value)) != NULL;
-    }
     if (strcmp(name, "pin_sha256") == 0) {
         size_t len = 0;
         if (!skip_hex_decode(value, strlen(value), s->pin_sha256,
@@ -175,7 +166,6 @@ void config_free(slot_config *slots, size_t count)
 {
     for (size_t i = 0; i < count; i++) {
         free(slots[i].name);
-        free(slots[i].fallback_url);
         free(slots[i].remote);
         free(slots[i].pin_failures_file);
         skip_client_opts_clear(&slots[i].kp);

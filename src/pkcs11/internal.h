@@ -48,7 +48,6 @@ typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
 typedef struct slot_config {
     char *name;              /* token label */
     skip_client_opts kp;     /* url and TLS for the KP */
-    char *fallback_url;      /* tried when the KP cannot be reached */
     char *remote;            /* default remoteSystemID */
     unsigned char pin_sha256[32];
     bool has_pin;
@@ -74,9 +73,13 @@ typedef struct slot {
     bool logged_in;
     unsigned pin_failures; /* wrong PINs in a row, without pin_failures_file */
     size_t session_count; /* open sessions: the login ends at zero */
-    /* KP access (kp.c): idle clients and the cached capabilities. */
+    /* KP access (kp.c): idle clients (each talks to cfg.kp.urls[idle_url])
+     * and the cached capabilities. A URL that failed is passed over until
+     * url_down_until. */
     skip_client *idle[CLIENT_POOL_MAX];
+    size_t idle_url[CLIENT_POOL_MAX];
     size_t idle_count;
+    time_t url_down_until[SKIP_URLS_MAX];
     skip_caps caps;
     bool have_caps;
     bool entropy_small; /* its KP takes ENTROPY_SMALL_BITS samples only */

@@ -14,13 +14,18 @@
 #include "skip/glob.h"
 #include "skip/log.h"
 
+/* How long a URL that failed is passed over (unless it is the last). */
+#define URL_BACKOFF_S 5
+
 struct lease {
     CK_SLOT_ID slot_id;
     skip_client *client;
     skip_client_opts opts; /* a copy: the slot may be finalised meanwhile */
-    char *fallback_url;
+    size_t url;            /* the index in opts.urls the client talks to */
+    bool tried[SKIP_URLS_MAX];
     char *remote;          /* the slot's default remote */
     char slot_name[64];
+    char failed[512];      /* "URL (cause), ..." of the URLs that failed */
 };
 
 static void lease_end(struct lease *l, bool keep)
@@ -30,14 +35,51 @@ static void lease_end(struct lease *l, bool keep)
     pthread_mutex_lock(&g_module.lock);
     s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
     if (keep && l->client && s && s->idle_count < CLIENT_POOL_MAX) {
+        s->idle_url[s->idle_count] = l->url;
         s->idle[s->idle_count++] = l->client;
         l->client = NULL;
     }
     pthread_mutex_unlock(&g_module.lock);
     skip_client_free(l->client);
     skip_client_opts_clear(&l->opts);
-    free(l->fallback_url);
     free(l->remote);
+}
+
+/* An idle client of the slot talking to URL i, or NULL. Module lock held. */
+static skip_client *take_idle_locked(slot *s, size_t i)
+{
+    for (size_t k = s->idle_count; k-- > 0;) {
+        if (s->idle_url[k] == i) {
+            skip_client *c = s->idle[k];
+            s->idle[k] = s->idle[s->idle_count - 1];
+            s->idle_url[k] = s->idle_url[s->idle_count - 1];
+            s->idle_count--;
+            return c;
+        }
+    }
+    return NULL;
+}
+
+/* The first URL not passed over, else the first. Module lock held. */
+static size_t preferred_url_locked(const slot *s, time_t now)
+{
+    for (size_t i = 0; i < s->cfg.kp.url_count; i++)
+        if (s->url_down_until[i] <= now)
+            return i;
+    return 0;
+}
+
+/* Points the lease's options at URL l->url and makes a client for it,
+ * outside the module lock. */
+static bool lease_new_client(struct lease *l)
+{
+    skip_err err = {0};
+
+    if (skip_client_opts_use_url(&l->opts, l->url) != SKIP_OK)
+        return false;
+    if ((l->client = skip_client_new(&l->opts, &err)) == NULL)
+        skip_log_error("slot %s: %s", l->slot_name, err.detail);
+    return l->client != NULL;
 }
 
 /* Takes an idle client of the slot or prepares to make one. */
@@ -54,59 +96,74 @@ static CK_RV lease_begin(CK_SLOT_ID slot_id, struct lease *l)
         rv = CKR_SLOT_ID_INVALID;
         goto out;
     }
-    if (s->idle_count > 0)
-        l->client = s->idle[--s->idle_count];
     snprintf(l->slot_name, sizeof(l->slot_name), "%s", s->cfg.name);
     rv = skip_client_opts_copy(&l->opts, &s->cfg.kp) == SKIP_OK
              ? CKR_OK : CKR_HOST_MEMORY;
-    if (rv == CKR_OK && s->cfg.fallback_url &&
-        !(l->fallback_url = strdup(s->cfg.fallback_url)))
-        rv = CKR_HOST_MEMORY;
     if (rv == CKR_OK && s->cfg.remote && !(l->remote = strdup(s->cfg.remote)))
         rv = CKR_HOST_MEMORY;
+    if (rv == CKR_OK) {
+        l->url = preferred_url_locked(s, time(NULL));
+        l->tried[l->url] = true;
+        l->client = take_idle_locked(s, l->url);
+        if (skip_client_opts_use_url(&l->opts, l->url) != SKIP_OK)
+            rv = CKR_HOST_MEMORY;
+    }
 out:
     pthread_mutex_unlock(&g_module.lock);
-    if (rv == CKR_OK && l->client == NULL) {
-        skip_err err = {0};
-        l->client = skip_client_new(&l->opts, &err);
-        if (l->client == NULL) {
-            skip_log_error("slot %s: %s", l->slot_name, err.detail);
-            rv = CKR_DEVICE_ERROR;
-        }
-    }
+    if (rv == CKR_OK && l->client == NULL && !lease_new_client(l))
+        rv = CKR_DEVICE_ERROR;
     return rv;
 }
 
-/* The KP could not be reached at all: worth trying fallback_url. */
-static bool unreachable(skip_rc rc)
+/* The request failed at URL l->url in a way another KP of the site may
+ * not (skip_rc_fails_over): passes that URL over for a while and moves
+ * the lease to the next URL not tried yet, preferring those not passed
+ * over. False when none is left. Each switch is logged. */
+static bool next_url(struct lease *l, const skip_err *why)
 {
-    return rc == SKIP_E_TRANSPORT || rc == SKIP_E_TIMEOUT || rc == SKIP_E_TLS;
-}
+    size_t n = l->opts.url_count, next = n, len = strlen(l->failed);
+    time_t now = time(NULL);
+    slot *s;
 
-/* Switches the lease to fallback_url, once. */
-static bool use_fallback(struct lease *l)
-{
-    skip_err err = {0};
-
-    if (l->fallback_url == NULL)
-        return false;
-    free(l->opts.url);
-    l->opts.url = l->fallback_url;
-    l->fallback_url = NULL;
+    pthread_mutex_lock(&g_module.lock);
+    s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
+    if (s != NULL)
+        s->url_down_until[l->url] = now + URL_BACKOFF_S;
+    for (size_t k = 1; k <= n && next == n; k++) { /* not passed over */
+        size_t i = (l->url + k) % n;
+        if (!l->tried[i] && (s == NULL || s->url_down_until[i] <= now))
+            next = i;
+    }
+    for (size_t k = 1; k <= n && next == n; k++) /* any left */
+        if (!l->tried[(l->url + k) % n])
+            next = (l->url + k) % n;
+    if (next == n) {
+        pthread_mutex_unlock(&g_module.lock);
+        return false; /* the caller's log line names this last URL */
+    }
+    snprintf(l->failed + len, sizeof(l->failed) - len, "%s%s (%s)",
+             len ? ", " : "", l->opts.url, skip_rc_name(why->rc));
     skip_client_free(l->client);
-    l->client = skip_client_new(&l->opts, &err);
-    if (l->client == NULL)
-        return false;
-    skip_log_info("slot %s: trying fallback_url %s", l->slot_name,
-                  l->opts.url);
-    return true;
+    l->url = next;
+    l->tried[next] = true;
+    l->client = s != NULL ? take_idle_locked(s, next) : NULL;
+    pthread_mutex_unlock(&g_module.lock);
+    skip_log_info("slot %s: %s failed (%s: %s); trying %s", l->slot_name,
+                  l->opts.url, skip_rc_name(why->rc), why->detail,
+                  l->opts.urls[next]);
+    if (l->client != NULL)
+        return skip_client_opts_use_url(&l->opts, next) == SKIP_OK;
+    return lease_new_client(l);
 }
 
+/* One line for a request that failed, naming every URL it tried. */
 static void log_failure(const struct lease *l, const char *call,
                         const char *path, const skip_err *err)
 {
-    skip_log_error("%s: slot %s: %s %s: %s: %s", call, l->slot_name,
-                   l->opts.url, path, skip_rc_name(err->rc), err->detail);
+    skip_log_error("%s: slot %s: %s %s: %s: %s%s%s%s", call, l->slot_name,
+                   l->opts.url, path, skip_rc_name(err->rc), err->detail,
+                   l->failed[0] ? " (after " : "", l->failed,
+                   l->failed[0] ? ")" : "");
 }
 
 /* Copies the remote ids of src into a fresh dst; false when out of memory
@@ -146,7 +203,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
     if (have)
         return CKR_OK;
     while ((rc = skip_client_caps(l->client, &fresh, &err)) != SKIP_OK &&
-           unreachable(rc) && use_fallback(l))
+           skip_rc_fails_over(rc) && next_url(l, &err))
         ;
     if (rc != SKIP_OK) {
         log_failure(l, call, "/capabilities", &err);
@@ -226,7 +283,7 @@ CK_RV kp_generate(CK_SLOT_ID slot_id, const char *remote_asked,
     }
     while ((rc = skip_client_key(l.client, *remote_used, size_bits, key,
                                  &err)) != SKIP_OK &&
-           unreachable(rc) && use_fallback(&l))
+           skip_rc_fails_over(rc) && next_url(&l, &err))
         ;
     if (rc != SKIP_OK) {
         log_failure(&l, "C_GenerateKey", "/key", &err);
@@ -266,7 +323,7 @@ CK_RV kp_fetch(CK_SLOT_ID slot_id, const char *remote_asked,
     }
     while ((rc = skip_client_key_by_id(l.client, id, id_len, *remote_used, key,
                                        &err)) != SKIP_OK &&
-           unreachable(rc) && use_fallback(&l))
+           skip_rc_fails_over(rc) && next_url(&l, &err))
         ;
     if (rc == SKIP_E_HTTP_400) {
         /* "No such key" is an answer, not a fault: the search is empty. */
@@ -328,7 +385,7 @@ static skip_rc entropy_sample(struct lease *l, size_t want, skip_secbuf **random
     skip_rc rc;
 
     while ((rc = skip_client_entropy(l->client, bits, random, err)) != SKIP_OK &&
-           unreachable(rc) && use_fallback(l))
+           skip_rc_fails_over(rc) && next_url(l, err))
         ;
     if (rc != SKIP_OK && refused_size(rc) && bits != ENTROPY_SMALL_BITS) {
         small_samples(l->slot_id, true);

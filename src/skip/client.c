@@ -68,9 +68,63 @@ void skip_client_opts_init(skip_client_opts *opts)
     opts->timeout_ms = SKIP_CLIENT_TIMEOUT_MS;
 }
 
+void skip_client_opts_reset_urls(skip_client_opts *opts)
+{
+    for (size_t i = 0; i < opts->url_count; i++)
+        free(opts->urls[i]);
+    opts->url_count = 0;
+    free(opts->url);
+    opts->url = NULL;
+}
+
+skip_rc skip_client_opts_use_url(skip_client_opts *opts, size_t i)
+{
+    char *copy;
+
+    if (i >= opts->url_count || (copy = strdup(opts->urls[i])) == NULL)
+        return SKIP_E_NOMEM;
+    free(opts->url);
+    opts->url = copy;
+    return SKIP_OK;
+}
+
+bool skip_rc_fails_over(skip_rc rc)
+{
+    return rc == SKIP_E_TRANSPORT || rc == SKIP_E_TIMEOUT || rc == SKIP_E_TLS ||
+           rc == SKIP_E_HTTP_5XX || rc == SKIP_E_HTTP_503;
+}
+
+/* Adds each blank-separated URL of value to the list; the first of the
+ * list is the one clients talk to until a caller picks another. */
+static skip_rc add_urls(skip_client_opts *opts, const char *name,
+                        const char *value, skip_err *err)
+{
+    const char *p = value;
+    size_t before = opts->url_count;
+
+    while (*(p += strspn(p, " \t")) != '\0') {
+        size_t n = strcspn(p, " \t");
+        if (n < 9 || strncasecmp(p, "https://", 8) != 0)
+            return skip_err_set(err, SKIP_E_CONFIG, "%s must start with "
+                                "https://", name);
+        if (opts->url_count == SKIP_URLS_MAX)
+            return skip_err_set(err, SKIP_E_CONFIG, "at most %d URLs",
+                                SKIP_URLS_MAX);
+        if ((opts->urls[opts->url_count] = strndup(p, n)) == NULL)
+            return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+        opts->url_count++;
+        p += n;
+    }
+    if (opts->url_count == before)
+        return skip_err_set(err, SKIP_E_CONFIG, "%s names no URL", name);
+    if (opts->url == NULL && skip_client_opts_use_url(opts, 0) != SKIP_OK)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    return SKIP_OK;
+}
+
 void skip_client_opts_clear(skip_client_opts *opts)
 {
-    free(opts->url);
+    skip_client_opts_reset_urls(opts);
     free(opts->psk_identity);
     skip_secbuf_free(opts->psk);
     free(opts->ca_file);
@@ -106,12 +160,8 @@ static skip_rc set_ms(long *slot, const char *name, const char *value,
 skip_rc skip_client_opts_set(skip_client_opts *opts, const char *name,
                              const char *value, skip_err *err)
 {
-    if (strcmp(name, "url") == 0) {
-        if (strncasecmp(value, "https://", 8) != 0)
-            return skip_err_set(err, SKIP_E_CONFIG,
-                                "url must start with https://");
-        return set_string(&opts->url, value, err);
-    }
+    if (strcmp(name, "url") == 0 || strcmp(name, "fallback_url") == 0)
+        return add_urls(opts, name, value, err);
     if (strcmp(name, "tls") == 0)
         return skip_tls_mode_parse(value, &opts->tls)
                    ? SKIP_OK
@@ -190,6 +240,11 @@ skip_rc skip_client_opts_copy(skip_client_opts *dst,
     COPY(url) COPY(psk_identity) COPY(ca_file) COPY(cert_file) COPY(key_file)
     COPY(ciphers)
 #undef COPY
+    for (size_t i = 0; i < src->url_count; i++) {
+        if ((dst->urls[i] = strdup(src->urls[i])) == NULL)
+            return SKIP_E_NOMEM;
+        dst->url_count++;
+    }
     if (src->psk && (dst->psk = skip_secbuf_dup(src->psk->data,
                                                 src->psk->len)) == NULL)
         return SKIP_E_NOMEM;

@@ -10,8 +10,13 @@
 #include "secbuf.h"
 #include "tls.h"
 
+/* A site's KPs, tried in order (several instances, or a fallback). */
+#define SKIP_URLS_MAX 8
+
 typedef struct skip_client_opts {
-    char *url;              /* https://host:port */
+    char *url;              /* https://host:port: the KP a client talks to */
+    char *urls[SKIP_URLS_MAX]; /* every KP of the site, in order; urls[0] = url */
+    size_t url_count;
     skip_tls_mode tls;
     skip_tls_version tls_version;
     char *psk_identity;     /* PSK mode */
@@ -34,10 +39,24 @@ void skip_client_opts_clear(skip_client_opts *opts);
 
 /* Sets one option from its config name ("url", "tls", "tls_version",
  * "psk_identity", "psk_file", "ca_file", "cert_file", "key_file",
- * "ciphers", "timeout_ms", "connect_timeout_ms"). SKIP_E_NOT_FOUND for an
- * unknown name, SKIP_E_CONFIG for a bad value (detail says why). */
+ * "ciphers", "timeout_ms", "connect_timeout_ms"). A "url" value may name
+ * several KPs, separated by blanks, and each "url" (or "fallback_url",
+ * its old name) adds to the list. SKIP_E_NOT_FOUND for an unknown name,
+ * SKIP_E_CONFIG for a bad value (detail says why). */
 skip_rc skip_client_opts_set(skip_client_opts *opts, const char *name,
                              const char *value, skip_err *err);
+
+/* Forgets the URLs, so the next "url" starts a new list (a command-line
+ * --url over a config file's). */
+void skip_client_opts_reset_urls(skip_client_opts *opts);
+
+/* Makes urls[i] the URL a client of opts talks to. */
+skip_rc skip_client_opts_use_url(skip_client_opts *opts, size_t i);
+
+/* Whether a failure is worth trying the next URL of the site for: the KP
+ * could not be reached or failed itself (5xx). A 400 never is: another
+ * KP of the site would say the same. */
+bool skip_rc_fails_over(skip_rc rc);
 
 /* A deep copy of src into dst (initialised here); on SKIP_E_NOMEM dst holds
  * what was copied and must still be cleared. */

@@ -268,6 +268,14 @@ static unsigned parse_bits(const char *s, const char *what)
     return v;
 }
 
+/* Exit statuses of a failure another KP of the site may not have: it
+ * could not be reached (transport, TLS, timeout) or failed (5xx). */
+static bool fails_over(int code)
+{
+    return code == EXIT_TRANSPORT || code == EXIT_TLS || code == EXIT_TIMEOUT ||
+           code == EXIT_HTTP_5XX || code == EXIT_HTTP_503;
+}
+
 /* One command with its arguments (after the command name). */
 static int run_command(struct tool *t, skip_client *c, const char *cmd,
                        int argc, char **argv, const char *remote,
@@ -337,6 +345,7 @@ int main(int argc, char **argv)
     const char *cmd, *remote;
     skip_client *client = NULL;
     unsigned size = 0, repeat = 1;
+    bool url_flag_seen = false;
     int opt, code = EXIT_USAGE;
 
     skip_log_init("skip-tool", "SKIP_DEBUG", false);
@@ -371,8 +380,14 @@ int main(int argc, char **argv)
             if ((size = parse_bits(optarg, "--size")) == 0)
                 goto out;
         } else if (opt >= OPT_URL && opt <= OPT_PSK_HASH) {
-            skip_rc rc = skip_client_opts_set(&t.opts, opt_names[opt - OPT_URL],
-                                              optarg, &t.err);
+            skip_rc rc;
+            /* --url replaces the config file's list; more --url add to it */
+            if (opt == OPT_URL && !url_flag_seen) {
+                skip_client_opts_reset_urls(&t.opts);
+                url_flag_seen = true;
+            }
+            rc = skip_client_opts_set(&t.opts, opt_names[opt - OPT_URL],
+                                      optarg, &t.err);
             if (rc != SKIP_OK) {
                 fprintf(stderr, "skip-tool: %s\n", t.err.detail);
                 code = EXIT_CONFIG;
@@ -403,19 +418,31 @@ int main(int argc, char **argv)
             i--;
         }
     }
-    client = skip_client_new(&t.opts, &t.err);
-    if (client == NULL) {
-        fprintf(stderr, "skip-tool: %s\n", t.err.detail);
-        code = EXIT_CONFIG;
-        goto out;
-    }
     remote = optind + (strcmp(cmd, "key-by-id") == 0) < argc
                  ? argv[optind + (strcmp(cmd, "key-by-id") == 0)]
                  : t.remote;
-    for (unsigned i = 0; i < repeat; i++) {
-        code = run_command(&t, client, cmd, argc - optind, argv + optind,
-                           remote, size);
-        if (code != EXIT_OK)
+    /* The site's KPs in order: a KP that cannot be reached or fails
+     * (5xx) passes the request on to the next; any other answer stands. */
+    for (size_t u = 0; u < (t.opts.url_count ? t.opts.url_count : 1); u++) {
+        if (u > 0) {
+            skip_client_free(client);
+            if (skip_client_opts_use_url(&t.opts, u) != SKIP_OK)
+                break;
+            fprintf(stderr, "skip-tool: trying %s\n", t.opts.url);
+        }
+        client = skip_client_new(&t.opts, &t.err);
+        if (client == NULL) {
+            fprintf(stderr, "skip-tool: %s\n", t.err.detail);
+            code = EXIT_CONFIG;
+            goto out;
+        }
+        for (unsigned i = 0; i < repeat; i++) {
+            code = run_command(&t, client, cmd, argc - optind, argv + optind,
+                               remote, size);
+            if (code != EXIT_OK)
+                break;
+        }
+        if (!fails_over(code) || strcmp(cmd, "raw") == 0) /* raw: that KP */
             break;
     }
     if (repeat > 1)
