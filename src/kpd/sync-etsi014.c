@@ -235,6 +235,7 @@ static bool size_served(struct op *op, const etsi014_status *st)
     return false;
 }
 
+/* A fetched key leaves only once its delivery is on disk. */
 static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
 {
     struct op *op = arg;
@@ -242,11 +243,6 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
     if (outcome == KPD_LEDGER_RECORDED) {
         op->result.rc = SKIP_OK;
         op_finish(op);
-    } else if (outcome == KPD_LEDGER_ALREADY && op->issue) {
-        /* the KME handed out a key_ID this KP already gave someone */
-        op_fail(op, SKIP_E_INTERNAL, "key_ID %s was handed out before: the "
-                "KME repeats keys, and this one is not delivered again",
-                op->key_id);
     } else if (outcome == KPD_LEDGER_ALREADY) {
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
                                      "keyId already delivered");
@@ -254,6 +250,75 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
     } else {
         op_fail(op, SKIP_E_INTERNAL, "ledger %s", why);
     }
+}
+
+/* The ledger's word on an issued key_ID. A repeat is known from memory
+ * at once, inside record(); durability is not waited for (below). */
+struct issue_note {
+    bool detached; /* the key has left: a late answer is only logged */
+    bool answered;
+    kpd_ledger_outcome outcome;
+    char why[160];
+    char key_id[ETSI014_KEY_ID_MAX + 1];
+};
+
+static void on_issue_noted(void *arg, kpd_ledger_outcome outcome,
+                           const char *why)
+{
+    struct issue_note *n = arg;
+
+    if (!n->detached) {
+        n->answered = true;
+        n->outcome = outcome;
+        snprintf(n->why, sizeof(n->why), "%s", why ? why : "");
+        return;
+    }
+    if (outcome == KPD_LEDGER_ALREADY)
+        skip_log_error("key_ID %s was handed out before, and again now: the "
+                       "KME repeats keys", n->key_id);
+    else if (outcome == KPD_LEDGER_FAILED)
+        skip_log_error("ledger: the issued key_ID %s is not on disk: %s",
+                       n->key_id, why);
+    free(n);
+}
+
+/* An issued key leaves once the ledger has claimed its key_ID (in memory:
+ * a KME that repeats a key_ID is refused), without waiting for the disk,
+ * as a prf key needs no disk at all: the record is flushed in the next
+ * batch. Only a crash within that flush followed by a KME repeating that
+ * very key_ID could slip by; fetched keys, whose once-only delivery is
+ * the standard's promise, always wait (on_recorded). */
+static void record_issue(struct op *op)
+{
+    struct etsi *e = op->e;
+    struct issue_note *n = calloc(1, sizeof(*n));
+
+    if (n == NULL) {
+        op_fail(op, SKIP_E_NOMEM, "out of memory");
+        return;
+    }
+    snprintf(n->key_id, sizeof(n->key_id), "%s", op->key_id);
+    e->ledger->ops->record(e->ledger, op->peer, op->result.id,
+                           op->result.id_len,
+                           kpd_clock_ms() + (uint64_t)e->retention_s * 1000,
+                           on_issue_noted, n);
+    if (!n->answered) { /* claimed; the flush answers later */
+        n->detached = true;
+        op->result.rc = SKIP_OK;
+        op_finish(op);
+        return;
+    }
+    if (n->outcome == KPD_LEDGER_RECORDED) {
+        op->result.rc = SKIP_OK;
+        op_finish(op);
+    } else if (n->outcome == KPD_LEDGER_ALREADY) {
+        op_fail(op, SKIP_E_INTERNAL, "key_ID %s was handed out before: the "
+                "KME repeats keys, and this one is not delivered again",
+                op->key_id);
+    } else {
+        op_fail(op, SKIP_E_INTERNAL, "ledger %s", n->why);
+    }
+    free(n);
 }
 
 /* A key came: check it is the one asked, then record it before it leaves. */
@@ -289,6 +354,10 @@ static void take_key(struct op *op, const kpd_https_answer *a)
     if (op->ahead) { /* recorded when it is handed out, not now */
         op->result.rc = SKIP_OK;
         op_finish(op);
+        return;
+    }
+    if (op->issue) {
+        record_issue(op);
         return;
     }
     op_unlink(op); /* the ledger has it now; shutdown does not touch it */
@@ -549,11 +618,7 @@ static void issue_pooled(struct op *op, struct etsi_peer *peer)
     op->result.id_len = p->id_len;
     strcpy(op->key_id, p->key_id);
     memset(p, 0, sizeof(*p));
-    op_unlink(op);
-    e->ledger->ops->record(e->ledger, op->peer, op->result.id,
-                           op->result.id_len,
-                           kpd_clock_ms() + (uint64_t)e->retention_s * 1000,
-                           on_recorded, op);
+    record_issue(op);
     prefetch_one(e, peer);
 }
 
