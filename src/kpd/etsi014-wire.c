@@ -169,6 +169,14 @@ skip_rc etsi014_parse_status(const char *body, size_t len,
         if (cJSON_IsString(m) && strlen(m->valuestring) < sizeof(status->master_sae_id))
             strcpy(status->master_sae_id, m->valuestring);
     }
+    if (rc == SKIP_OK) {
+        unsigned long per = 1;
+        if (cJSON_GetObjectItemCaseSensitive(root, "max_key_per_request") &&
+            (!whole(root, "max_key_per_request", 1e6, &per) || per == 0))
+            rc = skip_err_set(err, SKIP_E_MALFORMED, "status: "
+                              "max_key_per_request is not a whole number over 0");
+        status->max_key_per_request = (unsigned)per;
+    }
     if (rc == SKIP_OK && status->min_key_size > status->max_key_size)
         rc = skip_err_set(err, SKIP_E_MALFORMED, "status: min_key_size %u over "
                           "max_key_size %u", status->min_key_size,
@@ -230,42 +238,79 @@ bad:
     return NULL;
 }
 
-skip_rc etsi014_parse_key(const char *body, size_t len, char *key_id,
-                          skip_secbuf **key, skip_err *err)
+void etsi014_keys_clear(etsi014_key *keys, size_t count)
 {
-    const cJSON *keys, *item, *id, *value;
+    for (size_t i = 0; i < count; i++) {
+        skip_secbuf_free(keys[i].key);
+        keys[i].key = NULL;
+    }
+}
+
+/* One member of "keys" into out, or why not. */
+static skip_rc one_key(const cJSON *item, etsi014_key *out, skip_err *err)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(item, "key_ID");
+    const cJSON *value = cJSON_GetObjectItemCaseSensitive(item, "key");
+
+    if (!cJSON_IsString(id) || !cJSON_IsString(value))
+        return skip_err_set(err, SKIP_E_MALFORMED, "a key without key_ID and "
+                            "key strings");
+    if (strlen(id->valuestring) == 0 || strlen(id->valuestring) > ETSI014_KEY_ID_MAX)
+        return skip_err_set(err, SKIP_E_MALFORMED, "key_ID of %zu bytes (1..%d)",
+                            strlen(id->valuestring), ETSI014_KEY_ID_MAX);
+    if ((out->key = b64_decode(value->valuestring,
+                               strlen(value->valuestring))) == NULL)
+        return skip_err_set(err, SKIP_E_MALFORMED, "key is not canonical base64");
+    if (out->key->len < KEY_BYTES_MIN || out->key->len > KEY_BYTES_MAX)
+        return skip_err_set(err, SKIP_E_MALFORMED, "key of %zu bytes (%d..%d)",
+                            out->key->len, KEY_BYTES_MIN, KEY_BYTES_MAX);
+    strcpy(out->key_id, id->valuestring);
+    return SKIP_OK;
+}
+
+skip_rc etsi014_parse_keys(const char *body, size_t len, etsi014_key *out,
+                           size_t max, size_t *count, skip_err *err)
+{
+    const cJSON *keys;
     cJSON *root;
     skip_rc rc = skip_json_parse_object(body, len, &root, err);
+    size_t n = 0;
 
-    *key = NULL;
+    *count = 0;
     if (rc != SKIP_OK)
         return rc;
     keys = cJSON_GetObjectItemCaseSensitive(root, "keys");
-    item = cJSON_IsArray(keys) ? cJSON_GetArrayItem(keys, 0) : NULL;
-    id = cJSON_GetObjectItemCaseSensitive(item, "key_ID");
-    value = cJSON_GetObjectItemCaseSensitive(item, "key");
-    if (!cJSON_IsArray(keys) || cJSON_GetArraySize(keys) != 1)
+    if (!cJSON_IsArray(keys) || cJSON_GetArraySize(keys) < 1 ||
+        (size_t)cJSON_GetArraySize(keys) > max)
         rc = skip_err_set(err, SKIP_E_MALFORMED, "keys is not an array of "
-                          "one key");
-    else if (!cJSON_IsString(id) || !cJSON_IsString(value))
-        rc = skip_err_set(err, SKIP_E_MALFORMED, "a key without key_ID and "
-                          "key strings");
-    else if (strlen(id->valuestring) == 0 ||
-             strlen(id->valuestring) > ETSI014_KEY_ID_MAX)
-        rc = skip_err_set(err, SKIP_E_MALFORMED, "key_ID of %zu bytes (1..%d)",
-                          strlen(id->valuestring), ETSI014_KEY_ID_MAX);
-    else if ((*key = b64_decode(value->valuestring,
-                                strlen(value->valuestring))) == NULL)
-        rc = skip_err_set(err, SKIP_E_MALFORMED, "key is not canonical base64");
-    else if ((*key)->len < KEY_BYTES_MIN || (*key)->len > KEY_BYTES_MAX)
-        rc = skip_err_set(err, SKIP_E_MALFORMED, "key of %zu bytes (%d..%d)",
-                          (*key)->len, KEY_BYTES_MIN, KEY_BYTES_MAX);
-    else
-        strcpy(key_id, id->valuestring);
-    if (rc != SKIP_OK) {
-        skip_secbuf_free(*key);
-        *key = NULL;
+                          "1..%zu keys", max);
+    for (const cJSON *item = keys ? keys->child : NULL; rc == SKIP_OK && item;
+         item = item->next) {
+        memset(&out[n], 0, sizeof(out[n]));
+        rc = one_key(item, &out[n], err);
+        n++;
     }
+    if (rc != SKIP_OK)
+        etsi014_keys_clear(out, n);
+    else
+        *count = n;
     skip_json_free_tree(root);
     return rc;
+}
+
+skip_rc etsi014_parse_key(const char *body, size_t len, char *key_id,
+                          skip_secbuf **key, skip_err *err)
+{
+    etsi014_key one;
+    size_t n;
+    skip_rc rc = etsi014_parse_keys(body, len, &one, 1, &n, err);
+
+    *key = NULL;
+    if (rc == SKIP_E_MALFORMED && strstr(err->detail, "array of") != NULL)
+        skip_err_set(err, SKIP_E_MALFORMED, "keys is not an array of one key");
+    if (rc != SKIP_OK)
+        return rc;
+    strcpy(key_id, one.key_id);
+    *key = one.key;
+    return SKIP_OK;
 }

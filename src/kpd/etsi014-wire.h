@@ -21,6 +21,7 @@ typedef struct etsi014_status {
     unsigned min_key_size;
     unsigned max_key_size;
     unsigned long stored_key_count;
+    unsigned max_key_per_request; /* 1 when the KME does not say */
     char master_sae_id[129]; /* who the KME takes us for; "" if not said */
 } etsi014_status;
 
@@ -44,6 +45,18 @@ char *etsi014_dec_keys_body(const char *key_id);
  * members (extensions, certificate details) are ignored. */
 skip_rc etsi014_parse_status(const char *body, size_t len,
                              etsi014_status *status, skip_err *err);
+
+/* One key of a Key container. */
+typedef struct etsi014_key {
+    char key_id[ETSI014_KEY_ID_MAX + 1];
+    skip_secbuf *key;
+} etsi014_key;
+
+/* A Key container of 1..max keys into out[] (*count of them), each
+ * checked as etsi014_parse_key checks its one; on failure none is kept. */
+skip_rc etsi014_parse_keys(const char *body, size_t len, etsi014_key *out,
+                           size_t max, size_t *count, skip_err *err);
+void etsi014_keys_clear(etsi014_key *keys, size_t count);
 
 /* A Key container holding exactly one key: its key_ID into key_id
  * (ETSI014_KEY_ID_MAX + 1 bytes) and its bytes, from base64, into *key

@@ -25,12 +25,15 @@
 
 #include "etsi014-wire.h"
 #include "https-client.h"
+#include "skip/dict.h"
 #include "skip/json.h"
 #include "skip/log.h"
 #include "skip/sysid.h"
 #include "skip/url.h"
 
 #define SAE_ID_MAX 128
+#define ISSUED_REMEMBERED 65536
+#define PREFETCH_MAX 64
 #define BACKOFF_FIRST_MS 50
 
 /* A key asked ahead (prefetch), not yet handed out nor recorded. */
@@ -68,6 +71,9 @@ struct etsi {
     size_t probe_next;   /* tick: whose Status to refresh next */
     bool probing;
     struct op *ops;      /* waiting on the KME or on a back-off */
+    dict *issued;        /* keyIds handed out lately (issued_before) */
+    unsigned char (*issued_ring)[1 + SKIP_KEYID_MAX]; /* length, bytes */
+    size_t issued_next;
 };
 
 /* One /key or /key/{keyId} on its way through the KME. */
@@ -79,6 +85,7 @@ struct op {
     enum { WANT_STATUS_FIRST, WANT_KEYS, WANT_STATUS_AFTER } step;
     long keys_status;      /* the HTTP status of enc_keys / dec_keys */
     unsigned size_bits;    /* issue */
+    unsigned number;       /* keys asked at once (prefetch), else 1 */
     char key_id[ETSI014_KEY_ID_MAX + 1];
     char path[160 + SAE_ID_MAX]; /* for log lines: the KME call */
     uint64_t started_ms;
@@ -200,7 +207,8 @@ static void send_status(struct op *op, bool after)
 
 static void send_keys(struct op *op)
 {
-    char *body = op->issue ? etsi014_enc_keys_body(1, op->size_bits)
+    char *body = op->issue ? etsi014_enc_keys_body(op->number ? op->number : 1,
+                                                   op->size_bits)
                            : etsi014_dec_keys_body(op->key_id);
 
     op->step = WANT_KEYS;
@@ -252,73 +260,75 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
     }
 }
 
-/* The ledger's word on an issued key_ID. A repeat is known from memory
- * at once, inside record(); durability is not waited for (below). */
-struct issue_note {
-    bool detached; /* the key has left: a late answer is only logged */
-    bool answered;
-    kpd_ledger_outcome outcome;
-    char why[160];
-    char key_id[ETSI014_KEY_ID_MAX + 1];
-};
-
-static void on_issue_noted(void *arg, kpd_ledger_outcome outcome,
-                           const char *why)
+/* Whether keyId was issued before, remembering it if not: the last
+ * ISSUED_REMEMBERED issued keyIds, in memory. An issued key does not wait
+ * for the disk (a prf key needs none at all), and a repeat it misses (the
+ * KME repeating a key_ID older than that, or from before a restart) is
+ * still refused where the standard's promise lies: the peer KP's ledger
+ * delivers each keyId once, so no two sessions share a key. */
+static bool issued_before(struct etsi *e, const unsigned char *id, size_t len)
 {
-    struct issue_note *n = arg;
+    unsigned char *slot = e->issued_ring[e->issued_next];
 
-    if (!n->detached) {
-        n->answered = true;
-        n->outcome = outcome;
-        snprintf(n->why, sizeof(n->why), "%s", why ? why : "");
-        return;
+    if (dict_get(e->issued, id, len) != NULL)
+        return true;
+    if (slot[0] != 0) /* the oldest goes */
+        dict_remove(e->issued, slot + 1, slot[0]);
+    slot[0] = (unsigned char)len;
+    memcpy(slot + 1, id, len);
+    if (!dict_set(e->issued, slot + 1, len, slot)) {
+        slot[0] = 0;
+        return false; /* out of memory: the peer's ledger still holds */
     }
-    if (outcome == KPD_LEDGER_ALREADY)
-        skip_log_error("key_ID %s was handed out before, and again now: the "
-                       "KME repeats keys", n->key_id);
-    else if (outcome == KPD_LEDGER_FAILED)
-        skip_log_error("ledger: the issued key_ID %s is not on disk: %s",
-                       n->key_id, why);
-    free(n);
+    e->issued_next = (e->issued_next + 1) % ISSUED_REMEMBERED;
+    return false;
 }
 
-/* An issued key leaves once the ledger has claimed its key_ID (in memory:
- * a KME that repeats a key_ID is refused), without waiting for the disk,
- * as a prf key needs no disk at all: the record is flushed in the next
- * batch. Only a crash within that flush followed by a KME repeating that
- * very key_ID could slip by; fetched keys, whose once-only delivery is
- * the standard's promise, always wait (on_recorded). */
-static void record_issue(struct op *op)
+/* An issued key leaves at once, unless this KP issued its keyId before. */
+static void hand_out(struct op *op)
 {
-    struct etsi *e = op->e;
-    struct issue_note *n = calloc(1, sizeof(*n));
-
-    if (n == NULL) {
-        op_fail(op, SKIP_E_NOMEM, "out of memory");
-        return;
-    }
-    snprintf(n->key_id, sizeof(n->key_id), "%s", op->key_id);
-    e->ledger->ops->record(e->ledger, op->peer, op->result.id,
-                           op->result.id_len,
-                           kpd_clock_ms() + (uint64_t)e->retention_s * 1000,
-                           on_issue_noted, n);
-    if (!n->answered) { /* claimed; the flush answers later */
-        n->detached = true;
-        op->result.rc = SKIP_OK;
-        op_finish(op);
-        return;
-    }
-    if (n->outcome == KPD_LEDGER_RECORDED) {
-        op->result.rc = SKIP_OK;
-        op_finish(op);
-    } else if (n->outcome == KPD_LEDGER_ALREADY) {
+    if (issued_before(op->e, op->result.id, op->result.id_len)) {
         op_fail(op, SKIP_E_INTERNAL, "key_ID %s was handed out before: the "
                 "KME repeats keys, and this one is not delivered again",
                 op->key_id);
-    } else {
-        op_fail(op, SKIP_E_INTERNAL, "ledger %s", n->why);
+        return;
     }
-    free(n);
+    op->result.rc = SKIP_OK;
+    op_finish(op);
+}
+
+static void prefetch_more(struct etsi *e, struct etsi_peer *peer);
+
+/* A prefetch batch came: each key of the size asked goes into the peer's
+ * pool while there is room; the rest are cleansed. */
+static void take_batch(struct op *op, const kpd_https_answer *a)
+{
+    struct etsi_peer *peer = peer_find(op->e, op->peer);
+    etsi014_key keys[PREFETCH_MAX];
+    skip_err err = {0};
+    size_t n;
+
+    if (etsi014_parse_keys((const char *)a->body->data, a->body->len, keys,
+                           op->number, &n, &err) != SKIP_OK) {
+        op_fail(op, SKIP_E_INTERNAL, "malformed key container: %s", err.detail);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct pooled *p;
+        if (peer == NULL || peer->pooled >= op->e->prefetch ||
+            keys[i].key->len * 8 != op->size_bits)
+            continue;
+        p = &peer->pool[peer->pooled];
+        if (!etsi014_key_id_encode(keys[i].key_id, p->id, &p->id_len))
+            continue;
+        strcpy(p->key_id, keys[i].key_id);
+        p->key = keys[i].key;
+        keys[i].key = NULL;
+        peer->pooled++;
+    }
+    etsi014_keys_clear(keys, n);
+    op->result.rc = SKIP_OK;
+    op_finish(op);
 }
 
 /* A key came: check it is the one asked, then record it before it leaves. */
@@ -328,6 +338,10 @@ static void take_key(struct op *op, const kpd_https_answer *a)
     char key_id[ETSI014_KEY_ID_MAX + 1];
     skip_err err = {0};
 
+    if (op->ahead) {
+        take_batch(op, a);
+        return;
+    }
     if (etsi014_parse_key((const char *)a->body->data, a->body->len, key_id,
                           &op->result.key, &err) != SKIP_OK) {
         op_fail(op, SKIP_E_INTERNAL, "malformed key container: %s", err.detail);
@@ -351,13 +365,8 @@ static void take_key(struct op *op, const kpd_https_answer *a)
             return;
         }
     }
-    if (op->ahead) { /* recorded when it is handed out, not now */
-        op->result.rc = SKIP_OK;
-        op_finish(op);
-        return;
-    }
     if (op->issue) {
-        record_issue(op);
+        hand_out(op);
         return;
     }
     op_unlink(op); /* the ledger has it now; shutdown does not touch it */
@@ -559,27 +568,18 @@ static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
     return op;
 }
 
-static void prefetch_one(struct etsi *e, struct etsi_peer *peer);
-
-/* A prefetch answer: into the pool, unless the pool or the peer went. */
+/* A prefetch batch is done: more if the pool is still low. */
 static void on_prefetched(void *arg, kpd_key_result *result)
 {
     struct op *op = arg;
     struct etsi_peer *peer = peer_find(op->e, op->peer);
 
     if (peer == NULL)
-        return; /* reloaded away: op_finish cleanses the key */
+        return; /* reloaded away */
     peer->refilling = false;
-    if (result->rc != SKIP_OK || peer->pooled >= op->e->prefetch)
-        return; /* the next tick asks again */
-    peer->pool[peer->pooled].key = result->key;
-    result->key = NULL;
-    memcpy(peer->pool[peer->pooled].id, result->id, result->id_len);
-    peer->pool[peer->pooled].id_len = result->id_len;
-    snprintf(peer->pool[peer->pooled].key_id, sizeof(peer->pool[0].key_id),
-             "%s", op->key_id);
-    peer->pooled++;
-    prefetch_one(op->e, peer); /* one at a time until full */
+    if (result->rc == SKIP_OK)
+        prefetch_more(op->e, peer);
+    /* else the next tick asks again */
 }
 
 static void send_first(struct op *op, struct etsi_peer *peer)
@@ -591,23 +591,28 @@ static void send_first(struct op *op, struct etsi_peer *peer)
         send_keys(op);
 }
 
-/* Asks the KME for one more key ahead, for peer's pool. */
-static void prefetch_one(struct etsi *e, struct etsi_peer *peer)
+/* Once the peer's pool is down to half, asks the KME for the keys that
+ * fill it, in as few requests as its Status allows (max_key_per_request),
+ * so a burst of /key costs the KME one request, not one each. */
+static void prefetch_more(struct etsi *e, struct etsi_peer *peer)
 {
+    unsigned want = e->prefetch - (unsigned)peer->pooled;
+    unsigned most = peer->status_at_ms ? peer->status.max_key_per_request : 1;
     struct op *op;
 
-    if (e->prefetch == 0 || peer->refilling || peer->pooled >= e->prefetch ||
+    if (e->prefetch == 0 || peer->refilling || peer->pooled > e->prefetch / 2 ||
         (op = op_new(e, peer->name, on_prefetched, NULL)) == NULL)
         return;
     op->arg = op;
     op->issue = op->ahead = true;
     op->size_bits = KPD_KEY_BITS_DEFAULT;
+    op->number = want < most ? want : most;
     op->started_ms = kpd_clock_ms() - e->pool_wait_ms; /* never waits */
     peer->refilling = true;
     send_first(op, peer);
 }
 
-/* A key from the pool: recorded like any issued key, then handed out. */
+/* A key from the pool, handed out as any issued key. */
 static void issue_pooled(struct op *op, struct etsi_peer *peer)
 {
     struct etsi *e = op->e;
@@ -618,8 +623,8 @@ static void issue_pooled(struct op *op, struct etsi_peer *peer)
     op->result.id_len = p->id_len;
     strcpy(op->key_id, p->key_id);
     memset(p, 0, sizeof(*p));
-    record_issue(op);
-    prefetch_one(e, peer);
+    hand_out(op);
+    prefetch_more(e, peer);
 }
 
 static void etsi_issue(kpd_sync *sync, const char *peer_name, unsigned size_bits,
@@ -708,7 +713,7 @@ static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
     char url[512];
 
     for (size_t i = 0; i < e->peer_count; i++)
-        prefetch_one(e, &e->peers[i]);
+        prefetch_more(e, &e->peers[i]);
 
     if (e->probing || e->peer_count == 0)
         return;
@@ -794,6 +799,8 @@ static void etsi_free(kpd_sync *sync)
         op_fail(op, SKIP_E_INTERNAL, "shutting down");
     }
     peers_free(e->peers, e->peer_count);
+    dict_free(e->issued);
+    free(e->issued_ring);
     free(e->url);
     free(e->sae_id);
     free(e);
@@ -854,7 +861,7 @@ skip_rc kpd_sync_etsi014_source_option(const char *name, const char *value,
     } numbers[] = {
         {"timeout_ms", 1, 600000},     {"connect_timeout_ms", 1, 600000},
         {"status_ttl_s", 1, 3600},     {"retention_s", 60, 31536000},
-        {"pool_wait_ms", 0, 60000},    {"prefetch", 0, 64},
+        {"pool_wait_ms", 0, 60000},    {"prefetch", 0, PREFETCH_MAX},
     };
     unsigned n;
 
@@ -950,7 +957,10 @@ skip_rc kpd_sync_etsi014_new(const kpd_config *cfg, struct event_base *base,
     e->prefetch = setting_uint(cfg, "prefetch", 0);
     e->url = strndup(url, strlen(url) - (url[strlen(url) - 1] == '/'));
     e->sae_id = strdup(kpd_source_setting(cfg, "sae_id"));
-    if (e->url == NULL || e->sae_id == NULL) {
+    e->issued = dict_new();
+    e->issued_ring = calloc(ISSUED_REMEMBERED, sizeof(*e->issued_ring));
+    if (e->url == NULL || e->sae_id == NULL || e->issued == NULL ||
+        e->issued_ring == NULL) {
         etsi_free(&e->base);
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
     }

@@ -170,6 +170,59 @@ static void key_containers(void **state)
     }
 }
 
+/* A container of several keys (a prefetch batch): all of them, up to the
+ * number asked; one bad key spoils the batch and none is kept. */
+static void key_lists(void **state)
+{
+    static const char three[] =
+        "{\"keys\":[{\"key_ID\":\"a\",\"key\":\"" KEY32 "\"},"
+        "{\"key_ID\":\"b\",\"key\":\"" KEY32 "\"},"
+        "{\"key_ID\":\"c\",\"key\":\"" KEY32 "\"}]}";
+    static const char bad_third[] =
+        "{\"keys\":[{\"key_ID\":\"a\",\"key\":\"" KEY32 "\"},"
+        "{\"key_ID\":\"b\",\"key\":\"" KEY32 "\"},"
+        "{\"key_ID\":\"c\",\"key\":\"AAE\"}]}";
+    etsi014_key keys[4];
+    skip_err err = {0};
+    size_t n = 9;
+
+    (void)state;
+    assert_int_equal(etsi014_parse_keys(three, strlen(three), keys, 4, &n, &err), SKIP_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(keys[2].key_id, "c");
+    assert_int_equal(keys[1].key->len, 32);
+    etsi014_keys_clear(keys, n);
+    assert_int_equal(etsi014_parse_keys(three, strlen(three), keys, 2, &n, &err),
+                     SKIP_E_MALFORMED);
+    assert_int_equal(n, 0);
+    assert_int_equal(etsi014_parse_keys(bad_third, strlen(bad_third), keys, 4, &n, &err),
+                     SKIP_E_MALFORMED);
+    assert_int_equal(n, 0);
+    assert_non_null(strstr(err.detail, "canonical base64"));
+}
+
+static void status_max_per_request(void **state)
+{
+    static const char *const bodies[] = {
+        "{\"key_size\":256,\"min_key_size\":64,\"max_key_size\":1024,"
+        "\"stored_key_count\":1,\"max_key_per_request\":128}",
+        "{\"key_size\":256,\"min_key_size\":64,\"max_key_size\":1024,"
+        "\"stored_key_count\":1}",
+        "{\"key_size\":256,\"min_key_size\":64,\"max_key_size\":1024,"
+        "\"stored_key_count\":1,\"max_key_per_request\":0}",
+    };
+    etsi014_status st;
+    skip_err err = {0};
+
+    (void)state;
+    assert_int_equal(etsi014_parse_status(bodies[0], strlen(bodies[0]), &st, &err), SKIP_OK);
+    assert_int_equal(st.max_key_per_request, 128);
+    assert_int_equal(etsi014_parse_status(bodies[1], strlen(bodies[1]), &st, &err), SKIP_OK);
+    assert_int_equal(st.max_key_per_request, 1); /* not said: one at a time */
+    assert_int_equal(etsi014_parse_status(bodies[2], strlen(bodies[2]), &st, &err),
+                     SKIP_E_MALFORMED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +231,8 @@ int main(void)
         cmocka_unit_test(request_bodies),
         cmocka_unit_test(status_answers),
         cmocka_unit_test(key_containers),
+        cmocka_unit_test(key_lists),
+        cmocka_unit_test(status_max_per_request),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
