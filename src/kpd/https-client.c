@@ -15,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 
+#define BODY_SPARES 8
+
 struct transfer {
     struct kpd_https *https;
     CURL *easy;
@@ -36,6 +38,10 @@ struct kpd_https {
     struct transfer *transfers;
     unsigned in_flight;
     bool closing; /* kpd_https_free: no new requests */
+    /* Answer buffers kept for the next requests: each is a locked mapping
+     * of its own (secbuf.c), too dear to make and unmap per request. */
+    skip_secbuf *spare[BODY_SPARES];
+    size_t spare_count;
 };
 
 /* What libcurl asked us to watch on one socket. */
@@ -167,7 +173,12 @@ static void transfer_free(struct transfer *t)
     curl_multi_remove_handle(h->multi, t->easy);
     curl_easy_cleanup(t->easy);
     curl_slist_free_all(t->headers);
-    skip_secbuf_free(t->body);
+    if (t->body != NULL && h->spare_count < BODY_SPARES && !h->closing) {
+        skip_secbuf_clear(t->body); /* cleanses what the answer wrote */
+        h->spare[h->spare_count++] = t->body;
+    } else {
+        skip_secbuf_free(t->body);
+    }
     h->in_flight--;
     free(t);
 }
@@ -244,8 +255,10 @@ skip_rc kpd_https_send(kpd_https *h, const char *url, const char *json_body,
     if (h->closing)
         return SKIP_E_INTERNAL;
     t = calloc(1, sizeof(*t));
+    if (t != NULL && h->spare_count > 0)
+        t->body = h->spare[--h->spare_count];
     if (t == NULL || (t->easy = curl_easy_init()) == NULL ||
-        (t->body = skip_secbuf_new(KPD_HTTPS_BODY_MAX)) == NULL ||
+        (t->body == NULL && (t->body = skip_secbuf_new(KPD_HTTPS_BODY_MAX)) == NULL) ||
         (t->headers = curl_slist_append(NULL, "Accept: application/json")) == NULL)
         goto nomem;
     if (json_body != NULL) {
@@ -315,6 +328,8 @@ void kpd_https_free(kpd_https *h)
         t->done(t->arg, &a);
         transfer_free(t);
     }
+    while (h->spare_count > 0)
+        skip_secbuf_free(h->spare[--h->spare_count]);
     if (h->multi)
         curl_multi_cleanup(h->multi);
     if (h->timer)
