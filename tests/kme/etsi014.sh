@@ -24,6 +24,13 @@ term_alice() { # SIGTERM, and the drain (5 s at most) and exit, waited for
     done
     "$TESTBED" stop "$T" alice > /dev/null
 }
+key_across_sigterm() { # a /key at Alice, SIGTERM half a second in: its exit status
+    alice key Bob > "$T/pending.out" 2>&1 &
+    pending=$!
+    sleep 0.5
+    term_alice
+    wait "$pending"
+}
 wait_since() { # SITE ERE: until a line since the mark matches (15 s at most)
     i=0
     until since "$1" | grep -Eq "$2"; do
@@ -149,12 +156,7 @@ mode
 
 # --- SIGTERM while a /key waits on the KME: answered, then a clean exit ---------
 mode slow:2000
-alice key Bob > "$T/pending.out" 2>&1 &
-pending=$!
-sleep 0.5
-term_alice
-wait "$pending"
-got=$?
+key_across_sigterm && got=0 || got=$?
 [ "$got" -eq 0 ] || [ "$got" -eq 9 ] && ok "SIGTERM with a /key waiting on the KME: it is answered ($got)" ||
     not_ok "SIGTERM with a /key waiting on the KME: it is answered (exit $got: $(cat "$T/pending.out"))"
 expect_match "... and the KP stops" "$T/alice/kpd.log" '^skip-kpd: info: stopped$'
@@ -165,12 +167,7 @@ sed -i 's/^\[kme\]$/[kme]\ntimeout_ms = 20000/' "$SKIP_TESTBED_ALICE_KPD_CONF"
 mode slow:8000
 "$TESTBED" start "$T" alice > /dev/null
 . "$T/env"
-alice key Bob > "$T/pending.out" 2>&1 &
-pending=$!
-sleep 0.5
-term_alice
-wait "$pending"
-got=$?
+key_across_sigterm && got=0 || got=$?
 [ "$got" -ne 0 ] && ok "SIGTERM with a /key waiting past the drain: no key ($got)" ||
     not_ok "SIGTERM with a /key waiting past the drain: no key"
 expect_eq "... and the KP stops once" "$(grep -c '^skip-kpd: info: stopped$' "$T/alice/kpd.log")" 2
