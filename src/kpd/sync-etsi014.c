@@ -571,8 +571,8 @@ static struct op *op_new(struct etsi *e, const char *peer, kpd_key_done done,
 /* A prefetch batch is done: more if the pool is still low. */
 static void on_prefetched(void *arg, kpd_key_result *result)
 {
-    struct op *op = arg;
-    struct etsi_peer *peer = peer_find(op->e, op->peer);
+    struct op *op = arg; /* NULL: op_new found no memory */
+    struct etsi_peer *peer = op ? peer_find(op->e, op->peer) : NULL;
 
     if (peer == NULL)
         return; /* reloaded away */
