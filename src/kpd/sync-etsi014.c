@@ -255,8 +255,10 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
                                      "keyId already delivered");
         op_finish(op);
-    } else {
-        op_fail(op, SKIP_E_INTERNAL, "ledger %s", why);
+    } else { /* the disk, not the KME: no KME call in the detail */
+        op->result.rc = skip_err_set(&op->result.err, SKIP_E_INTERNAL,
+                                     "ledger %s", why);
+        op_finish(op);
     }
 }
 

@@ -243,6 +243,27 @@ sed -i 's#bob-kp\.\(crt\|key\)$#alice-kp.\1#' "$SKIP_TESTBED_ALICE_KPD_CONF"
 "$TESTBED" start "$T" alice > /dev/null
 . "$T/env"
 
+# --- a full disk at the fetching KP: 500, no key, and the keyId still good -------
+expect_exit 0 "A: a key" alice key Bob
+id=$(key_id_of)
+"$TESTBED" stop "$T" bob > /dev/null
+expiry_ms="$(date +%s)000"
+awk -v e="$((expiry_ms + 86400000))" 'BEGIN { for (i = 0; i < 309; i++) printf "%s %032x Alice\n", e, i }' \
+    > "$T/bob/state/delivered.log" # 16377 bytes, 7 under the limit below
+(ulimit -f 16 && "$TESTBED" start "$T" bob > /dev/null)
+. "$T/env"
+expect_exit 9 "B: a KP that cannot record the delivery: 500" bob key-by-id "$id" Alice
+expect_no_match "... and no key in the answer" "$T/out" 'keySha256'
+expect_match "... logged with the ledger's cause" "$T/bob/kpd.log" "keyId $id: ledger .*delivered.log"
+"$TESTBED" stop "$T" bob > /dev/null
+: > "$T/bob/state/delivered.log"
+mode repeat-delivery # the KME gave the key out once already
+"$TESTBED" start "$T" bob > /dev/null
+. "$T/env"
+expect_exit 0 "... with room again (and a KME that repeats), the keyId is delivered" \
+    bob key-by-id "$id" Alice
+mode
+
 # --- no key in any log ---------------------------------------------------------
 leaked=0
 while read -r key_id key; do
