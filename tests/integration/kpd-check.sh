@@ -84,7 +84,9 @@ chmod 644 "$T/c.conf"
 # a secret of this epoch of 10 s (the testbed's count days)
 echo "$(( $(date +%s) / 10 )) $(openssl rand -hex 32)" > "$T/alice/peer-Bob.secret"
 rm -f "$T/alice/port"
-as_nobody "$KPD" -f -c "$T/c.conf" 2> "$T/run.log" &
+# setpriv itself, not the function: $! must be the daemon (setpriv execs
+# it), or the cleanup would kill a subshell and leave the daemon running
+setpriv --reuid=65534 --regid=65534 --clear-groups "$KPD" -f -c "$T/c.conf" 2> "$T/run.log" &
 kpd_pid=$!
 stop_kpd() { kill "$kpd_pid" 2> /dev/null; wait "$kpd_pid" 2> /dev/null; }
 on_cleanup stop_kpd
