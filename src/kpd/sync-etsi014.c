@@ -176,6 +176,13 @@ static void op_fail(struct op *op, skip_rc rc, const char *fmt, ...)
 static void on_answer(void *arg, kpd_https_answer *a);
 
 /* GET (body NULL) or POST one call of the KME API for op's peer. */
+/* The URL of one call of the KME API for an SAE. */
+static void kme_url(const struct etsi *e, const char *sae_id, const char *call,
+                    char *out, size_t cap)
+{
+    snprintf(out, cap, "%s/api/v1/keys/%s/%s", e->url, sae_id, call);
+}
+
 static void send_call(struct op *op, const char *call, const char *body)
 {
     struct etsi *e = op->e;
@@ -191,8 +198,7 @@ static void send_call(struct op *op, const char *call, const char *body)
     }
     snprintf(op->path, sizeof(op->path), "%s /api/v1/keys/%s/%s",
              body ? "POST" : "GET", peer->sae_id, call);
-    snprintf(url, sizeof(url), "%s/api/v1/keys/%s/%s", e->url, peer->sae_id,
-             call);
+    kme_url(e, peer->sae_id, call, url, sizeof(url));
     rc = kpd_https_send(e->https, url, body, on_answer, op);
     if (rc != SKIP_OK)
         op_fail(op, rc == SKIP_E_NOMEM ? SKIP_E_NOMEM : SKIP_E_INTERNAL,
@@ -408,34 +414,46 @@ static void retry_later(struct op *op, const char *why)
     evtimer_add(op->retry, &tv);
 }
 
-static bool status_taken(struct op *op, const kpd_https_answer *a,
-                         etsi014_status *st, char *why, size_t cap)
+/* A Status answer for peer: kept, and the KME marked available, when it
+ * parses and takes this KP for its own SAE; else why not, and the KME
+ * marked unavailable. Requests and the idle probe alike come here. */
+static bool take_status(struct etsi *e, struct etsi_peer *peer,
+                        const kpd_https_answer *a, char *why, size_t cap)
 {
-    struct etsi *e = op->e;
-    struct etsi_peer *peer = peer_find(e, op->peer);
+    etsi014_status st;
     skip_err err = {0};
 
-    if (peer == NULL) {
-        snprintf(why, cap, "remoteSystemID no longer a peer");
-        return false;
-    } else if (a->rc != SKIP_OK) {
+    if (a->rc != SKIP_OK) {
         snprintf(why, cap, "%s: %s", skip_rc_name(a->rc), a->why);
     } else if (a->status != 200) {
         kme_words(a, why, cap);
     } else if (etsi014_parse_status((const char *)a->body->data, a->body->len,
-                                    st, &err) != SKIP_OK) {
+                                    &st, &err) != SKIP_OK) {
         snprintf(why, cap, "malformed status: %s", err.detail);
-    } else if (st->master_sae_id[0] && strcmp(st->master_sae_id, e->sae_id) != 0) {
+    } else if (st.master_sae_id[0] && strcmp(st.master_sae_id, e->sae_id) != 0) {
         snprintf(why, cap, "the KME takes this KP for SAE %s, not sae_id %s "
-                 "(another certificate?)", st->master_sae_id, e->sae_id);
+                 "(another certificate?)", st.master_sae_id, e->sae_id);
     } else {
         kme_is_up(e, true, NULL);
-        peer->status = *st;
+        peer->status = st;
         peer->status_at_ms = kpd_clock_ms();
         return true;
     }
     kme_is_up(e, false, why);
     return false;
+}
+
+/* take_status for an op's peer, which a reload may have removed. */
+static bool status_taken(struct op *op, const kpd_https_answer *a, char *why,
+                         size_t cap)
+{
+    struct etsi_peer *peer = peer_find(op->e, op->peer);
+
+    if (peer == NULL) {
+        snprintf(why, cap, "remoteSystemID no longer a peer");
+        return false;
+    }
+    return take_status(op->e, peer, a, why, cap);
 }
 
 /* enc_keys answered: a key, an empty pool to wait for, or a failure. */
@@ -493,9 +511,9 @@ static void on_dec_keys(struct op *op, const kpd_https_answer *a)
 /* The Status asked after enc_keys or dec_keys failed decides. */
 static void on_status_after(struct op *op, const kpd_https_answer *a)
 {
-    etsi014_status st;
+    const struct etsi_peer *peer = peer_find(op->e, op->peer);
     char why[300];
-    bool up = status_taken(op, a, &st, why, sizeof(why));
+    bool up = status_taken(op, a, why, sizeof(why));
 
     if (!op->issue) {
         if (up) {
@@ -508,7 +526,7 @@ static void on_status_after(struct op *op, const kpd_https_answer *a)
             op_fail(op, SKIP_E_INTERNAL, "dec_keys answered 500, and status: %s",
                     why);
         }
-    } else if (up && st.stored_key_count == 0) {
+    } else if (up && peer->status.stored_key_count == 0) {
         retry_later(op, "the KME's key pool is empty");
     } else if (op->keys_status == 503) {
         retry_later(op, "enc_keys answered 503");
@@ -524,14 +542,13 @@ static void on_status_after(struct op *op, const kpd_https_answer *a)
 static void on_answer(void *arg, kpd_https_answer *a)
 {
     struct op *op = arg;
-    etsi014_status st;
     char why[300];
 
     switch (op->step) {
     case WANT_STATUS_FIRST:
-        if (!status_taken(op, a, &st, why, sizeof(why)))
+        if (!status_taken(op, a, why, sizeof(why)))
             op_fail(op, SKIP_E_INTERNAL, "%s", why);
-        else if (size_served(op, &st))
+        else if (size_served(op, &peer_find(op->e, op->peer)->status))
             send_keys(op);
         break;
     case WANT_KEYS:
@@ -681,8 +698,6 @@ static void on_probe(void *arg, kpd_https_answer *a)
 {
     struct etsi *e = arg;
     struct etsi_peer *peer;
-    skip_err err = {0};
-    etsi014_status st;
     char why[300];
 
     e->probing = false;
@@ -690,22 +705,8 @@ static void on_probe(void *arg, kpd_https_answer *a)
         return;
     peer = &e->peers[e->probe_next % e->peer_count];
     e->probe_next++;
-    if (a->rc != SKIP_OK)
-        snprintf(why, sizeof(why), "%s: %s", skip_rc_name(a->rc), a->why);
-    else if (a->status != 200)
-        kme_words(a, why, sizeof(why));
-    else if (etsi014_parse_status((const char *)a->body->data, a->body->len,
-                                  &st, &err) != SKIP_OK)
-        snprintf(why, sizeof(why), "malformed status: %s", err.detail);
-    else {
-        peer->status = st;
-        peer->status_at_ms = kpd_clock_ms();
-        kme_is_up(e, true, NULL);
-        return;
-    }
-    /* a failed probe is tried again at the next tick */
-    peer->status_at_ms = 0;
-    kme_is_up(e, false, why);
+    if (!take_status(e, peer, a, why, sizeof(why)))
+        peer->status_at_ms = 0; /* asked again at the next tick */
 }
 
 static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
@@ -722,7 +723,7 @@ static void etsi_tick(kpd_sync *sync, uint64_t now_ms)
     peer = &e->peers[e->probe_next % e->peer_count];
     if (peer->status_at_ms != 0 && now_ms - peer->status_at_ms < e->status_ttl_ms)
         return;
-    snprintf(url, sizeof(url), "%s/api/v1/keys/%s/status", e->url, peer->sae_id);
+    kme_url(e, peer->sae_id, "status", url, sizeof(url));
     e->probing = kpd_https_send(e->https, url, NULL, on_probe, e) == SKIP_OK;
 }
 
