@@ -46,6 +46,7 @@ struct ledger_row {
 
 static const struct ledger_row ledgers[] = {
     {"file", kpd_ledger_file_new},
+    {"postgresql", kpd_ledger_pg_new},
 };
 
 #define COUNT(table) (sizeof(table) / sizeof(table[0]))

@@ -144,6 +144,10 @@ static int kpd_entry(struct parse_state *st, const char *name,
                        kpd_ledger_names());
         return set_string(&cfg->ledger, value);
     }
+    if (strcmp(name, "ledger_conninfo") == 0)
+        return set_string(&cfg->ledger_conninfo, value);
+    if (strcmp(name, "ledger_conninfo_file") == 0)
+        return set_string(&cfg->ledger_conninfo_file, value);
     if (strcmp(name, "entropy_file") == 0)
         return set_string(&cfg->entropy_file, value);
     if (strcmp(name, "key_id_bits") == 0) {
@@ -375,6 +379,14 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
         problem = "key_lifetime_s must not exceed ratchet_interval_s";
     else if (cfg->key_source == NULL || cfg->ledger == NULL)
         problem = "out of memory";
+    else if (strcmp(cfg->ledger, "postgresql") == 0 &&
+             (cfg->ledger_conninfo == NULL) == (cfg->ledger_conninfo_file == NULL))
+        problem = "ledger = postgresql needs one of ledger_conninfo and "
+                  "ledger_conninfo_file";
+    else if (strcmp(cfg->ledger, "postgresql") != 0 &&
+             (cfg->ledger_conninfo != NULL || cfg->ledger_conninfo_file != NULL))
+        problem = "ledger_conninfo and ledger_conninfo_file go with "
+                  "ledger = postgresql";
     if (problem)
         return skip_err_set(err, SKIP_E_CONFIG, "%s:0: %s", name, problem);
     if (kpd_sync_check_config(cfg, name, err) != SKIP_OK)
@@ -571,6 +583,10 @@ void kpd_config_clear(kpd_config *cfg)
     free(cfg->state_dir);
     free(cfg->key_source);
     free(cfg->ledger);
+    if (cfg->ledger_conninfo != NULL) /* may hold a password */
+        explicit_bzero(cfg->ledger_conninfo, strlen(cfg->ledger_conninfo));
+    free(cfg->ledger_conninfo);
+    free(cfg->ledger_conninfo_file);
     free(cfg->entropy_file);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -62,6 +62,10 @@ typedef struct kpd_config {
     char *state_dir;
     char *key_source;       /* a row of backends.c: "prf" */
     char *ledger;           /* a row of backends.c: "file" */
+    /* ledger = postgresql: libpq's connection string, or a file holding
+     * it (keeps a password out of the config). Never logged. */
+    char *ledger_conninfo;
+    char *ledger_conninfo_file;
     unsigned key_id_bits;   /* 128, 192 or 256 */
     unsigned instance;      /* 0..255: this KP among its site's, in keyIds */
     bool tls12_plain_psk;   /* accept PSK suites without DHE, taken last */

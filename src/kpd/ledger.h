@@ -70,6 +70,10 @@ const char *kpd_ledger_names(void);
 skip_rc kpd_ledger_file_new(const kpd_config *cfg, struct event_base *base,
                             kpd_ledger **out, skip_err *err);
 
+/* The PostgreSQL ledger (ledger-pg.c): shared by a site's instances. */
+skip_rc kpd_ledger_pg_new(const kpd_config *cfg, struct event_base *base,
+                          kpd_ledger **out, skip_err *err);
+
 static inline void kpd_ledger_free(kpd_ledger *ledger)
 {
     if (ledger)

@@ -17,14 +17,16 @@ libkpd_la_SOURCES = \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
 	src/kpd/ledger.h src/kpd/ledger-file.c \
+	src/kpd/ledger-pg.h src/kpd/ledger-pg.c src/kpd/ledger-pg-schema.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \
 	src/kpd/sync.h src/kpd/sync-prf.c src/kpd/sync-etsi014.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	$(NULL)
 libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS) \
-	$(CJSON_CFLAGS)
+	$(CJSON_CFLAGS) $(LIBPQ_CFLAGS)
 libkpd_la_LIBADD = libskip.la $(OPENSSL_LIBS) $(LIBEVENT_LIBS) $(CURL_LIBS) $(CJSON_LIBS) \
+	$(LIBPQ_LIBS) \
 	-lpthread
 
 sbin_PROGRAMS += skip-kpd

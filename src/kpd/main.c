@@ -24,6 +24,7 @@
 #include "clients.h"
 #include "http.h"
 #include "kpd.h"
+#include "ledger-pg.h"
 #include "skip/log.h"
 #include "tls.h"
 
@@ -35,6 +36,7 @@ struct kpd_options {
     const char *pidfile; /* written once ready, removed at a clean stop */
     bool foreground;
     bool check_config;
+    bool init_db; /* --init-db: the ledger's schema, then exit */
 };
 
 struct kpd_events {
@@ -43,7 +45,8 @@ struct kpd_events {
 
 static void usage(FILE *out)
 {
-    fputs("usage: skip-kpd [-c FILE] [-f] [-p FILE] [--check-config]\n"
+    fputs("usage: skip-kpd [-c FILE] [-f] [-p FILE] [--check-config | "
+          "--init-db]\n"
           "  -c, --config FILE  configuration (default " SYSCONFDIR
           "/skip-kpd.conf)\n"
           "  -f, --foreground   do not detach; log to stderr unless "
@@ -51,6 +54,8 @@ static void usage(FILE *out)
           "                     (detached, it logs to syslog)\n"
           "  -p, --pidfile FILE write the process ID to FILE once serving\n"
           "      --check-config read the configuration, report, exit\n"
+          "      --init-db      create or migrate the ledger's database "
+          "schema, exit\n"
           "      --version      print the version and exit\n",
           out);
 }
@@ -266,6 +271,7 @@ static int parse_args(int argc, char **argv, struct kpd_options *opts)
         {"config", required_argument, NULL, 'c'},
         {"foreground", no_argument, NULL, 'f'},
         {"check-config", no_argument, NULL, 'C'},
+        {"init-db", no_argument, NULL, 'I'},
         {"pidfile", required_argument, NULL, 'p'},
         {"version", no_argument, NULL, 'V'},
         {"help", no_argument, NULL, 'h'},
@@ -280,6 +286,7 @@ static int parse_args(int argc, char **argv, struct kpd_options *opts)
         case 'f': opts->foreground = true; break;
         case 'p': opts->pidfile = optarg; break;
         case 'C': opts->check_config = true; break;
+        case 'I': opts->init_db = true; break;
         case 'V': printf("skip-kpd %s\n", PACKAGE_VERSION); exit(0);
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return -1;
@@ -330,6 +337,21 @@ int main(int argc, char **argv)
         skip_log_error("%s: %s", opts.config, err.detail);
         kpd_config_clear(&ctx.cfg);
         return 1;
+    }
+    if (opts.init_db || (opts.check_config &&
+                         strcmp(ctx.cfg.ledger, "postgresql") == 0)) {
+        skip_rc rc = strcmp(ctx.cfg.ledger, "postgresql") != 0
+                         ? skip_err_set(&err, SKIP_E_CONFIG, "--init-db: "
+                                        "ledger = %s has no database",
+                                        ctx.cfg.ledger)
+                     : opts.init_db ? kpd_pg_init_db(&ctx.cfg, &err)
+                                    : kpd_pg_check(&ctx.cfg, &err);
+        if (rc != SKIP_OK || opts.init_db) {
+            if (rc != SKIP_OK)
+                skip_log_error("%s: %s", opts.config, err.detail);
+            kpd_config_clear(&ctx.cfg);
+            return rc == SKIP_OK ? 0 : 1;
+        }
     }
     if (opts.check_config) {
         printf("%s: OK (%s, %zu peers)\n", opts.config, ctx.cfg.local_id,

@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The PostgreSQL ledger: once-only delivery shared by every skip-kpd
+ * instance of a site. One non-blocking libpq connection, driven by the
+ * event loop; nothing here ever waits on the database.
+ *
+ * Group commit, as in the file ledger: while one batch INSERT is out, the
+ * next gathers. A batch is one statement,
+ *   INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING ...
+ * in its own implicit transaction, so it costs one commit (one WAL flush)
+ * however many deliveries it carries. The rows it returns are the keyIds
+ * this batch delivered first; the others were delivered before, by this
+ * instance or another. A delivery is answered only once the statement's
+ * transaction has committed: with the extended protocol the row data
+ * arrives before the commit, so the answer waits for the end of the query
+ * (ReadyForQuery) and fails if any error came before it.
+ *
+ * A lost connection fails the batch in flight and everything gathering
+ * (answered 500: never a key without its record; a batch whose commit is
+ * unknown may have been recorded, so its keyIds may now be refused as
+ * delivered: once at most, never twice). Until a new connection has passed
+ * the schema check and re-claimed this instance's number, deliveries fail
+ * at once. Reconnects back off from 100 ms to 5 s; each change of state
+ * is one log line. */
+#include "config.h"
+#include "ledger-pg.h"
+#include "ledger.h"
+#include "sync.h"
+
+#include <event2/event.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "skip/dict.h"
+#include "skip/log.h"
+#include "skip/sysid.h"
+
+#define KEY_MAX (SKIP_SYSTEM_ID_MAX + 1 + SKIP_KEYID_MAX)
+#define BATCH_MAX 1000        /* rows per INSERT: 3 parameters each + site */
+#define PRUNE_ROWS "10000"    /* expired rows removed per DELETE */
+#define PRUNE_EVERY_MS 10000  /* between prunes that found less than that */
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+/* A connection attempt or a query that takes longer is given up: libpq's
+ * connect_timeout does not apply to non-blocking connects, and a database
+ * behind a dead link answers nothing at all. */
+#define DEADLINE_MS 5000
+
+enum pg_state {
+    PG_DOWN,       /* no connection; a retry is scheduled */
+    PG_CONNECTING, /* PQconnectPoll in progress */
+    PG_SETUP,      /* connected: the version check and claim are out */
+    PG_READY,      /* delivering */
+};
+
+/* One delivery waiting for its batch. */
+struct waiter {
+    size_t key_len;
+    unsigned char key[KEY_MAX]; /* peer, NUL, id: the dict's key */
+    uint64_t expiry_ms;
+    bool first; /* the batch's INSERT returned this row */
+    kpd_ledger_done done;
+    void *arg;
+};
+
+struct batch {
+    struct waiter **waiters;
+    size_t count, cap;
+};
+
+struct pg_ledger;
+/* What to do with a query's outcome: its first result (rows or an error;
+ * NULL if the connection went first) and, when the query failed anywhere,
+ * the first line of why. */
+typedef void (*query_done)(struct pg_ledger *l, PGresult *res,
+                           const char *error);
+
+struct pg_ledger {
+    kpd_ledger base;
+    struct event_base *loop;
+    char *conninfo; /* may hold a password: cleansed at free */
+    const kpd_config *cfg;
+    PGconn *conn;
+    enum pg_state state;
+    struct event *io;    /* the connection's socket */
+    /* PG_DOWN: when to reconnect; otherwise the deadline of the connect or
+     * query under way */
+    struct event *timer;
+    unsigned backoff_ms;
+    bool failing;        /* logged that the ledger cannot deliver */
+    /* the query in flight */
+    query_done on_done;
+    PGresult *result;
+    char error[200];
+    /* deliveries: every waiter is in pending (by key) and in one batch */
+    dict *pending;
+    struct batch gather, flight;
+    uint64_t next_prune_ms;
+    uint64_t prune_before_ms; /* set: a DELETE is due with this bound */
+    size_t recorded;          /* rows this instance added, less its prunes */
+};
+
+static void kick(struct pg_ledger *l);
+static void reconnect_later(struct pg_ledger *l, const char *why);
+
+static void arm(struct pg_ledger *l, unsigned ms)
+{
+    struct timeval delay = {.tv_sec = ms / 1000,
+                            .tv_usec = (ms % 1000) * 1000};
+
+    evtimer_add(l->timer, &delay);
+}
+
+/* Notices (a WARNING from the server) are not ours to print on stderr. */
+static void quiet_notice(void *arg, const char *message)
+{
+    (void)arg;
+    skip_debug("ledger", "PostgreSQL says: %s", message);
+}
+
+static void first_line(char *out, size_t len, const char *message)
+{
+    size_t n = strcspn(message ? message : "", "\n");
+
+    snprintf(out, len, "%.*s", (int)n, message ? message : "");
+}
+
+/* --- answering deliveries ----------------------------------------------- */
+
+static void answer(struct pg_ledger *l, struct waiter *w,
+                   kpd_ledger_outcome outcome, const char *why)
+{
+    dict_remove(l->pending, w->key, w->key_len);
+    w->done(w->arg, outcome, why);
+    free(w);
+}
+
+static void fail_batch(struct pg_ledger *l, struct batch *b, const char *why)
+{
+    size_t count = b->count;
+
+    b->count = 0;
+    for (size_t i = 0; i < count; i++)
+        answer(l, b->waiters[i], KPD_LEDGER_FAILED, why);
+}
+
+/* --- the socket --------------------------------------------------------- */
+
+static void on_io(evutil_socket_t fd, short what, void *arg);
+
+/* Waits for what on the connection's current socket, which libpq may
+ * change while it connects: EV_WRITE while a query is still being sent,
+ * then EV_READ | EV_PERSIST, kept while connected, so that a connection
+ * the server closes while idle is noticed at once. */
+static bool watch(struct pg_ledger *l, short what)
+{
+    if (l->io != NULL)
+        event_free(l->io);
+    l->io = event_new(l->loop, PQsocket(l->conn), what, on_io, l);
+    return l->io != NULL && event_add(l->io, NULL) == 0;
+}
+
+static void drop_connection(struct pg_ledger *l)
+{
+    if (l->timer != NULL)
+        evtimer_del(l->timer);
+    if (l->io != NULL)
+        event_free(l->io);
+    l->io = NULL;
+    PQfinish(l->conn);
+    l->conn = NULL;
+    if (l->result != NULL)
+        PQclear(l->result);
+    l->result = NULL;
+    l->on_done = NULL;
+}
+
+/* Sends a query; on_done hears how it went. Results come as text unless
+ * binary (the batch's, whose key_id column is raw bytes). */
+static bool send_query(struct pg_ledger *l, const char *sql, int nparams,
+                       const char *const *values, const int *lengths,
+                       const int *formats, bool binary, query_done on_done)
+{
+    int flushed;
+
+    if (!PQsendQueryParams(l->conn, sql, nparams, NULL, values, lengths,
+                           formats, binary ? 1 : 0))
+        return false;
+    l->on_done = on_done;
+    l->error[0] = '\0';
+    arm(l, DEADLINE_MS);
+    flushed = PQflush(l->conn);
+    return flushed >= 0 && watch(l, flushed ? EV_WRITE : EV_READ | EV_PERSIST);
+}
+
+/* Connection lost or unusable: everything waiting fails, and we retry.
+ * The query's handler hears of it with the connection already gone. */
+static void broken(struct pg_ledger *l, const char *why)
+{
+    query_done on_done = l->on_done;
+    char line[200];
+
+    first_line(line, sizeof(line), why);
+    drop_connection(l);
+    if (on_done != NULL)
+        on_done(l, NULL, line);
+    fail_batch(l, &l->flight, line);
+    reconnect_later(l, line);
+}
+
+/* Reads every result of the query in flight; calls on_done at its end. */
+static void read_results(struct pg_ledger *l)
+{
+    while (l->on_done != NULL && !PQisBusy(l->conn)) {
+        PGresult *res = PQgetResult(l->conn);
+        ExecStatusType status;
+        query_done on_done;
+
+        if (res == NULL) { /* ReadyForQuery: committed, or not */
+            evtimer_del(l->timer);
+            on_done = l->on_done;
+            l->on_done = NULL;
+            res = l->result;
+            l->result = NULL;
+            on_done(l, res, l->error[0] ? l->error : NULL);
+            PQclear(res);
+            kick(l);
+            return;
+        }
+        status = PQresultStatus(res);
+        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK &&
+            l->error[0] == '\0')
+            first_line(l->error, sizeof(l->error), PQresultErrorMessage(res));
+        if (l->result == NULL)
+            l->result = res;
+        else
+            PQclear(res);
+    }
+}
+
+static void on_connect_poll(struct pg_ledger *l);
+
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    struct pg_ledger *l = arg;
+    int flushed;
+
+    (void)fd;
+    if (l->state == PG_CONNECTING) {
+        on_connect_poll(l);
+        return;
+    }
+    if (what & EV_WRITE) {
+        if ((flushed = PQflush(l->conn)) < 0) {
+            broken(l, PQerrorMessage(l->conn));
+            return;
+        }
+        if (!watch(l, flushed ? EV_WRITE : EV_READ | EV_PERSIST))
+            broken(l, "event_add failed");
+        return;
+    }
+    if (!PQconsumeInput(l->conn)) {
+        broken(l, PQerrorMessage(l->conn));
+        return;
+    }
+    read_results(l);
+    if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_BAD)
+        broken(l, PQerrorMessage(l->conn));
+}
+
+/* --- (re)connecting ----------------------------------------------------- */
+
+static void on_claim(struct pg_ledger *l, PGresult *res, const char *error);
+
+static void on_version(struct pg_ledger *l, PGresult *res, const char *error)
+{
+    char instance[16], host[256], pid[16], why[300];
+    const char *values[KPD_PG_CLAIM_PARAMS];
+
+    if (l->conn == NULL)
+        return; /* broken() already took care of it */
+    if (!kpd_pg_version_ok(res, error, why, sizeof(why))) {
+        drop_connection(l);
+        reconnect_later(l, why);
+        return;
+    }
+    kpd_pg_claim_params(l->cfg, instance, host, pid, values);
+    if (!send_query(l, KPD_PG_CLAIM_SQL, KPD_PG_CLAIM_PARAMS, values, NULL,
+                    NULL, false, on_claim))
+        broken(l, PQerrorMessage(l->conn));
+}
+
+static void on_claim(struct pg_ledger *l, PGresult *res, const char *error)
+{
+    char why[300];
+
+    if (l->conn == NULL)
+        return;
+    if (!kpd_pg_claim_ok(res, error, l->cfg->instance, why, sizeof(why))) {
+        drop_connection(l);
+        reconnect_later(l, why);
+        return;
+    }
+    l->state = PG_READY;
+    l->backoff_ms = BACKOFF_MIN_MS;
+    if (l->failing)
+        skip_log_info("ledger: PostgreSQL is back; delivering again");
+    l->failing = false;
+}
+
+static void on_connect_poll(struct pg_ledger *l)
+{
+    switch (PQconnectPoll(l->conn)) {
+    case PGRES_POLLING_READING:
+        if (!watch(l, EV_READ))
+            broken(l, "event_add failed");
+        return;
+    case PGRES_POLLING_WRITING:
+        if (!watch(l, EV_WRITE))
+            broken(l, "event_add failed");
+        return;
+    case PGRES_POLLING_OK:
+        l->state = PG_SETUP;
+        PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
+        if (PQsetnonblocking(l->conn, 1) != 0 ||
+            !send_query(l, KPD_PG_VERSION_SQL, 0, NULL, NULL, NULL, false,
+                        on_version))
+            broken(l, PQerrorMessage(l->conn));
+        return;
+    default:
+        broken(l, PQerrorMessage(l->conn));
+    }
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    struct pg_ledger *l = arg;
+
+    (void)fd;
+    (void)what;
+    if (l->state != PG_DOWN) {
+        broken(l, l->state == PG_CONNECTING
+                      ? "no connection within 5 s"
+                      : "no answer within 5 s");
+        return;
+    }
+    l->conn = kpd_pg_connect_start(l->conninfo, false);
+    if (l->conn == NULL || PQstatus(l->conn) == CONNECTION_BAD) {
+        broken(l, l->conn ? PQerrorMessage(l->conn) : "out of memory");
+        return;
+    }
+    l->state = PG_CONNECTING;
+    arm(l, DEADLINE_MS);
+    /* libpq's first poll waits for the socket to be writable */
+    if (!watch(l, EV_WRITE))
+        broken(l, "event_add failed");
+}
+
+static void reconnect_later(struct pg_ledger *l, const char *why)
+{
+    l->state = PG_DOWN;
+    skip_debug("ledger", "PostgreSQL: %s; retrying in %u ms", why,
+               l->backoff_ms);
+    if (!l->failing)
+        skip_log_error("ledger: PostgreSQL: %s; deliveries answer 500 until "
+                       "it is back", why);
+    l->failing = true;
+    fail_batch(l, &l->gather, "the database is unreachable");
+    arm(l, l->backoff_ms);
+    if (l->backoff_ms < BACKOFF_MAX_MS)
+        l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                           : l->backoff_ms * 2;
+}
+
+/* --- delivering --------------------------------------------------------- */
+
+static void on_batch(struct pg_ledger *l, PGresult *res, const char *error)
+{
+    struct batch *b = &l->flight;
+    size_t count = b->count;
+
+    if (error != NULL || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        fail_batch(l, b, error ? error : "the database did not answer");
+        return;
+    }
+    /* RETURNING peer, key_id in binary: the rows this batch added. */
+    for (int row = 0; row < PQntuples(res); row++) {
+        unsigned char key[KEY_MAX];
+        size_t peer_len = (size_t)PQgetlength(res, row, 0);
+        size_t id_len = (size_t)PQgetlength(res, row, 1);
+        struct waiter *w;
+
+        if (peer_len > SKIP_SYSTEM_ID_MAX || id_len > SKIP_KEYID_MAX)
+            continue;
+        memcpy(key, PQgetvalue(res, row, 0), peer_len);
+        key[peer_len] = '\0';
+        memcpy(key + peer_len + 1, PQgetvalue(res, row, 1), id_len);
+        if ((w = dict_get(l->pending, key, peer_len + 1 + id_len)) != NULL)
+            w->first = true;
+    }
+    b->count = 0;
+    for (size_t i = 0; i < count; i++) {
+        struct waiter *w = b->waiters[i];
+        if (w->first)
+            l->recorded++;
+        answer(l, w, w->first ? KPD_LEDGER_RECORDED : KPD_LEDGER_ALREADY,
+               NULL);
+    }
+}
+
+/* The INSERT for n rows: $1 is the site, then (peer, key_id, expires_ms)
+ * per row. Built once per size that occurs; sizes repeat under load. */
+static char *batch_sql(size_t n)
+{
+    static const char head[] =
+        "INSERT INTO skip_kpd_delivered (site, peer, key_id, expires_ms) "
+        "VALUES ";
+    static const char tail[] =
+        " ON CONFLICT DO NOTHING RETURNING peer, key_id";
+    size_t cap = sizeof(head) + sizeof(tail) + n * 40;
+    char *sql = malloc(cap);
+    size_t len;
+
+    if (sql == NULL)
+        return NULL;
+    len = (size_t)snprintf(sql, cap, "%s", head);
+    for (size_t i = 0; i < n; i++)
+        len += (size_t)snprintf(sql + len, cap - len, "%s($1,$%zu,$%zu,$%zu)",
+                                i ? "," : "", 3 * i + 2, 3 * i + 3, 3 * i + 4);
+    snprintf(sql + len, cap - len, "%s", tail);
+    return sql;
+}
+
+static void send_batch(struct pg_ledger *l)
+{
+    struct batch *g = &l->gather, *f = &l->flight;
+    size_t n = g->count < BATCH_MAX ? g->count : BATCH_MAX;
+    size_t params = 1 + 3 * n;
+    const char **values = calloc(params, sizeof(*values));
+    int *lengths = calloc(params, sizeof(*lengths));
+    int *formats = calloc(params, sizeof(*formats));
+    char (*expiry)[24] = calloc(n, sizeof(*expiry));
+    char *sql = batch_sql(n);
+    bool sent;
+
+    if (!values || !lengths || !formats || !expiry || !sql) {
+        fail_batch(l, g, "out of memory");
+        goto out;
+    }
+    values[0] = l->cfg->local_id;
+    for (size_t i = 0; i < n; i++) {
+        struct waiter *w = g->waiters[i];
+        size_t peer_len = strlen((const char *)w->key);
+        snprintf(expiry[i], sizeof(expiry[i]), "%" PRIu64, w->expiry_ms);
+        values[3 * i + 1] = (const char *)w->key;
+        values[3 * i + 2] = (const char *)w->key + peer_len + 1;
+        lengths[3 * i + 2] = (int)(w->key_len - peer_len - 1);
+        formats[3 * i + 2] = 1; /* key_id as raw bytes */
+        values[3 * i + 3] = expiry[i];
+        f->waiters[i] = w; /* room for BATCH_MAX since the start */
+    }
+    f->count = n;
+    memmove(g->waiters, g->waiters + n, (g->count - n) * sizeof(*g->waiters));
+    g->count -= n;
+    sent = send_query(l, sql, (int)params, values, lengths, formats, true,
+                      on_batch);
+    if (!sent)
+        broken(l, PQerrorMessage(l->conn));
+out:
+    free(sql);
+    free(expiry);
+    free(formats);
+    free(lengths);
+    free(values);
+}
+
+static void on_prune(struct pg_ledger *l, PGresult *res, const char *error)
+{
+    unsigned long removed;
+
+    if (error != NULL || res == NULL) {
+        skip_log_warning("ledger: removing expired records: %s",
+                         error ? error : "no answer");
+        return;
+    }
+    removed = strtoul(PQcmdTuples(res), NULL, 10);
+    l->recorded -= removed < l->recorded ? removed : l->recorded;
+    /* A full DELETE means more are waiting: go on at the next tick. */
+    if (strcmp(PQcmdTuples(res), PRUNE_ROWS) == 0)
+        l->next_prune_ms = 0;
+}
+
+static void send_prune(struct pg_ledger *l)
+{
+    static const char sql[] =
+        "DELETE FROM skip_kpd_delivered WHERE ctid = ANY(ARRAY("
+        " SELECT ctid FROM skip_kpd_delivered"
+        " WHERE site = $1 AND expires_ms <= $2::bigint"
+        " LIMIT " PRUNE_ROWS "))";
+    char before[24];
+    const char *values[2] = {l->cfg->local_id, before};
+
+    snprintf(before, sizeof(before), "%" PRIu64, l->prune_before_ms);
+    l->prune_before_ms = 0;
+    if (!send_query(l, sql, 2, values, NULL, NULL, false, on_prune))
+        broken(l, PQerrorMessage(l->conn));
+}
+
+/* Sends the next piece of work if the connection is free: deliveries
+ * first, then a due prune. */
+static void kick(struct pg_ledger *l)
+{
+    if (l->state != PG_READY || l->on_done != NULL || l->conn == NULL)
+        return;
+    if (l->gather.count > 0)
+        send_batch(l);
+    else if (l->prune_before_ms != 0)
+        send_prune(l);
+}
+
+/* --- the ops ------------------------------------------------------------ */
+
+static void pg_record(kpd_ledger *base, const char *peer,
+                      const unsigned char *id, size_t id_len,
+                      uint64_t expiry_ms, kpd_ledger_done done, void *arg)
+{
+    struct pg_ledger *l = (struct pg_ledger *)base;
+    struct batch *g = &l->gather;
+    size_t peer_len = strlen(peer);
+    struct waiter *w;
+
+    return_if_fail(done != NULL);
+    if (id_len > SKIP_KEYID_MAX || peer_len > SKIP_SYSTEM_ID_MAX) {
+        done(arg, KPD_LEDGER_FAILED, "record too long");
+        return;
+    }
+    if (l->state != PG_READY) {
+        done(arg, KPD_LEDGER_FAILED, "the database is unreachable");
+        return;
+    }
+    if ((w = calloc(1, sizeof(*w))) == NULL) {
+        done(arg, KPD_LEDGER_FAILED, "out of memory");
+        return;
+    }
+    memcpy(w->key, peer, peer_len + 1);
+    memcpy(w->key + peer_len + 1, id, id_len);
+    w->key_len = peer_len + 1 + id_len;
+    /* The same keyId twice at once in this instance: the second loses
+     * here, as it would in the database. */
+    if (dict_get(l->pending, w->key, w->key_len) != NULL) {
+        free(w);
+        done(arg, KPD_LEDGER_ALREADY, NULL);
+        return;
+    }
+    w->expiry_ms = expiry_ms;
+    w->done = done;
+    w->arg = arg;
+    if (g->count == g->cap) {
+        size_t cap = g->cap ? 2 * g->cap : 64;
+        struct waiter **grown = realloc(g->waiters, cap * sizeof(*grown));
+        if (grown == NULL) {
+            free(w);
+            done(arg, KPD_LEDGER_FAILED, "out of memory");
+            return;
+        }
+        g->waiters = grown;
+        g->cap = cap;
+    }
+    if (!dict_set(l->pending, w->key, w->key_len, w)) {
+        free(w);
+        done(arg, KPD_LEDGER_FAILED, "out of memory");
+        return;
+    }
+    g->waiters[g->count++] = w;
+    kick(l);
+}
+
+/* Every instance prunes its site's rows; a DELETE that finds another
+ * instance's work done deletes nothing. */
+static void pg_prune(kpd_ledger *base, uint64_t now_ms)
+{
+    struct pg_ledger *l = (struct pg_ledger *)base;
+
+    if (now_ms < l->next_prune_ms)
+        return;
+    l->next_prune_ms = now_ms + PRUNE_EVERY_MS;
+    l->prune_before_ms = now_ms;
+    kick(l);
+}
+
+static size_t pg_count(const kpd_ledger *base)
+{
+    const struct pg_ledger *l = (const struct pg_ledger *)base;
+
+    return l->recorded + dict_count(l->pending);
+}
+
+/* Blocks until the query in flight has its answer (at shutdown). */
+static void finish_blocking(struct pg_ledger *l)
+{
+    if (l->conn == NULL || l->on_done == NULL)
+        return;
+    if (PQsetnonblocking(l->conn, 0) != 0 || PQflush(l->conn) != 0) {
+        broken(l, PQerrorMessage(l->conn));
+        return;
+    }
+    while (l->on_done != NULL) {
+        PGresult *res = PQgetResult(l->conn);
+        query_done on_done;
+
+        if (res == NULL) {
+            on_done = l->on_done;
+            l->on_done = NULL;
+            res = l->result;
+            l->result = NULL;
+            on_done(l, res, l->error[0] ? l->error : NULL);
+            PQclear(res);
+            return;
+        }
+        if (PQresultStatus(res) != PGRES_TUPLES_OK &&
+            PQresultStatus(res) != PGRES_COMMAND_OK && l->error[0] == '\0')
+            first_line(l->error, sizeof(l->error), PQresultErrorMessage(res));
+        if (l->result == NULL)
+            l->result = res;
+        else
+            PQclear(res);
+    }
+}
+
+static void pg_free(kpd_ledger *base)
+{
+    struct pg_ledger *l = (struct pg_ledger *)base;
+
+    /* Answer every delivery still waiting: the batch out, then the rest
+     * in batches of their own, each waited for. */
+    finish_blocking(l);
+    while (l->gather.count > 0 && l->state == PG_READY && l->conn != NULL) {
+        send_batch(l);
+        finish_blocking(l);
+    }
+    fail_batch(l, &l->flight, "skip-kpd is stopping");
+    fail_batch(l, &l->gather, "skip-kpd is stopping");
+    drop_connection(l);
+    if (l->timer != NULL)
+        event_free(l->timer);
+    free(l->gather.waiters);
+    free(l->flight.waiters);
+    dict_free(l->pending);
+    if (l->conninfo != NULL) {
+        explicit_bzero(l->conninfo, strlen(l->conninfo));
+        free(l->conninfo);
+    }
+    free(l);
+}
+
+static const kpd_ledger_ops pg_ops = {
+    .name = "postgresql",
+    .record = pg_record,
+    .prune = pg_prune,
+    .count = pg_count,
+    .free = pg_free,
+};
+
+/* --- opening ------------------------------------------------------------ */
+
+/* The first connection is made before serving, blocking: a start that
+ * cannot reach the database, finds the wrong schema or finds its instance
+ * number taken refuses to run rather than serve without a ledger. */
+static skip_rc first_connection(struct pg_ledger *l, skip_err *err)
+{
+    char instance[16], host[256], pid[16], why[300], line[200];
+    const char *values[KPD_PG_CLAIM_PARAMS];
+    PGresult *res;
+    bool ok;
+
+    l->conn = kpd_pg_connect_start(l->conninfo, true);
+    if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
+        first_line(line, sizeof(line),
+                   l->conn ? PQerrorMessage(l->conn) : "out of memory");
+        return skip_err_set(err, SKIP_E_TRANSPORT, "ledger: cannot connect "
+                            "to PostgreSQL: %s", line);
+    }
+    res = PQexec(l->conn, KPD_PG_VERSION_SQL);
+    ok = kpd_pg_version_ok(res, PQerrorMessage(l->conn), why, sizeof(why));
+    PQclear(res);
+    if (!ok)
+        return skip_err_set(err, SKIP_E_CONFIG, "ledger: %s", why);
+    kpd_pg_claim_params(l->cfg, instance, host, pid, values);
+    res = PQexecParams(l->conn, KPD_PG_CLAIM_SQL, KPD_PG_CLAIM_PARAMS, NULL,
+                       values, NULL, NULL, 0);
+    ok = kpd_pg_claim_ok(res, PQerrorMessage(l->conn), l->cfg->instance, why,
+                         sizeof(why));
+    PQclear(res);
+    if (!ok)
+        return skip_err_set(err, SKIP_E_CONFIG, "ledger: %s", why);
+    res = PQexec(l->conn, "SHOW synchronous_commit");
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
+        strcmp(PQgetvalue(res, 0, 0), "off") == 0)
+        skip_log_warning("ledger: synchronous_commit is off for this role or "
+                         "database: a crash of PostgreSQL may forget "
+                         "deliveries it acknowledged (docs/ha.md)");
+    PQclear(res);
+    PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
+    if (PQsetnonblocking(l->conn, 1) != 0 || !watch(l, EV_READ | EV_PERSIST))
+        return skip_err_set(err, SKIP_E_INTERNAL, "ledger: %s",
+                            PQerrorMessage(l->conn));
+    l->state = PG_READY;
+    return SKIP_OK;
+}
+
+skip_rc kpd_ledger_pg_new(const kpd_config *cfg, struct event_base *base,
+                          kpd_ledger **out, skip_err *err)
+{
+    struct pg_ledger *l;
+    skip_rc rc;
+
+    *out = NULL;
+    if (base == NULL)
+        return skip_err_set(err, SKIP_E_CONFIG, "ledger = postgresql needs "
+                            "the daemon's event loop");
+    if ((l = calloc(1, sizeof(*l))) == NULL)
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    l->base.ops = &pg_ops;
+    l->loop = base;
+    l->cfg = cfg;
+    l->backoff_ms = BACKOFF_MIN_MS;
+    l->state = PG_DOWN;
+    l->pending = dict_new();
+    l->timer = evtimer_new(base, on_timer, l);
+    l->flight.waiters = calloc(BATCH_MAX, sizeof(*l->flight.waiters));
+    l->flight.cap = BATCH_MAX;
+    if (l->pending == NULL || l->timer == NULL || l->flight.waiters == NULL) {
+        pg_free(&l->base);
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    }
+    if ((l->conninfo = kpd_pg_conninfo(cfg, err)) == NULL) {
+        pg_free(&l->base);
+        return err->rc;
+    }
+    rc = first_connection(l, err);
+    if (rc != SKIP_OK) {
+        pg_free(&l->base);
+        return rc;
+    }
+    *out = &l->base;
+    return SKIP_OK;
+}
