@@ -115,6 +115,7 @@ integration_tests = \
 	tests/systemd-unit.sh \
 	tests/docs.sh \
 	tests/integration/failover.sh \
+	tests/integration/ha.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \

@@ -41,7 +41,7 @@ cleanup() {
     [ -f "$T/env" ] && "$TESTBED" down "$T" >/dev/null 2>&1
     # The KPs ran in the background: their sanitizer reports (leaks are
     # reported at exit, after `down`) are only in their logs.
-    for log in "$T"/*/kpd.log; do
+    for log in "$T"/*/kpd.log "$T"/*/i*/kpd.log; do
         [ -f "$log" ] || continue
         if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
             echo "not ok - sanitizer report in $log:"
@@ -61,6 +61,30 @@ on_cleanup() { cleanup_hooks="$cleanup_hooks $1"; }
 # Exits 77 (skip) when a tool the test needs is missing.
 need() {
     command -v "$1" >/dev/null 2>&1 || { echo "SKIP: $1 not installed"; exit 77; }
+}
+
+# Exits 77 when no PostgreSQL server is installed, but only when run by
+# hand: under CI bootstrap installs one, and its absence is a failure.
+need_postgresql() {
+    if [ -n "${SKIP_PG_BINDIR:-}" ] || ls /usr/lib/postgresql/*/bin/initdb > /dev/null 2>&1; then
+        return 0
+    fi
+    if [ -n "${CI:-}" ]; then
+        echo "Bail out! no PostgreSQL server (./bootstrap installs it)"
+        exit 1
+    fi
+    echo "SKIP: no PostgreSQL server (apt-get install postgresql)"
+    exit 77
+}
+
+# psql against the testbed's cluster, as its owner: psql SITE SQL
+psql_site() {
+    if [ "$(id -u)" -eq 0 ]; then
+        runuser -u postgres -- "$SKIP_TESTBED_PG_BINDIR/psql" -X -q -At -h "$SKIP_TESTBED_PG_DIR" \
+            -U skip -d "skip_$1" -c "$2"
+    else
+        "$SKIP_TESTBED_PG_BINDIR/psql" -X -q -At -h "$SKIP_TESTBED_PG_DIR" -U skip -d "skip_$1" -c "$2"
+    fi
 }
 
 ok() { checks=$((checks + 1)); echo "ok $checks - $*"; }
