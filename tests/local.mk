@@ -116,6 +116,7 @@ integration_tests = \
 	tests/docs.sh \
 	tests/integration/failover.sh \
 	tests/integration/ha.sh \
+	tests/integration/ha-db.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \

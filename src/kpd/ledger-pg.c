@@ -89,6 +89,7 @@ struct pg_ledger {
     struct event *timer;
     unsigned backoff_ms;
     bool failing;        /* logged that the ledger cannot deliver */
+    char failing_why[300]; /* and why: a new cause is a new line */
     /* the query in flight */
     query_done on_done;
     PGresult *result;
@@ -362,10 +363,11 @@ static void reconnect_later(struct pg_ledger *l, const char *why)
     l->state = PG_DOWN;
     skip_debug("ledger", "PostgreSQL: %s; retrying in %u ms", why,
                l->backoff_ms);
-    if (!l->failing)
+    if (!l->failing || strcmp(l->failing_why, why) != 0)
         skip_log_error("ledger: PostgreSQL: %s; deliveries answer 500 until "
                        "it is back", why);
     l->failing = true;
+    snprintf(l->failing_why, sizeof(l->failing_why), "%s", why);
     fail_batch(l, &l->gather, "the database is unreachable");
     arm(l, l->backoff_ms);
     if (l->backoff_ms < BACKOFF_MAX_MS)
