@@ -117,6 +117,7 @@ integration_tests = \
 	tests/integration/failover.sh \
 	tests/integration/ha.sh \
 	tests/integration/ha-db.sh \
+	tests/integration/ha-faults.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \

@@ -273,6 +273,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 /* --- (re)connecting ----------------------------------------------------- */
 
 static void on_claim(struct pg_ledger *l, PGresult *res, const char *error);
+static void note_success(struct pg_ledger *l);
 
 static void on_version(struct pg_ledger *l, PGresult *res, const char *error)
 {
@@ -305,9 +306,7 @@ static void on_claim(struct pg_ledger *l, PGresult *res, const char *error)
     }
     l->state = PG_READY;
     l->backoff_ms = BACKOFF_MIN_MS;
-    if (l->failing)
-        skip_log_info("ledger: PostgreSQL is back; delivering again");
-    l->failing = false;
+    note_success(l);
 }
 
 static void on_connect_poll(struct pg_ledger *l)
@@ -358,16 +357,30 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
         broken(l, "event_add failed");
 }
 
-static void reconnect_later(struct pg_ledger *l, const char *why)
+/* One log line per change of state: the first failure, each new cause
+ * (retries with the same one are quiet), and the recovery. */
+static void note_failure(struct pg_ledger *l, const char *why)
 {
-    l->state = PG_DOWN;
-    skip_debug("ledger", "PostgreSQL: %s; retrying in %u ms", why,
-               l->backoff_ms);
     if (!l->failing || strcmp(l->failing_why, why) != 0)
         skip_log_error("ledger: PostgreSQL: %s; deliveries answer 500 until "
                        "it is back", why);
     l->failing = true;
     snprintf(l->failing_why, sizeof(l->failing_why), "%s", why);
+}
+
+static void note_success(struct pg_ledger *l)
+{
+    if (l->failing)
+        skip_log_info("ledger: PostgreSQL is back; delivering again");
+    l->failing = false;
+}
+
+static void reconnect_later(struct pg_ledger *l, const char *why)
+{
+    l->state = PG_DOWN;
+    skip_debug("ledger", "PostgreSQL: %s; retrying in %u ms", why,
+               l->backoff_ms);
+    note_failure(l, why);
     fail_batch(l, &l->gather, "the database is unreachable");
     arm(l, l->backoff_ms);
     if (l->backoff_ms < BACKOFF_MAX_MS)
@@ -383,9 +396,14 @@ static void on_batch(struct pg_ledger *l, PGresult *res, const char *error)
     size_t count = b->count;
 
     if (error != NULL || res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        /* A statement refused (a read-only database, a revoked grant):
+         * the connection stays, and the next batch tries again. */
+        if (l->conn != NULL)
+            note_failure(l, error ? error : "the database did not answer");
         fail_batch(l, b, error ? error : "the database did not answer");
         return;
     }
+    note_success(l);
     /* RETURNING peer, key_id in binary: the rows this batch added. */
     for (int row = 0; row < PQntuples(res); row++) {
         unsigned char key[KEY_MAX];
