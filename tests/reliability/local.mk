@@ -98,11 +98,14 @@ soak: skip-kpd skip-tool skip-testbed skip-pkcs11.la soak-encryptor
 # `make crash-test [CRASH_ROUNDS=20 CRASH_WORKERS=4]`: kill -9 of a random
 # KP at a random moment while clients run; counts issued, delivered, never
 # delivered and delivered twice (tests/reliability/crash-test.sh). Then the
+# same with two Bob instances on PostgreSQL, one killed per round. Then the
 # disk-full rounds: every failing call with every errno (disk-full.sh,
 # whose make check run takes one errno per call).
 EXTRA_DIST += tests/reliability/crash-test.sh
-crash-test: skip-kpd skip-tool skip-testbed libfaultfs.la
+crash-test: skip-kpd skip-tool skip-testbed libfaultfs.la p11-client skip-pkcs11.la
 	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) \
+		$(SHELL) $(srcdir)/tests/reliability/crash-test.sh
+	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) CRASH_HA=1 \
 		$(SHELL) $(srcdir)/tests/reliability/crash-test.sh
 	top_builddir=$(abs_top_builddir) top_srcdir=$(abs_top_srcdir) \
 		DISK_FULL_ALL=1 $(SHELL) $(srcdir)/tests/reliability/disk-full.sh
