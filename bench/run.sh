@@ -27,6 +27,7 @@ cleanup() {
     [ -z "$nginx_pid" ] || kill "$nginx_pid" 2> /dev/null || true
     "$top_builddir/skip-testbed" down "$T/tb" > /dev/null 2>&1 || true
     "$top_builddir/skip-testbed" down "$T/qkd" > /dev/null 2>&1 || true
+    "$top_builddir/skip-testbed" down "$T/ha" > /dev/null 2>&1 || true
     rm -rf "$T"
 }
 trap cleanup EXIT
@@ -163,6 +164,46 @@ memory_row "kpd RSS after $KPD_REQUESTS more (vs after the first)" "$rss_end" "$
 warm=$(awk -v a="$rss_start" -v b="$rss_cold" 'BEGIN { printf "%.4g", a / b }')
 printf '{"row":"kpd RSS warm-up (cold to 1 s of load)","ours":%s,"baseline":%s,"unit":"KiB","ratio":%s,"target":"reported","met":true}\n' \
     "$rss_start" "$rss_cold" "$warm" >> "$T/rows"
+
+# --- the PostgreSQL ledger (issue 17): deliveries at Bob through one
+# instance on PostgreSQL (on this host, fsync on) against the file ledger,
+# both at 32 connections, in alternating rounds; then two instances on
+# one database, the keyIds split between them (16 connections each, run
+# at once, rates summed), against one. ---
+HA_DELIVERIES=${BENCH_HA_DELIVERIES:-30000}
+"$top_builddir/skip-testbed" up "$T/ha" --tls cert13 --no-client-auth \
+    --ledger postgresql --instances 2 > /dev/null
+ha_alice=$(cut -d' ' -f1 <<URLS
+$(. "$T/ha/env"; echo "$SKIP_TESTBED_ALICE_URLS")
+URLS
+)
+set -- $(. "$T/ha/env"; echo "$SKIP_TESTBED_BOB_URLS")
+ha_bob0=$1 ha_bob1=$2
+ha_load() { # URL CONNECTIONS then kpd-load arguments
+    url=$1 conns=$2; shift 2
+    "$top_builddir/kpd-load" --url "$url" --connections "$conns" --ca "$T/ha/ca.crt" "$@" |
+        sed -n 's/.* \([0-9]*\) req\/s$/\1/p'
+}
+: > "$T/pg-vs-file"
+: > "$T/two-vs-one"
+for round in 1 2 3; do
+    load "$SKIP_TESTBED_ALICE_URL" issue Bob "$HA_DELIVERIES" "$T/ids" > /dev/null
+    file_rate=$(load "$SKIP_TESTBED_BOB_URL" deliver Alice "$T/ids")
+    ha_load "$ha_alice" 32 issue Bob "$HA_DELIVERIES" "$T/ha-ids" > /dev/null
+    one=$(ha_load "$ha_bob0" 32 deliver Alice "$T/ha-ids")
+    echo "$one $file_rate" >> "$T/pg-vs-file"
+    ha_load "$ha_alice" 32 issue Bob "$((2 * HA_DELIVERIES))" "$T/ha-ids" > /dev/null
+    awk 'NR % 2' "$T/ha-ids" > "$T/ha-ids0"
+    awk '!(NR % 2)' "$T/ha-ids" > "$T/ha-ids1"
+    ha_load "$ha_bob0" 16 deliver Alice "$T/ha-ids0" > "$T/rate0" &
+    p0=$!
+    ha_load "$ha_bob1" 16 deliver Alice "$T/ha-ids1" > "$T/rate1"
+    wait "$p0"
+    echo "$(($(cat "$T/rate0") + $(cat "$T/rate1"))) $one" >> "$T/two-vs-one"
+done
+pairs_row "$T/pg-vs-file" "kpd deliveries, PostgreSQL ledger (vs file ledger; 32 conns)" req/s ">= 0.5"
+pairs_row "$T/two-vs-one" "kpd deliveries, 2 instances on PostgreSQL (vs 1)" req/s ">= 1.6"
+"$top_builddir/skip-testbed" down "$T/ha" > /dev/null
 
 # --- etsi014: /key through skip-kpd against the same enc_keys call made
 # straight to the (fake) KME with libcurl (the curl tool, one kept-alive
