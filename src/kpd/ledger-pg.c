@@ -47,6 +47,16 @@
  * behind a dead link answers nothing at all. */
 #define DEADLINE_MS 5000
 
+/* The batch INSERT, prepared once per connection: $1 the site, then the
+ * batch's peers, keyIds and expiries as three arrays. */
+#define RECORD_STATEMENT "skip_kpd_record"
+static const char record_sql[] =
+    "INSERT INTO skip_kpd_delivered (site, peer, key_id, expires_ms)"
+    " SELECT $1::text, r.peer, r.key_id, r.expires_ms"
+    " FROM unnest($2::text[], $3::bytea[], $4::bigint[])"
+    "      AS r(peer, key_id, expires_ms)"
+    " ON CONFLICT DO NOTHING RETURNING peer, key_id";
+
 enum pg_state {
     PG_DOWN,       /* no connection; a retry is scheduled */
     PG_CONNECTING, /* PQconnectPoll in progress */
@@ -177,16 +187,13 @@ static void drop_connection(struct pg_ledger *l)
     l->on_done = NULL;
 }
 
-/* Sends a query; on_done hears how it went. Results come as text unless
- * binary (the batch's, whose key_id column is raw bytes). */
-static bool send_query(struct pg_ledger *l, const char *sql, int nparams,
-                       const char *const *values, const int *lengths,
-                       const int *formats, bool binary, query_done on_done)
+/* After a PQsend* call that returned queued: on_done will hear how the
+ * query went, within the deadline. */
+static bool sent(struct pg_ledger *l, int queued, query_done on_done)
 {
     int flushed;
 
-    if (!PQsendQueryParams(l->conn, sql, nparams, NULL, values, lengths,
-                           formats, binary ? 1 : 0))
+    if (!queued)
         return false;
     l->on_done = on_done;
     l->error[0] = '\0';
@@ -273,6 +280,7 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
 /* --- (re)connecting ----------------------------------------------------- */
 
 static void on_claim(struct pg_ledger *l, PGresult *res, const char *error);
+static void on_prepared(struct pg_ledger *l, PGresult *res, const char *error);
 static void note_success(struct pg_ledger *l);
 
 static void on_version(struct pg_ledger *l, PGresult *res, const char *error)
@@ -288,8 +296,10 @@ static void on_version(struct pg_ledger *l, PGresult *res, const char *error)
         return;
     }
     kpd_pg_claim_params(l->cfg, instance, host, pid, values);
-    if (!send_query(l, KPD_PG_CLAIM_SQL, KPD_PG_CLAIM_PARAMS, values, NULL,
-                    NULL, false, on_claim))
+    if (!sent(l, PQsendQueryParams(l->conn, KPD_PG_CLAIM_SQL,
+                                   KPD_PG_CLAIM_PARAMS, NULL, values, NULL,
+                                   NULL, 0),
+              on_claim))
         broken(l, PQerrorMessage(l->conn));
 }
 
@@ -302,6 +312,20 @@ static void on_claim(struct pg_ledger *l, PGresult *res, const char *error)
     if (!kpd_pg_claim_ok(res, error, l->cfg->instance, why, sizeof(why))) {
         drop_connection(l);
         reconnect_later(l, why);
+        return;
+    }
+    if (!sent(l, PQsendPrepare(l->conn, RECORD_STATEMENT, record_sql, 4, NULL),
+              on_prepared))
+        broken(l, PQerrorMessage(l->conn));
+}
+
+static void on_prepared(struct pg_ledger *l, PGresult *res, const char *error)
+{
+    if (l->conn == NULL)
+        return;
+    if (error != NULL || res == NULL) {
+        drop_connection(l);
+        reconnect_later(l, error ? error : "preparing the INSERT: no answer");
         return;
     }
     l->state = PG_READY;
@@ -324,8 +348,9 @@ static void on_connect_poll(struct pg_ledger *l)
         l->state = PG_SETUP;
         PQsetNoticeProcessor(l->conn, quiet_notice, NULL);
         if (PQsetnonblocking(l->conn, 1) != 0 ||
-            !send_query(l, KPD_PG_VERSION_SQL, 0, NULL, NULL, NULL, false,
-                        on_version))
+            !sent(l, PQsendQueryParams(l->conn, KPD_PG_VERSION_SQL, 0, NULL,
+                                       NULL, NULL, NULL, 0),
+                  on_version))
             broken(l, PQerrorMessage(l->conn));
         return;
     default:
@@ -429,70 +454,99 @@ static void on_batch(struct pg_ledger *l, PGresult *res, const char *error)
     }
 }
 
-/* The INSERT for n rows: $1 is the site, then (peer, key_id, expires_ms)
- * per row. Built once per size that occurs; sizes repeat under load. */
-static char *batch_sql(size_t n)
-{
-    static const char head[] =
-        "INSERT INTO skip_kpd_delivered (site, peer, key_id, expires_ms) "
-        "VALUES ";
-    static const char tail[] =
-        " ON CONFLICT DO NOTHING RETURNING peer, key_id";
-    size_t cap = sizeof(head) + sizeof(tail) + n * 40;
-    char *sql = malloc(cap);
+/* A one-dimensional array in PostgreSQL's binary format: a header (1
+ * dimension, no NULLs, the element type, the length, lower bound 1), then
+ * each element as a 4-byte length and its bytes, all big-endian. */
+struct pg_array {
+    unsigned char *buf;
     size_t len;
+};
 
-    if (sql == NULL)
-        return NULL;
-    len = (size_t)snprintf(sql, cap, "%s", head);
-    for (size_t i = 0; i < n; i++)
-        len += (size_t)snprintf(sql + len, cap - len, "%s($1,$%zu,$%zu,$%zu)",
-                                i ? "," : "", 3 * i + 2, 3 * i + 3, 3 * i + 4);
-    snprintf(sql + len, cap - len, "%s", tail);
-    return sql;
+static void put32(struct pg_array *a, uint32_t v)
+{
+    a->buf[a->len++] = (unsigned char)(v >> 24);
+    a->buf[a->len++] = (unsigned char)(v >> 16);
+    a->buf[a->len++] = (unsigned char)(v >> 8);
+    a->buf[a->len++] = (unsigned char)v;
 }
+
+static bool array_begin(struct pg_array *a, uint32_t type_oid, size_t n,
+                        size_t data)
+{
+    a->len = 0;
+    if ((a->buf = malloc(20 + 4 * n + data)) == NULL)
+        return false;
+    put32(a, 1);
+    put32(a, 0);
+    put32(a, type_oid);
+    put32(a, (uint32_t)n);
+    put32(a, 1);
+    return true;
+}
+
+static void array_add(struct pg_array *a, const void *data, size_t len)
+{
+    put32(a, (uint32_t)len);
+    memcpy(a->buf + a->len, data, len);
+    a->len += len;
+}
+
+#define OID_TEXT 25
+#define OID_BYTEA 17
+#define OID_INT8 20
 
 static void send_batch(struct pg_ledger *l)
 {
     struct batch *g = &l->gather, *f = &l->flight;
     size_t n = g->count < BATCH_MAX ? g->count : BATCH_MAX;
-    size_t params = 1 + 3 * n;
-    const char **values = calloc(params, sizeof(*values));
-    int *lengths = calloc(params, sizeof(*lengths));
-    int *formats = calloc(params, sizeof(*formats));
-    char (*expiry)[24] = calloc(n, sizeof(*expiry));
-    char *sql = batch_sql(n);
-    bool sent;
+    struct pg_array peers = {0}, ids = {0}, expiries = {0};
+    size_t peer_bytes = 0, id_bytes = 0;
+    const char *values[4];
+    int lengths[4], formats[4] = {0, 1, 1, 1};
 
-    if (!values || !lengths || !formats || !expiry || !sql) {
+    for (size_t i = 0; i < n; i++) {
+        size_t peer_len = strlen((const char *)g->waiters[i]->key);
+        peer_bytes += peer_len;
+        id_bytes += g->waiters[i]->key_len - peer_len - 1;
+    }
+    if (!array_begin(&peers, OID_TEXT, n, peer_bytes) ||
+        !array_begin(&ids, OID_BYTEA, n, id_bytes) ||
+        !array_begin(&expiries, OID_INT8, n, 8 * n)) {
         fail_batch(l, g, "out of memory");
         goto out;
     }
-    values[0] = l->cfg->local_id;
     for (size_t i = 0; i < n; i++) {
         struct waiter *w = g->waiters[i];
         size_t peer_len = strlen((const char *)w->key);
-        snprintf(expiry[i], sizeof(expiry[i]), "%" PRIu64, w->expiry_ms);
-        values[3 * i + 1] = (const char *)w->key;
-        values[3 * i + 2] = (const char *)w->key + peer_len + 1;
-        lengths[3 * i + 2] = (int)(w->key_len - peer_len - 1);
-        formats[3 * i + 2] = 1; /* key_id as raw bytes */
-        values[3 * i + 3] = expiry[i];
+        unsigned char be[8];
+
+        for (int b = 0; b < 8; b++)
+            be[b] = (unsigned char)(w->expiry_ms >> (56 - 8 * b));
+        array_add(&peers, w->key, peer_len);
+        array_add(&ids, w->key + peer_len + 1, w->key_len - peer_len - 1);
+        array_add(&expiries, be, sizeof(be));
         f->waiters[i] = w; /* room for BATCH_MAX since the start */
     }
     f->count = n;
     memmove(g->waiters, g->waiters + n, (g->count - n) * sizeof(*g->waiters));
     g->count -= n;
-    sent = send_query(l, sql, (int)params, values, lengths, formats, true,
-                      on_batch);
-    if (!sent)
+    values[0] = l->cfg->local_id;
+    lengths[0] = 0;
+    values[1] = (const char *)peers.buf;
+    lengths[1] = (int)peers.len;
+    values[2] = (const char *)ids.buf;
+    lengths[2] = (int)ids.len;
+    values[3] = (const char *)expiries.buf;
+    lengths[3] = (int)expiries.len;
+    /* binary results: key_id comes back as its bytes */
+    if (!sent(l, PQsendQueryPrepared(l->conn, RECORD_STATEMENT, 4, values,
+                                     lengths, formats, 1),
+              on_batch))
         broken(l, PQerrorMessage(l->conn));
 out:
-    free(sql);
-    free(expiry);
-    free(formats);
-    free(lengths);
-    free(values);
+    free(peers.buf);
+    free(ids.buf);
+    free(expiries.buf);
 }
 
 static void on_prune(struct pg_ledger *l, PGresult *res, const char *error)
@@ -523,7 +577,8 @@ static void send_prune(struct pg_ledger *l)
 
     snprintf(before, sizeof(before), "%" PRIu64, l->prune_before_ms);
     l->prune_before_ms = 0;
-    if (!send_query(l, sql, 2, values, NULL, NULL, false, on_prune))
+    if (!sent(l, PQsendQueryParams(l->conn, sql, 2, NULL, values, NULL, NULL, 0),
+              on_prune))
         broken(l, PQerrorMessage(l->conn));
 }
 
@@ -714,6 +769,13 @@ static skip_rc first_connection(struct pg_ledger *l, skip_err *err)
     PQclear(res);
     if (!ok)
         return skip_err_set(err, SKIP_E_CONFIG, "ledger: %s", why);
+    res = PQprepare(l->conn, RECORD_STATEMENT, record_sql, 4, NULL);
+    ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    first_line(line, sizeof(line), PQresultErrorMessage(res));
+    PQclear(res);
+    if (!ok)
+        return skip_err_set(err, SKIP_E_CONFIG, "ledger: preparing the "
+                            "INSERT: %s", line);
     res = PQexec(l->conn, "SHOW synchronous_commit");
     if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1 &&
         strcmp(PQgetvalue(res, 0, 0), "off") == 0)
