@@ -8,10 +8,11 @@
 # A guide that stops working fails here.
 . "$top_srcdir/tests/pkcs11/p11-lib.sh"
 need pkcs11-tool
+need_postgresql # ha.md and skip-testbed.md run PostgreSQL
 
 # DOC_GUIDES=NAME.md runs one while a guide is being written.
 guides=${DOC_GUIDES:-"deploy.md pkcs11-tool.md p11tool.md ikev2-ppk.md pykcs11.md
-        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md etsi014.md"}
+        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md etsi014.md ha.md"}
 
 # The module may carry a sanitizer's runtime, which the hosts (pkcs11-tool,
 # python3, java, the example) lack: every process of a guide gets it first.

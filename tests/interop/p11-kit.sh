@@ -44,7 +44,12 @@ proxy_id=$(p11_field keyid)
 
 # --- p11-kit server: a fresh module process per client connection ---
 servers_pk=""
-stop_p11kit_servers() { for pid in $servers_pk; do kill "$pid" 2>/dev/null; done; }
+# $! is the subshell that runs host(); the server may be its child, so
+# it is also stopped by its socket's name, which only it has.
+stop_p11kit_servers() {
+    for pid in $servers_pk; do kill "$pid" 2>/dev/null; done
+    pkill -f -- "--name $T/pk-" 2>/dev/null
+}
 on_cleanup stop_p11kit_servers
 p11kit_server() { # site conf sock
     SKIP_PKCS11_CONF=$2 host p11-kit server -f --name "$3" \
