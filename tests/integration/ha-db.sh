@@ -9,6 +9,7 @@ testbed_up --ledger postgresql
 conf=$SKIP_TESTBED_BOB_KPD_CONF
 conninfo=$(sed -n 's/^ledger_conninfo = //p' "$conf")
 
+records_of() { psql_site bob "SELECT count(*) FROM skip_kpd_delivered WHERE key_id = '\\x$1'"; }
 # A KP of its own beside the testbed's, from a variant of Bob's config.
 variant() { # name sed-expression
     mkdir -p "$T/$1/state"
@@ -60,6 +61,17 @@ expect_exit 0 "... and the log says why" wait_for "$T/bob/kpd.log" 'schema is ve
 psql_site bob "UPDATE skip_kpd_schema SET version = 1"
 wait_for "$T/bob/kpd.log" 'PostgreSQL is back' 300
 expect_exit 0 "... and delivers the same keyId once the versions agree" bob key-by-id "$id" Alice
+
+# --- expired records go, in batches; live ones and other sites' stay ------
+now_ms=$(($(date +%s) * 1000))
+psql_site bob "INSERT INTO skip_kpd_delivered SELECT 'Bob', 'Alice', int8send(i), $now_ms - 1000 FROM generate_series(1, 25000) AS i"
+psql_site bob "INSERT INTO skip_kpd_delivered SELECT 'Other', 'Alice', int8send(i), $now_ms - 1000 FROM generate_series(1, 10) AS i"
+expired() { psql_site bob "SELECT count(*) FROM skip_kpd_delivered WHERE site = '$1' AND expires_ms < $now_ms"; }
+i=0
+while [ "$(expired Bob)" != 0 ] && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
+expect_eq "25000 expired records are removed, in batches, within 30 s" "$(expired Bob)" 0
+expect_eq "... another site's are left to it" "$(expired Other)" 10
+expect_eq "... and the live record stays" "$(records_of "$id")" 1
 
 # --- the instance number -----------------------------------------------------
 variant twin ""
