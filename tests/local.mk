@@ -129,6 +129,8 @@ tests/integration/kpd-once.log: kpd-load
 tests/man-pages.log: $(man_pages)
 tests/docs.log: skip-pkcs11.la
 tests/integration/failover.log: skip-pkcs11.la p11-client
+tests/integration/ha.log: skip-pkcs11.la p11-client
+tests/integration/ha-faults.log: libfaultfs.la
 
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.

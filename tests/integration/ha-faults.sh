@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The PostgreSQL ledger when the database fails: stopped, restarted, a
 # connection killed mid-transaction, a transaction that hangs, the
-# database turned read-only. Each answers 500 without a key, says so in
+# database turned read-only, the disk under it turned read-only. Each answers 500 without a key, says so in
 # one log line per cause, and recovers by itself; nothing is delivered
 # twice and nothing recorded by a failed transaction is lost.
 . "$top_srcdir/tests/integration/lib.sh"
@@ -110,6 +110,33 @@ sleep 0.5
 expect_exit 0 "writable again: the same keyId is delivered" bob key-by-id "$id" Alice
 expect_match "... and the log says so" "$log" 'PostgreSQL is back'
 expect_exit 6 "... once" bob key-by-id "$id" Alice
+# --- the disk under PostgreSQL turns read-only -------------------------------
+# PostgreSQL restarted over faultfs: while $PG/ro exists, every write and
+# sync of its WAL fails with EROFS. It PANICs at the first commit and keeps
+# failing its crash recovery until the disk is writable again.
+PG=$SKIP_TESTBED_PG_DIR
+"$TESTBED" stop "$T" pg > /dev/null
+as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_owner env LD_PRELOAD="$top_builddir/.libs/libfaultfs.so" FAULTFS_MATCH=/pg_wal/ \
+    FAULTFS_CALLS=write,pwrite,fdatasync,fsync FAULTFS_ERRNO=EROFS FAULTFS_TRIGGER="$PG/ro" \
+    "$SKIP_TESTBED_PG_BINDIR/pg_ctl" -D "$PG/data" -l "$PG/postgres.log" -w \
+    -o "-k $PG -c listen_addresses= -p 5432" start > /dev/null
+head -n 1 "$PG/data/postmaster.pid" > "$T/pg.pid" # for skip-testbed down
+back=$(lines 'PostgreSQL is back')
+bob key-by-id "$(new_id)" Alice > /dev/null 2>&1 # reconnect after the restart
+wait_for_count 'PostgreSQL is back' "$back"
+id=$(new_id)
+touch "$PG/ro"
+expect_500 "the disk under PostgreSQL read-only: the delivery fails" "$id"
+expect_match "... PostgreSQL met the read-only disk" "$PG/postgres.log" 'Read-only file system'
+expect_500 "... and the next delivery too, while it stays so" "$id"
+back=$(lines 'PostgreSQL is back')
+rm "$PG/ro"
+wait_for_count 'PostgreSQL is back' "$back"
+expect_exit 0 "writable again: PostgreSQL recovers, and the same keyId is delivered" \
+    bob key-by-id "$id" Alice
+expect_exit 6 "... once" bob key-by-id "$id" Alice
+
 key=$(prf_key "$id" Alice Bob "$T/alice/peer-Bob.secret" 32)
 expect_match "the last key recomputes from the shared secret" /dev/stdin '^[0-9a-f]{64}$' <<KEY
 $key

@@ -6,9 +6,10 @@
  * disk fills, then space returns) without restarting the daemon.
  *
  *   FAULTFS_CALLS  which calls fail, comma-separated: write, short (a
- *                  write that stores half, then fails), fdatasync, fsync,
- *                  rename, ftruncate
- *   FAULTFS_ERRNO  ENOSPC (default), EIO or EDQUOT
+ *                  write that stores half, then fails), pwrite, fdatasync,
+ *                  fsync, rename, ftruncate
+ *   FAULTFS_ERRNO  ENOSPC (default), EIO, EDQUOT or EROFS (a disk turned
+ *                  read-only, under PostgreSQL in ha-faults.sh)
  *   FAULTFS_LOG    optional: each call on a matching path is appended
  *                  here as "CALL PATH", whether it failed or not
  *
@@ -48,6 +49,8 @@ static int fault_errno(void)
         return EIO;
     if (e && strcmp(e, "EDQUOT") == 0)
         return EDQUOT;
+    if (e && strcmp(e, "EROFS") == 0)
+        return EROFS;
     return ENOSPC;
 }
 
@@ -132,6 +135,21 @@ ssize_t write(int fd, const void *buf, size_t len)
         }
     }
     return real(fd, buf, len);
+}
+
+/* PostgreSQL writes its WAL with pwrite. */
+ssize_t pwrite(int fd, const void *buf, size_t len, off_t offset)
+{
+    static ssize_t (*real)(int, const void *, size_t, off_t);
+
+    if (real == NULL)
+        real = (ssize_t (*)(int, const void *, size_t, off_t))dlsym(RTLD_NEXT,
+                                                                   "pwrite");
+    if (fails_fd("pwrite", fd)) {
+        errno = fault_errno();
+        return -1;
+    }
+    return real(fd, buf, len, offset);
 }
 
 int fdatasync(int fd)
