@@ -119,8 +119,7 @@ PGconn *kpd_pg_connect_start(const char *conninfo, bool blocking)
                     : PQconnectStartParams(keys, values, 1);
 }
 
-/* The first line of a libpq or server message, for one log line. */
-static void first_line(char *out, size_t len, const char *message)
+void kpd_pg_first_line(char *out, size_t len, const char *message)
 {
     size_t n = strcspn(message ? message : "", "\n");
 
@@ -153,7 +152,7 @@ bool kpd_pg_version_ok(const PGresult *res, const char *error, char *why,
                  "skip-kpd --init-db");
         return false;
     }
-    first_line(line, sizeof(line),
+    kpd_pg_first_line(line, sizeof(line),
                res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
                                                    : error);
     snprintf(why, why_len, "reading the schema version: %s",
@@ -176,7 +175,7 @@ bool kpd_pg_claim_ok(const PGresult *res, const char *error, unsigned instance,
                  PQgetisnull(res, 0, 1) ? "unknown" : PQgetvalue(res, 0, 1));
         return false;
     }
-    first_line(line, sizeof(line),
+    kpd_pg_first_line(line, sizeof(line),
                res && PQresultErrorMessage(res)[0] ? PQresultErrorMessage(res)
                                                    : error);
     snprintf(why, why_len, "claiming instance %u: %s", instance,
@@ -214,7 +213,7 @@ static PGconn *connect_blocking(const kpd_config *cfg, skip_err *err)
     free(conninfo);
     if (conn != NULL && PQstatus(conn) == CONNECTION_OK)
         return conn;
-    first_line(line, sizeof(line), conn ? PQerrorMessage(conn) : "out of memory");
+    kpd_pg_first_line(line, sizeof(line), conn ? PQerrorMessage(conn) : "out of memory");
     skip_err_set(err, SKIP_E_TRANSPORT, "ledger: cannot connect to "
                  "PostgreSQL: %s", line);
     PQfinish(conn);
@@ -230,7 +229,7 @@ static bool run(PGconn *conn, const char *what, const char *sql, skip_err *err)
     bool ok = status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 
     if (!ok) {
-        first_line(line, sizeof(line), PQresultErrorMessage(res)[0]
+        kpd_pg_first_line(line, sizeof(line), PQresultErrorMessage(res)[0]
                                            ? PQresultErrorMessage(res)
                                            : PQerrorMessage(conn));
         skip_err_set(err, SKIP_E_TRANSPORT, "ledger: %s: %s", what, line);

@@ -4,8 +4,8 @@
  * event loop; nothing here ever waits on the database.
  *
  * Group commit, as in the file ledger: while one batch INSERT is out, the
- * next gathers. A batch is one statement,
- *   INSERT ... VALUES (...), (...) ON CONFLICT DO NOTHING RETURNING ...
+ * next gathers. A batch is one prepared statement over three arrays,
+ *   INSERT ... SELECT FROM unnest(...) ON CONFLICT DO NOTHING RETURNING ...
  * in its own implicit transaction, so it costs one commit (one WAL flush)
  * however many deliveries it carries. The rows it returns are the keyIds
  * this batch delivered first; the others were delivered before, by this
@@ -37,7 +37,7 @@
 #include "skip/sysid.h"
 
 #define KEY_MAX (SKIP_SYSTEM_ID_MAX + 1 + SKIP_KEYID_MAX)
-#define BATCH_MAX 1000        /* rows per INSERT: 3 parameters each + site */
+#define BATCH_MAX 1000        /* rows per INSERT (elements per array) */
 #define PRUNE_ROWS "10000"    /* expired rows removed per DELETE */
 #define PRUNE_EVERY_MS 10000  /* between prunes that found less than that */
 #define BACKOFF_MIN_MS 100
@@ -60,7 +60,7 @@ static const char record_sql[] =
 enum pg_state {
     PG_DOWN,       /* no connection; a retry is scheduled */
     PG_CONNECTING, /* PQconnectPoll in progress */
-    PG_SETUP,      /* connected: the version check and claim are out */
+    PG_SETUP,      /* connected: version check, claim, prepare */
     PG_READY,      /* delivering */
 };
 
@@ -109,7 +109,9 @@ struct pg_ledger {
     struct batch gather, flight;
     uint64_t next_prune_ms;
     uint64_t prune_before_ms; /* set: a DELETE is due with this bound */
-    size_t recorded;          /* rows this instance added, less its prunes */
+    /* for count(): rows this instance added, less those its prunes
+     * removed (which may be another instance's): an estimate */
+    size_t recorded;
 };
 
 static void kick(struct pg_ledger *l);
@@ -128,13 +130,6 @@ static void quiet_notice(void *arg, const char *message)
 {
     (void)arg;
     skip_debug("ledger", "PostgreSQL says: %s", message);
-}
-
-static void first_line(char *out, size_t len, const char *message)
-{
-    size_t n = strcspn(message ? message : "", "\n");
-
-    snprintf(out, len, "%.*s", (int)n, message ? message : "");
 }
 
 /* --- answering deliveries ----------------------------------------------- */
@@ -209,7 +204,7 @@ static void broken(struct pg_ledger *l, const char *why)
     query_done on_done = l->on_done;
     char line[200];
 
-    first_line(line, sizeof(line), why);
+    kpd_pg_first_line(line, sizeof(line), why);
     drop_connection(l);
     if (on_done != NULL)
         on_done(l, NULL, line);
@@ -217,33 +212,49 @@ static void broken(struct pg_ledger *l, const char *why)
     reconnect_later(l, line);
 }
 
-/* Reads every result of the query in flight; calls on_done at its end. */
+/* Files one result of the query in flight: the first is kept for its
+ * handler, and so is the first line of the first error, whatever came
+ * before it (an INSERT's rows, then its failed commit). */
+static void keep_result(struct pg_ledger *l, PGresult *res)
+{
+    ExecStatusType status = PQresultStatus(res);
+
+    if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK &&
+        l->error[0] == '\0')
+        kpd_pg_first_line(l->error, sizeof(l->error),
+                          PQresultErrorMessage(res));
+    if (l->result == NULL)
+        l->result = res;
+    else
+        PQclear(res);
+}
+
+/* The query in flight has ended (ReadyForQuery: committed, or not): its
+ * handler hears how. */
+static void end_query(struct pg_ledger *l)
+{
+    query_done on_done = l->on_done;
+    PGresult *res = l->result;
+
+    evtimer_del(l->timer);
+    l->on_done = NULL;
+    l->result = NULL;
+    on_done(l, res, l->error[0] ? l->error : NULL);
+    PQclear(res);
+}
+
+/* Reads what has arrived of the query in flight, without blocking. */
 static void read_results(struct pg_ledger *l)
 {
     while (l->on_done != NULL && !PQisBusy(l->conn)) {
         PGresult *res = PQgetResult(l->conn);
-        ExecStatusType status;
-        query_done on_done;
 
-        if (res == NULL) { /* ReadyForQuery: committed, or not */
-            evtimer_del(l->timer);
-            on_done = l->on_done;
-            l->on_done = NULL;
-            res = l->result;
-            l->result = NULL;
-            on_done(l, res, l->error[0] ? l->error : NULL);
-            PQclear(res);
+        if (res == NULL) {
+            end_query(l);
             kick(l);
             return;
         }
-        status = PQresultStatus(res);
-        if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK &&
-            l->error[0] == '\0')
-            first_line(l->error, sizeof(l->error), PQresultErrorMessage(res));
-        if (l->result == NULL)
-            l->result = res;
-        else
-            PQclear(res);
+        keep_result(l, res);
     }
 }
 
@@ -682,24 +693,11 @@ static void finish_blocking(struct pg_ledger *l)
     }
     while (l->on_done != NULL) {
         PGresult *res = PQgetResult(l->conn);
-        query_done on_done;
 
-        if (res == NULL) {
-            on_done = l->on_done;
-            l->on_done = NULL;
-            res = l->result;
-            l->result = NULL;
-            on_done(l, res, l->error[0] ? l->error : NULL);
-            PQclear(res);
-            return;
-        }
-        if (PQresultStatus(res) != PGRES_TUPLES_OK &&
-            PQresultStatus(res) != PGRES_COMMAND_OK && l->error[0] == '\0')
-            first_line(l->error, sizeof(l->error), PQresultErrorMessage(res));
-        if (l->result == NULL)
-            l->result = res;
+        if (res == NULL)
+            end_query(l);
         else
-            PQclear(res);
+            keep_result(l, res);
     }
 }
 
@@ -751,7 +749,7 @@ static skip_rc first_connection(struct pg_ledger *l, skip_err *err)
 
     l->conn = kpd_pg_connect_start(l->conninfo, true);
     if (l->conn == NULL || PQstatus(l->conn) != CONNECTION_OK) {
-        first_line(line, sizeof(line),
+        kpd_pg_first_line(line, sizeof(line),
                    l->conn ? PQerrorMessage(l->conn) : "out of memory");
         return skip_err_set(err, SKIP_E_TRANSPORT, "ledger: cannot connect "
                             "to PostgreSQL: %s", line);
@@ -771,7 +769,7 @@ static skip_rc first_connection(struct pg_ledger *l, skip_err *err)
         return skip_err_set(err, SKIP_E_CONFIG, "ledger: %s", why);
     res = PQprepare(l->conn, RECORD_STATEMENT, record_sql, 4, NULL);
     ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    first_line(line, sizeof(line), PQresultErrorMessage(res));
+    kpd_pg_first_line(line, sizeof(line), PQresultErrorMessage(res));
     PQclear(res);
     if (!ok)
         return skip_err_set(err, SKIP_E_CONFIG, "ledger: preparing the "

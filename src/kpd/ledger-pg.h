@@ -21,6 +21,9 @@
  * caller cleanses and frees it. */
 char *kpd_pg_conninfo(const kpd_config *cfg, skip_err *err);
 
+/* The first line of a libpq or server message, for one log line. */
+void kpd_pg_first_line(char *out, size_t len, const char *message);
+
 /* Starts a connection with our defaults (connect_timeout, application_name)
  * under whatever conninfo sets itself; blocking or not. */
 PGconn *kpd_pg_connect_start(const char *conninfo, bool blocking);
