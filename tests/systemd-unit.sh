@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # The systemd unit for skip-kpd: systemd accepts it, its hardening scores as
 # systemd's own analysis rates "OK" or better, the user it runs as is
-# declared for sysusers, and its ExecStartPre line checks a real config.
+# declared for sysusers, the binary speaks the notify and watchdog protocol
+# its Type=notify needs, and its ExecStartPre line checks a real config.
 . "$top_srcdir/tests/integration/lib.sh"
 need systemd-analyze
 
@@ -25,6 +26,48 @@ nofile=$(sed -n 's/^LimitNOFILE=//p' "$T/skip-kpd.service")
     not_ok "LimitNOFILE ($nofile) below max_connections (512) + 64"
 expect_match "sysusers declares the skip-kpd user" "$top_srcdir/systemd/skip-kpd.conf" \
     '^u skip-kpd - '
+for setting in Type=notify NotifyAccess=main WatchdogSec=30; do
+    expect_match "the unit sets $setting" "$T/skip-kpd.service" "^$setting\$"
+done
+
+# Type=notify holds only if the binary notifies: a unit that waits for a
+# READY=1 that never comes hangs at start. Our own notify socket, as
+# systemd would pass it, with a 2 s watchdog.
+python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(20)
+with open(sys.argv[2], "a") as log:
+    try:
+        while True:
+            msg = s.recv(4096).decode()
+            log.write(msg.replace("\n", " ") + "\n")
+            log.flush()
+            if "STOPPING=1" in msg:
+                break
+    except socket.timeout:
+        pass
+PY
+listener=$!
+i=0
+while [ ! -S "$T/notify.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+mkdir -p "$T/n/state"
+sed -e "s|^port_file = .*|port_file = $T/n/port|" -e "s|^state_dir = .*|state_dir = $T/n/state|" \
+    -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "/^management_/d" -e "/^audit_file/d" \
+    "$SKIP_TESTBED_ALICE_KPD_CONF" > "$T/n/kpd.conf"
+NOTIFY_SOCKET=$T/notify.sock WATCHDOG_USEC=2000000 "$KPD" -f -c "$T/n/kpd.conf" 2> "$T/n/kpd.log" &
+kpd=$!
+expect_exit 0 "skip-kpd sends READY=1 once it serves" wait_for "$T/notify.log" 'READY=1' 200
+expect_exit 0 "... then WATCHDOG=1 every WatchdogSec/2" wait_for "$T/notify.log" 'WATCHDOG=1' 100
+sleep 2.2
+expect_eq "... again and again (3 s of a 2 s watchdog: at least 2)" \
+    "$([ "$(grep -c 'WATCHDOG=1' "$T/notify.log")" -ge 2 ] && echo yes)" yes
+kill -TERM "$kpd"
+wait "$kpd"
+expect_exit 0 "... and STOPPING=1 when told to stop" wait_for "$T/notify.log" 'STOPPING=1' 100
+wait "$listener"
+
 pre=$(sed -n 's/^ExecStartPre=//p' "$T/skip-kpd.service")
 expect_exit 0 "ExecStartPre checks the configuration" $pre
 expect_match "... and reports it good" "$T/out" "skip-kpd.conf: OK \\(Alice, 1 peers\\)"

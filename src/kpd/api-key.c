@@ -24,6 +24,11 @@ static void on_key(void *arg, kpd_key_result *result)
 
     if (result->rc == SKIP_OK && call->key_id[0] == '\0')
         skip_hex_encode(result->id, result->id_len, call->key_id);
+    call->cause = result->cause != KPD_CAUSE_NONE ? result->cause
+                  : result->rc == SKIP_OK          ? KPD_CAUSE_NONE
+                  : result->rc == SKIP_E_NOT_FOUND ? KPD_CAUSE_UNKNOWN_KEY
+                  : result->rc == SKIP_E_ARGS      ? KPD_CAUSE_BAD_REQUEST
+                                                   : KPD_CAUSE_SOURCE;
     if (result->rc == SKIP_E_ARGS) {
         /* a request the source cannot serve (a size its KME refuses): the
          * detail says which limit, and holds nothing secret */
@@ -76,6 +81,7 @@ void kpd_api_key(kpd_call *call, const char *query)
                           &size) != SKIP_OK || size % 8 != 0))) {
         kpd_reply_error(&call->reply, 400,
                         "size must be a multiple of 8 in 128..2048");
+        call->cause = KPD_CAUSE_BAD_REQUEST;
         kpd_call_finish(call);
         return;
     }
@@ -93,6 +99,7 @@ void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
     if (hex_len == 0 ||
         !skip_hex_decode(key_id_hex, hex_len, id, sizeof(id), &id_len)) {
         kpd_reply_error(&call->reply, 400, "malformed keyId");
+        call->cause = KPD_CAUSE_BAD_REQUEST;
         kpd_call_finish(call);
         return;
     }

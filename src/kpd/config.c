@@ -74,16 +74,18 @@ static int set_either(struct parse_state *st, bool *slot, const char *name,
     return 1;
 }
 
-static int parse_listen(struct parse_state *st, const char *value)
+/* HOST:PORT of listen or management_listen, named name. */
+static int parse_host_port(struct parse_state *st, const char *name,
+                           const char *value, char **host_out,
+                           unsigned *port_out)
 {
     const char *colon = strrchr(value, ':');
-    kpd_config *cfg = st->cfg;
     char *host;
 
     if (colon == NULL || colon == value)
-        return bad(st, "listen must be HOST:PORT, not \"%s\"", value);
-    if (skip_parse_uint(colon + 1, 0, 65535, &cfg->listen_port) != SKIP_OK)
-        return bad(st, "listen port \"%s\" is not 0..65535", colon + 1);
+        return bad(st, "%s must be HOST:PORT, not \"%s\"", name, value);
+    if (skip_parse_uint(colon + 1, 0, 65535, port_out) != SKIP_OK)
+        return bad(st, "%s port \"%s\" is not 0..65535", name, colon + 1);
     /* "[::1]:8443": the brackets are URL syntax, not part of the host. */
     if (value[0] == '[' && colon[-1] == ']')
         host = strndup(value + 1, (size_t)(colon - value - 2));
@@ -91,8 +93,8 @@ static int parse_listen(struct parse_state *st, const char *value)
         host = strndup(value, (size_t)(colon - value));
     if (host == NULL)
         return 0;
-    free(cfg->listen_host);
-    cfg->listen_host = host;
+    free(*host_out);
+    *host_out = host;
     return 1;
 }
 
@@ -108,7 +110,23 @@ static int kpd_entry(struct parse_state *st, const char *name,
         return set_string(&cfg->local_id, value);
     }
     if (strcmp(name, "listen") == 0)
-        return parse_listen(st, value);
+        return parse_host_port(st, name, value, &cfg->listen_host,
+                               &cfg->listen_port);
+    if (strcmp(name, "management_listen") == 0)
+        return parse_host_port(st, name, value, &cfg->management_host,
+                               &cfg->management_port);
+    if (strcmp(name, "management_port_file") == 0)
+        return set_string(&cfg->management_port_file, value);
+    if (strcmp(name, "management_cert_file") == 0)
+        return set_string(&cfg->management_cert_file, value);
+    if (strcmp(name, "management_key_file") == 0)
+        return set_string(&cfg->management_key_file, value);
+    if (strcmp(name, "management_client_ca_file") == 0)
+        return set_string(&cfg->management_client_ca_file, value);
+    if (strcmp(name, "audit_file") == 0)
+        return set_string(&cfg->audit_file, value);
+    if (strcmp(name, "audit_syslog") == 0)
+        return set_either(st, &cfg->audit_syslog, name, value, "yes", "no");
     if (strcmp(name, "port_file") == 0)
         return set_string(&cfg->port_file, value);
     if (strcmp(name, "tls") == 0)
@@ -383,6 +401,16 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
              (cfg->ledger_conninfo == NULL) == (cfg->ledger_conninfo_file == NULL))
         problem = "ledger = postgresql needs one of ledger_conninfo and "
                   "ledger_conninfo_file";
+    else if ((cfg->management_cert_file == NULL) !=
+             (cfg->management_key_file == NULL))
+        problem = "management_cert_file and management_key_file go together";
+    else if (cfg->management_client_ca_file != NULL &&
+             cfg->management_cert_file == NULL)
+        problem = "management_client_ca_file needs management_cert_file and "
+                  "management_key_file (TLS)";
+    else if (cfg->management_host == NULL &&
+             (cfg->management_port_file || cfg->management_cert_file))
+        problem = "management_* settings need management_listen";
     else if (strcmp(cfg->ledger, "postgresql") != 0 &&
              (cfg->ledger_conninfo != NULL || cfg->ledger_conninfo_file != NULL))
         problem = "ledger_conninfo and ledger_conninfo_file go with "
@@ -587,6 +615,12 @@ void kpd_config_clear(kpd_config *cfg)
         explicit_bzero(cfg->ledger_conninfo, strlen(cfg->ledger_conninfo));
     free(cfg->ledger_conninfo);
     free(cfg->ledger_conninfo_file);
+    free(cfg->management_host);
+    free(cfg->management_port_file);
+    free(cfg->management_cert_file);
+    free(cfg->management_key_file);
+    free(cfg->management_client_ca_file);
+    free(cfg->audit_file);
     free(cfg->entropy_file);
     memset(cfg, 0, sizeof(*cfg));
 }

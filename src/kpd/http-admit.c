@@ -171,6 +171,7 @@ static bool evict_one(kpd_ctx *ctx)
     victim = handshaking ? handshaking : idlest;
     if (victim == NULL)
         return false;
+    ctx->metrics.connections_evicted++;
     if (log_now(&evicted_log, &count))
         skip_log_warning("at max_connections = %u: closed %u connection(s) to "
                          "make room, the last one %s", ctx->cfg.max_connections,
@@ -196,6 +197,8 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
     (void)listener;
     read_source(&probe, addr, addr_len);
     if (connections_from(ctx, &probe) >= ctx->cfg.max_connections_per_source) {
+        ctx->metrics.connections_refused++;
+        ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
         if (log_now(&per_source_log, &count))
             skip_log_warning("refused %u connection(s): one address holds "
                              "max_connections_per_source = %u", count,
@@ -204,6 +207,8 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
         return;
     }
     if (ctx->connections >= ctx->cfg.max_connections && !evict_one(ctx)) {
+        ctx->metrics.connections_refused++;
+        ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
         if (log_now(&over_cap_log, &count))
             skip_log_warning("refused %u connection(s): %u open, every one "
                              "busy (max_connections)", count,
@@ -310,6 +315,10 @@ void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)
     unsigned count;
 
     (void)fd, (void)what;
+    if (c->established)
+        c->ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
+    else
+        c->ctx->metrics.tls_failures[KPD_TLS_FAIL_TIMEOUT]++;
     if (log_now(&deadline_log, &count))
         skip_log_info("closed %u connection(s) past their deadline, the last "
                       "one %s", count,

@@ -192,6 +192,11 @@ static void refuse(struct kpd_conn *c, int status, const char *why)
 
     kpd_reply_error(&reply, status, why);
     skip_log_info("request refused: %d %s", status, why);
+    c->ctx->metrics.requests[KPD_ROUTE_OTHER][kpd_metrics_status_index(status)]++;
+    if (status == 413 || status == 431)
+        c->ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
+    else
+        c->ctx->metrics.refusals[KPD_CAUSE_BAD_REQUEST]++;
     c->closing = true;
     bufferevent_disable(c->bev, EV_READ);
     send_reply(c, &reply, false);

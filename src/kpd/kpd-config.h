@@ -77,6 +77,17 @@ typedef struct kpd_config {
     unsigned request_timeout_s;   /* from a request's first byte to its end */
     unsigned idle_timeout_s;
     char *entropy_file;     /* NULL: OpenSSL's DRBG */
+    /* The management listener (mgmt.c): off while management_host is NULL.
+     * With a cert and key it speaks TLS; with a client CA too, only to
+     * clients with a certificate from it. */
+    char *management_host;
+    unsigned management_port;
+    char *management_port_file;
+    char *management_cert_file, *management_key_file;
+    char *management_client_ca_file;
+    /* The audit trail (audit.c). */
+    char *audit_file;
+    bool audit_syslog;
     bool use_syslog;
     skip_log_level log_level;
     kpd_peer *peers;

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "kpd-config.h"
+#include "metrics.h"
 #include "sync.h"
 
 struct event_base;
@@ -28,6 +29,10 @@ typedef struct kpd_ctx {
     struct event *drain_timer; /* ends the loop once connections close */
     struct event *accept_resume; /* accepting again after EMFILE */
     struct dict *sources; /* open connections per client address */
+    kpd_metrics metrics;  /* what /metrics shows (metrics.h) */
+    int audit_fd;         /* audit_file, or -1 (audit.c) */
+    struct evhttp *mgmt;  /* the management listener, or NULL (mgmt.c) */
+    SSL_CTX *mgmt_ssl_ctx; /* its TLS, or NULL for plain HTTP */
 } kpd_ctx;
 
 #endif

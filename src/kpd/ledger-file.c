@@ -71,6 +71,8 @@ struct batch {
     struct text lines;
     struct waiter *waiters;
     size_t count, cap;
+    uint64_t started_ns; /* the flush's start and end, for the metrics */
+    uint64_t ended_ns;
     char why[sizeof(((skip_err *)0)->detail) + 32]; /* empty: durable */
 };
 
@@ -171,7 +173,16 @@ static bool write_all(int fd, const char *p, size_t len)
     return true;
 }
 
+static void flush_timed(struct file_ledger *l, struct batch *b);
+
 static void flush(struct file_ledger *l, struct batch *b)
+{
+    b->started_ns = kpd_monotonic_ns();
+    flush_timed(l, b);
+    b->ended_ns = kpd_monotonic_ns();
+}
+
+static void flush_timed(struct file_ledger *l, struct batch *b)
 {
     skip_err err;
 
@@ -312,7 +323,11 @@ static void complete(struct file_ledger *l)
         if (b->rewrite) {
             l->file_records = b->snapshot_records;
             l->needs_rewrite = false;
+            l->base.compactions++;
         }
+        if (b->lines.len > 0)
+            kpd_histogram_observe(&l->base.commit_seconds,
+                                  (double)(b->ended_ns - b->started_ns) / 1e9);
         l->file_records += count;
         if (l->failing)
             skip_log_info("ledger %s: writable again", l->path);
@@ -423,6 +438,29 @@ static size_t file_count(const kpd_ledger *base)
     return dict_count(((const struct file_ledger *)base)->records);
 }
 
+/* Ready unless the last flush failed, and the directory takes a write
+ * now: a probe file beside the ledger (created, written, removed), which
+ * a read-only or full file system refuses. No sync: a probe must not
+ * stall the loop behind the disk's queue. */
+static bool file_ready(kpd_ledger *base)
+{
+    struct file_ledger *l = (struct file_ledger *)base;
+    char probe[4096 + 16];
+    bool ok;
+    int fd;
+
+    if (l->failing)
+        return false;
+    snprintf(probe, sizeof(probe), "%s.probe", l->path);
+    fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return false;
+    ok = write(fd, "probe\n", 6) == 6;
+    close(fd);
+    unlink(probe);
+    return ok;
+}
+
 static bool keep_none(void *value, void *arg)
 {
     return false;
@@ -472,6 +510,7 @@ static const kpd_ledger_ops file_ops = {
     .record = file_record,
     .prune = file_prune,
     .count = file_count,
+    .ready = file_ready,
     .free = file_free,
 };
 

@@ -104,6 +104,7 @@ struct pg_ledger {
     query_done on_done;
     PGresult *result;
     char error[200];
+    uint64_t batch_sent_ns; /* for the commit latency */
     /* deliveries: every waiter is in pending (by key) and in one batch */
     dict *pending;
     struct batch gather, flight;
@@ -440,6 +441,8 @@ static void on_batch(struct pg_ledger *l, PGresult *res, const char *error)
         return;
     }
     note_success(l);
+    kpd_histogram_observe(&l->base.commit_seconds,
+                          (double)(kpd_monotonic_ns() - l->batch_sent_ns) / 1e9);
     /* RETURNING peer, key_id in binary: the rows this batch added. */
     for (int row = 0; row < PQntuples(res); row++) {
         unsigned char key[KEY_MAX];
@@ -539,6 +542,7 @@ static void send_batch(struct pg_ledger *l)
         f->waiters[i] = w; /* room for BATCH_MAX since the start */
     }
     f->count = n;
+    l->batch_sent_ns = kpd_monotonic_ns();
     memmove(g->waiters, g->waiters + n, (g->count - n) * sizeof(*g->waiters));
     g->count -= n;
     values[0] = l->cfg->local_id;
@@ -675,6 +679,13 @@ static void pg_prune(kpd_ledger *base, uint64_t now_ms)
     kick(l);
 }
 
+static bool pg_ready(kpd_ledger *base)
+{
+    const struct pg_ledger *l = (const struct pg_ledger *)base;
+
+    return l->state == PG_READY && !l->failing;
+}
+
 static size_t pg_count(const kpd_ledger *base)
 {
     const struct pg_ledger *l = (const struct pg_ledger *)base;
@@ -732,6 +743,7 @@ static const kpd_ledger_ops pg_ops = {
     .record = pg_record,
     .prune = pg_prune,
     .count = pg_count,
+    .ready = pg_ready,
     .free = pg_free,
 };
 

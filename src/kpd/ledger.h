@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "kpd-config.h"
+#include "metrics.h"
 #include "skip/rc.h"
 
 struct event_base;
@@ -46,6 +47,10 @@ typedef struct kpd_ledger_ops {
     void (*prune)(kpd_ledger *ledger, uint64_t now_ms);
     /* Records held, delivered or being delivered. */
     size_t (*count)(const kpd_ledger *ledger);
+    /* Whether a delivery could be recorded now (/readyz): the file ledger
+     * writes a probe file beside its own, the PostgreSQL ledger answers
+     * whether it is connected and its last batch went in. */
+    bool (*ready)(kpd_ledger *ledger);
     /* Writes and answers every delivery still waiting (so their callers
      * must still be there), then frees. */
     void (*free)(kpd_ledger *ledger);
@@ -53,6 +58,9 @@ typedef struct kpd_ledger_ops {
 
 struct kpd_ledger {
     const kpd_ledger_ops *ops;
+    /* Kept by the ledger on the loop thread, read by /metrics. */
+    kpd_histogram commit_seconds; /* from a batch's start to its durability */
+    uint64_t compactions;         /* the file rewritten to live records */
 };
 
 /* Opens the ledger that cfg->ledger names. With base, durable writes run off

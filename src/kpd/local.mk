@@ -5,6 +5,7 @@ libkpd_la_SOURCES = \
 	src/kpd/api-capabilities.c \
 	src/kpd/api-entropy.c \
 	src/kpd/api-key.c \
+	src/kpd/audit.c src/kpd/audit.h \
 	src/kpd/backends.c \
 	src/kpd/check.c src/kpd/check.h \
 	src/kpd/clients.c src/kpd/clients.h \
@@ -16,6 +17,9 @@ libkpd_la_SOURCES = \
 	src/kpd/https-client.c src/kpd/https-client.h \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
+	src/kpd/metrics.c src/kpd/metrics.h \
+	src/kpd/mgmt.c src/kpd/mgmt.h \
+	src/kpd/notify.c src/kpd/notify.h \
 	src/kpd/ledger.h src/kpd/ledger-file.c \
 	src/kpd/ledger-pg.h src/kpd/ledger-pg.c src/kpd/ledger-pg-schema.c \
 	src/kpd/routes.c src/kpd/routes.h \

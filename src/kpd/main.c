@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
+#include <time.h>
 #include <stdio.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -25,6 +26,9 @@
 #include "http.h"
 #include "kpd.h"
 #include "ledger-pg.h"
+#include "mgmt.h"
+#include "notify.h"
+#include "audit.h"
 #include "skip/log.h"
 #include "tls.h"
 
@@ -40,7 +44,7 @@ struct kpd_options {
 };
 
 struct kpd_events {
-    struct event *sigterm, *sigint, *sighup, *tick;
+    struct event *sigterm, *sigint, *sighup, *tick, *watchdog;
 };
 
 static void usage(FILE *out)
@@ -79,6 +83,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 #endif
 }
 
+/* Proves to systemd that the loop turns: WATCHDOG=1 at half WatchdogSec. */
+static void on_watchdog(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd, (void)what, (void)arg;
+    kpd_notify("WATCHDOG=1");
+}
+
 static void on_drain_check(evutil_socket_t fd, short what, void *arg)
 {
     kpd_ctx *ctx = arg;
@@ -95,6 +106,7 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
 
     if (ctx->draining)
         return;
+    kpd_notify("STOPPING=1");
     skip_log_info("signal %d: draining %u connections", (int)sig,
                   ctx->connections);
     ctx->draining = true;
@@ -115,6 +127,27 @@ static void warn_unknown_clients(const kpd_config *cfg)
     if (r != NULL)
         skip_log_warning("[client %s]: %s is no identity of psk_file; it can "
                          "ask for nothing", r->name, r->match);
+}
+
+/* The per-peer counters follow their peers by name across a reload; a
+ * new peer starts at zero. */
+static void carry_peer_counters(kpd_ctx *ctx, const kpd_peer *old,
+                                size_t old_count)
+{
+    kpd_metrics *m = &ctx->metrics, fresh = {0};
+
+    if (!kpd_metrics_init(&fresh, ctx->cfg.peer_count))
+        return; /* out of memory: the old counters stay, by position */
+    for (size_t i = 0; i < ctx->cfg.peer_count; i++)
+        for (size_t j = 0; j < old_count && j < m->peer_count; j++)
+            if (strcmp(ctx->cfg.peers[i].name, old[j].name) == 0) {
+                fresh.issued[i] = m->issued[j];
+                fresh.delivered[i] = m->delivered[j];
+            }
+    kpd_metrics_free(m);
+    m->issued = fresh.issued;
+    m->delivered = fresh.delivered;
+    m->peer_count = fresh.peer_count;
 }
 
 static void on_sighup(evutil_socket_t sig, short what, void *arg)
@@ -174,7 +207,12 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     warn_unknown_clients(&ctx->cfg);
     /* Who was trusted and no longer is gets nothing more. */
     kpd_http_revoke(ctx, &fresh);
+    carry_peer_counters(ctx, fresh.peers, fresh.peer_count);
     kpd_config_clear(&fresh);
+    /* A rotated audit file: the same path, a new file. */
+    if (kpd_audit_open(ctx, &err) != SKIP_OK)
+        skip_log_error("SIGHUP: the audit trail stays in the file it had: %s",
+                       err.detail);
     skip_log_info("SIGHUP: reloaded %zu PSK identities, %zu clients and %zu "
                   "peers", ctx->cfg.psk_count, ctx->cfg.client_count,
                   ctx->cfg.peer_count);
@@ -320,8 +358,10 @@ int main(int argc, char **argv)
     struct kpd_options opts = {0};
     struct kpd_events ev = {0};
     struct timeval one_second = {.tv_sec = 1};
-    kpd_ctx ctx = {0};
+    kpd_ctx ctx = {.audit_fd = -1};
     skip_err err = {0};
+    uint64_t watchdog_ms;
+    struct timeval watchdog_every;
     int status = 1;
 
     no_core_dumps(); /* before the first key is read */
@@ -386,9 +426,17 @@ int main(int argc, char **argv)
         skip_log_error("event_base_new failed");
         goto out;
     }
-    if (kpd_ledger_new(&ctx.cfg, ctx.base, &ctx.ledger, &err) != SKIP_OK ||
+    ctx.metrics.started = (double)time(NULL);
+    if (!kpd_metrics_init(&ctx.metrics, ctx.cfg.peer_count)) {
+        skip_log_error("out of memory");
+        goto out;
+    }
+    if (kpd_audit_open(&ctx, &err) != SKIP_OK ||
+        kpd_ledger_new(&ctx.cfg, ctx.base, &ctx.ledger, &err) != SKIP_OK ||
         kpd_sync_new(&ctx.cfg, ctx.base, ctx.ledger, &ctx.sync, &err) != SKIP_OK ||
         kpd_tls_init(&ctx, &err) != SKIP_OK ||
+        /* before the SKIP listener, whose port file says all is up */
+        kpd_mgmt_start(&ctx, &err) != SKIP_OK ||
         kpd_http_start(&ctx, &err) != SKIP_OK) {
         skip_log_error("%s", err.detail);
         goto out;
@@ -405,6 +453,16 @@ int main(int argc, char **argv)
     }
     if (opts.pidfile && write_pidfile(opts.pidfile) != 0)
         goto out;
+    if ((watchdog_ms = kpd_notify_watchdog_ms()) != 0) {
+        watchdog_every.tv_sec = (time_t)(watchdog_ms / 1000);
+        watchdog_every.tv_usec = (suseconds_t)(watchdog_ms % 1000) * 1000;
+        ev.watchdog = event_new(ctx.base, -1, EV_PERSIST, on_watchdog, NULL);
+        if (ev.watchdog == NULL || evtimer_add(ev.watchdog, &watchdog_every)) {
+            skip_log_error("cannot start the watchdog timer");
+            goto out;
+        }
+    }
+    kpd_notify("READY=1\nSTATUS=serving");
     skip_log_info("Key Provider %s ready: %zu peers, key source %s (%s), "
                   "ledger %s", ctx.cfg.local_id, ctx.cfg.peer_count,
                   ctx.cfg.key_source, ctx.sync->ops->name, ctx.cfg.ledger);
@@ -423,11 +481,14 @@ out:
         ctx.sync->ops->free(ctx.sync);
     ctx.sync = NULL;
     kpd_ledger_free(ctx.ledger);
+    kpd_mgmt_free(&ctx);
     kpd_http_free(&ctx);
     if (ctx.drain_timer)
         event_free(ctx.drain_timer);
     if (ev.tick)
         event_free(ev.tick);
+    if (ev.watchdog)
+        event_free(ev.watchdog);
     if (ev.sighup)
         event_free(ev.sighup);
     if (ev.sigint)
@@ -437,6 +498,8 @@ out:
     SSL_CTX_free(ctx.ssl_ctx);
     if (ctx.base)
         event_base_free(ctx.base);
+    kpd_audit_close(&ctx);
+    kpd_metrics_free(&ctx.metrics);
     kpd_config_clear(&ctx.cfg);
     return status;
 }

@@ -3,6 +3,7 @@
  * 405 (Allow: GET) for any method other than GET on a known path. */
 #include "config.h"
 #include "routes.h"
+#include "audit.h"
 #include "clients.h"
 
 #include <stdio.h>
@@ -17,6 +18,7 @@ enum match { EXACT, PREFIX };
 struct route {
     const char *path;
     enum match match;
+    kpd_route_kind kind;
     void (*handler)(kpd_call *call, const char *rest, const char *query);
 };
 
@@ -44,10 +46,10 @@ static void key_by_id(kpd_call *call, const char *rest, const char *query)
 }
 
 static const struct route routes[] = {
-    {"/capabilities", EXACT, capabilities},
-    {"/key", EXACT, key},
-    {"/key/", PREFIX, key_by_id},
-    {"/entropy", EXACT, entropy},
+    {"/capabilities", EXACT, KPD_ROUTE_CAPABILITIES, capabilities},
+    {"/key", EXACT, KPD_ROUTE_KEY, key},
+    {"/key/", PREFIX, KPD_ROUTE_KEY_BY_ID, key_by_id},
+    {"/entropy", EXACT, KPD_ROUTE_ENTROPY, entropy},
 };
 
 void kpd_reply_error(kpd_reply *reply, int status, const char *msg)
@@ -75,14 +77,17 @@ bool kpd_api_remote(kpd_call *call, const char *query)
     skip_rc rc = skip_query_get(query, "remoteSystemID", out,
                                 sizeof(call->remote));
 
+    call->cause = KPD_CAUSE_BAD_REQUEST;
     if (rc == SKIP_E_NOT_FOUND) {
         kpd_reply_error(reply, 400, "remoteSystemID missing");
         return false;
     }
     if (rc != SKIP_OK || !skip_system_id_valid(out, strlen(out))) {
+        out[0] = '\0'; /* not a system ID: kept out of the audit trail */
         kpd_reply_error(reply, 400, "remoteSystemID invalid");
         return false;
     }
+    call->cause = KPD_CAUSE_UNAUTHORIZED;
     if (!kpd_client_may_ask(&call->ctx->cfg, call->client, out)) {
         skip_log_info("%s for %s (client %s): keyId %s: this client may not "
                       "ask keys for this remote", call->what, out,
@@ -91,11 +96,41 @@ bool kpd_api_remote(kpd_call *call, const char *query)
         kpd_reply_error(reply, 400, "key not found");
         return false;
     }
+    call->cause = KPD_CAUSE_BAD_REQUEST;
     if (kpd_config_peer(&call->ctx->cfg, out) == NULL) {
         kpd_reply_error(reply, 400, "remoteSystemID unknown");
         return false;
     }
+    call->cause = KPD_CAUSE_NONE;
     return true;
+}
+
+/* Every answered call, counted once: by route and status, its latency,
+ * and for keys the peer's issued or delivered count or the refusal's
+ * cause, and a line of the audit trail. */
+static void account(kpd_call *call)
+{
+    kpd_metrics *m = &call->ctx->metrics;
+    int status = call->reply.status;
+    const kpd_peer *peer;
+
+    m->requests[call->route][kpd_metrics_status_index(status)]++;
+    kpd_histogram_observe(&m->request_seconds,
+                          (double)(kpd_monotonic_ns() - call->started_ns) / 1e9);
+    if (call->route != KPD_ROUTE_KEY && call->route != KPD_ROUTE_KEY_BY_ID)
+        return;
+    if (status == 200) {
+        peer = kpd_config_peer(&call->ctx->cfg, call->remote);
+        if (peer != NULL && m->issued != NULL &&
+            (size_t)(peer - call->ctx->cfg.peers) < m->peer_count) {
+            uint64_t *counts = call->route == KPD_ROUTE_KEY ? m->issued
+                                                            : m->delivered;
+            counts[peer - call->ctx->cfg.peers]++;
+        }
+    } else if (call->cause != KPD_CAUSE_NONE) {
+        m->refusals[call->cause]++;
+    }
+    kpd_audit_call(call);
 }
 
 void kpd_call_finish(kpd_call *call)
@@ -103,6 +138,7 @@ void kpd_call_finish(kpd_call *call)
     return_if_fail(call->done != NULL);
     if (call->reply.body == NULL)
         kpd_reply_error(&call->reply, 500, "out of memory");
+    account(call);
     call->done(call);
 }
 
@@ -118,6 +154,9 @@ void kpd_route(kpd_call *call, const char *method, const char *uri)
     return_if_fail(call->ctx != NULL && call->client != NULL &&
                    call->done != NULL);
     memset(reply, 0, sizeof(*reply));
+    call->route = KPD_ROUTE_OTHER;
+    call->cause = KPD_CAUSE_NONE;
+    call->started_ns = kpd_monotonic_ns();
     if (strlen(uri) > SKIP_URL_MAX) {
         kpd_reply_error(reply, 400, "request target too long");
         kpd_call_finish(call);
@@ -136,6 +175,7 @@ void kpd_route(kpd_call *call, const char *method, const char *uri)
         if (r->match == EXACT ? strcmp(path, r->path) != 0
                               : strncmp(path, r->path, n) != 0)
             continue;
+        call->route = r->kind;
         if (strcmp(method, "GET") != 0) {
             kpd_reply_error(reply, 405, "only GET is allowed");
             reply->allow_get = true;

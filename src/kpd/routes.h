@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "kpd.h"
+#include "metrics.h"
 #include "skip/json.h"
 #include "skip/secbuf.h"
 #include "skip/sysid.h"
@@ -44,6 +45,11 @@ typedef struct kpd_call {
     void (*done)(struct kpd_call *call);
     /* The handler's, kept across a wait: for its log line. */
     const char *what;
+    /* For the metrics and the audit trail (kpd_call_finish): what was
+     * asked, why it was refused, and since when (CLOCK_MONOTONIC ns). */
+    kpd_route_kind route;
+    kpd_cause cause;
+    uint64_t started_ns;
     char remote[SKIP_SYSTEM_ID_MAX + 1];
     char key_id[2 * SKIP_KEYID_MAX + 1]; /* hex; "" until one is known */
 } kpd_call;
@@ -53,7 +59,8 @@ typedef struct kpd_call {
  * the caller. Once done is called, call->reply.body is set. */
 void kpd_route(kpd_call *call, const char *method, const char *uri);
 
-/* Ends a call: done(call). For handlers. */
+/* Ends a call: counts it (metrics, audit trail), then done(call). For
+ * handlers. */
 void kpd_call_finish(kpd_call *call);
 
 /* Sets an error reply {"error": msg}; msg never holds secrets. */

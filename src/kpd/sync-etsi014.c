@@ -260,8 +260,10 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
     } else if (outcome == KPD_LEDGER_ALREADY) {
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
                                      "keyId already delivered");
+        op->result.cause = KPD_CAUSE_ALREADY_DELIVERED;
         op_finish(op);
     } else { /* the disk, not the KME: no KME call in the detail */
+        op->result.cause = KPD_CAUSE_LEDGER;
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_INTERNAL,
                                      "ledger %s", why);
         op_finish(op);
@@ -686,6 +688,7 @@ static void etsi_fetch(kpd_sync *sync, const char *peer_name,
     } else if (!etsi014_key_id_decode(id, id_len, op->key_id)) {
         op->result.rc = skip_err_set(&op->result.err, SKIP_E_NOT_FOUND,
                                      "keyId encodes no ETSI 014 key_ID");
+        op->result.cause = KPD_CAUSE_INVALID;
         op_finish(op);
     } else {
         send_keys(op);
@@ -809,12 +812,40 @@ static void etsi_free(kpd_sync *sync)
     free(e);
 }
 
+/* The KME as its last Status showed it, per peer SAE. */
+static void etsi_write_metrics(const kpd_sync *sync, kpd_text *out)
+{
+    const struct etsi *e = (const struct etsi *)sync;
+
+    kpd_text_family(out, "skip_kpd_kme_up", "gauge",
+                    "Whether the KME answered its last request.");
+    kpd_text_printf(out, "skip_kpd_kme_up %d\n", e->kme == KME_UP);
+    kpd_text_family(out, "skip_kpd_kme_stored_keys", "gauge",
+                    "stored_key_count of the KME's last Status, per peer.");
+    for (size_t i = 0; i < e->peer_count; i++) {
+        if (e->peers[i].status_at_ms == 0)
+            continue;
+        kpd_text_printf(out, "skip_kpd_kme_stored_keys{peer=\"");
+        kpd_text_label(out, e->peers[i].name);
+        kpd_text_printf(out, "\"} %llu\n",
+                        (unsigned long long)e->peers[i].status.stored_key_count);
+    }
+    kpd_text_family(out, "skip_kpd_kme_pooled_keys", "gauge",
+                    "Keys asked ahead (prefetch) and not yet handed out.");
+    for (size_t i = 0; i < e->peer_count; i++) {
+        kpd_text_printf(out, "skip_kpd_kme_pooled_keys{peer=\"");
+        kpd_text_label(out, e->peers[i].name);
+        kpd_text_printf(out, "\"} %zu\n", e->peers[i].pooled);
+    }
+}
+
 static const kpd_sync_ops etsi_ops = {
     .name = "ETSI-GS-QKD-014",
     .issue = etsi_issue,
     .fetch = etsi_fetch,
     .tick = etsi_tick,
     .ready = etsi_ready,
+    .write_metrics = etsi_write_metrics,
     .reload_peers = etsi_reload_peers,
     .free = etsi_free,
 };

@@ -507,10 +507,13 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
         skip_secbuf_free(r->key);
         r->key = NULL;
     }
-    if (outcome == KPD_LEDGER_ALREADY)
+    if (outcome == KPD_LEDGER_ALREADY) {
         skip_err_set(&r->err, SKIP_E_NOT_FOUND, "keyId already delivered");
-    else if (outcome == KPD_LEDGER_FAILED)
+        r->cause = KPD_CAUSE_ALREADY_DELIVERED;
+    } else if (outcome == KPD_LEDGER_FAILED) {
         skip_err_set(&r->err, SKIP_E_INTERNAL, "ledger %s", why);
+        r->cause = KPD_CAUSE_LEDGER;
+    }
     r->rc = outcome == KPD_LEDGER_RECORDED ? SKIP_OK : r->err.rc;
     d->done(d->arg, r);
     skip_secbuf_free(r->key);
@@ -520,7 +523,8 @@ static void on_recorded(void *arg, kpd_ledger_outcome outcome, const char *why)
 /* Checks the keyId and derives its key: SKIP_OK with *key, or why not. */
 static skip_rc verify(struct prf *p, const char *peer_name,
                       const unsigned char *id, size_t id_len,
-                      uint64_t *expiry_out, skip_secbuf **key, skip_err *err)
+                      uint64_t *expiry_out, skip_secbuf **key, skip_err *err,
+                      kpd_cause *cause)
 {
     struct prf_peer *peer = peer_find(p, peer_name);
     uint64_t now = kpd_clock_ms(), t, expiry;
@@ -533,6 +537,7 @@ static skip_rc verify(struct prf *p, const char *peer_name,
     *key = NULL;
     if (peer == NULL)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "unknown remoteSystemID");
+    *cause = KPD_CAUSE_INVALID;
     if (id_len != 16 && id_len != 24 && id_len != 32)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId of %zu bytes", id_len);
     /* Another layout is another MAC: peers upgrade together (NEWS). */
@@ -540,29 +545,37 @@ static skip_rc verify(struct prf *p, const char *peer_name,
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId layout %u unknown",
                             id[0]);
     peer_advance(p, peer, now);
+    *cause = KPD_CAUSE_SOURCE;
     if (peer->unsaved)
         return refuse_unsaved(peer, err);
     t = get_be(id + ID_TIME_AT, 5) + ID_TIME_BASE_MS;
     size_bits = (id[ID_SIZE_AT] + 1u) * 8;
     expiry = t + p->lifetime_ms;
+    *cause = KPD_CAUSE_EXPIRED;
     if (t > now + SKEW_MS)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId from the future");
     if (now > expiry)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId expired");
+    *cause = KPD_CAUSE_INVALID;
     if (size_bits < KPD_KEY_BITS_MIN)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "keyId size field invalid");
+    *cause = KPD_CAUSE_EXPIRED; /* its epoch's secret is gone */
     secret = secret_for(p, peer, t / p->interval_ms, &scratch);
     if (secret == NULL)
         return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
                             "epoch");
+    *cause = KPD_CAUSE_SOURCE;
     if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id, id_len,
                    peer_name, p->local_id, mac))
         rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
-    else if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0)
+    else if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0) {
         rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId MAC does not verify");
-    else if ((*key = derive_key(secret, id, id_len, peer_name, p->local_id,
+        *cause = KPD_CAUSE_FORGED;
+    } else if ((*key = derive_key(secret, id, id_len, peer_name, p->local_id,
                                 size_bits / 8)) == NULL)
         rc = skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
+    if (rc == SKIP_OK)
+        *cause = KPD_CAUSE_NONE;
     /* Kept past expiry by the skew a peer's clock may have. */
     *expiry_out = expiry + SKEW_MS;
     skip_secbuf_free(scratch);
@@ -593,7 +606,7 @@ static void prf_fetch(kpd_sync *sync, const char *peer_name,
     memcpy(d->result.id, id, id_len);
     d->result.id_len = id_len;
     if (verify(p, peer_name, id, id_len, &expiry, &d->result.key,
-               &d->result.err) != SKIP_OK) {
+               &d->result.err, &d->result.cause) != SKIP_OK) {
         d->result.rc = d->result.err.rc;
         done(arg, &d->result);
         skip_secbuf_free(d->result.key);
@@ -698,7 +711,24 @@ static void prf_free(kpd_sync *sync)
     free(p);
 }
 
+/* The epoch of each peer's secret: a peer stuck behind the others has
+ * a secret file the ratchet cannot rewrite. */
+static void prf_write_metrics(const kpd_sync *sync, kpd_text *out)
+{
+    const struct prf *p = (const struct prf *)sync;
+
+    kpd_text_family(out, "skip_kpd_prf_epoch", "gauge",
+                    "The ratchet epoch of the secret shared with each peer.");
+    for (size_t i = 0; i < p->peer_count; i++) {
+        kpd_text_printf(out, "skip_kpd_prf_epoch{peer=\"");
+        kpd_text_label(out, p->peers[i].name);
+        kpd_text_printf(out, "\"} %llu\n",
+                        (unsigned long long)p->peers[i].epoch);
+    }
+}
+
 static const kpd_sync_ops prf_ops = {
+    .write_metrics = prf_write_metrics,
     .name = "PRF-HKDF-SHA256",
     .issue = prf_issue,
     .fetch = prf_fetch,

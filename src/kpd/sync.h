@@ -19,6 +19,7 @@
 
 #include "kpd-config.h"
 #include "ledger.h"
+#include "metrics.h"
 #include "skip/json.h"
 #include "skip/rc.h"
 #include "skip/secbuf.h"
@@ -36,6 +37,9 @@ typedef struct kpd_sync kpd_sync;
 typedef struct kpd_key_result {
     skip_rc rc;
     skip_err err; /* why, for the log; never key bytes */
+    /* why, for the metrics and the audit trail: KPD_CAUSE_NONE lets the
+     * API take it from rc (NOT_FOUND: unknown_key; others: source_failure) */
+    kpd_cause cause;
     unsigned char id[SKIP_KEYID_MAX];
     size_t id_len;
     skip_secbuf *key;
@@ -60,6 +64,8 @@ typedef struct kpd_sync_ops {
     void (*tick)(kpd_sync *sync, uint64_t now_ms);
     /* Whether keys can be had now (/capabilities "key"); NULL: always. */
     bool (*ready)(const kpd_sync *sync);
+    /* Its own gauges for /metrics (metrics.h's writer); NULL: none. */
+    void (*write_metrics)(const kpd_sync *sync, kpd_text *out);
     /* Takes the peers of a reloaded configuration. */
     skip_rc (*reload_peers)(kpd_sync *sync, const kpd_config *cfg,
                             skip_err *err);

@@ -162,11 +162,13 @@ static const char *offered_psk_hash(SSL *ssl, const char **identity)
 }
 
 /* What an operator should check after a failed handshake, from OpenSSL's
- * error and what the client offered: " (...)" or "". A wrong key shows as
- * a binder that does not verify (TLS 1.3) or a Finished message that does
- * not decrypt (TLS 1.2); a client that offers no PSK at all at a PSK
- * listener is most often one set up for certificates. */
-static void handshake_hint(const SSL *ssl, unsigned long e, char *out, size_t cap)
+ * error and what the client offered: " (...)" or "", and the reason the
+ * metrics count it under. A wrong key shows as a binder that does not
+ * verify (TLS 1.3) or a Finished message that does not decrypt (TLS 1.2);
+ * a client that offers no PSK at all at a PSK listener is most often one
+ * set up for certificates. */
+static kpd_tls_failure handshake_hint(const SSL *ssl, unsigned long e,
+                                      char *out, size_t cap)
 {
     const kpd_ctx *ctx = ctx_of((SSL *)ssl);
     const char *offered, *hash = offered_psk_hash((SSL *)ssl, &offered);
@@ -182,25 +184,46 @@ static void handshake_hint(const SSL *ssl, unsigned long e, char *out, size_t ca
     out[0] = '\0';
     if (id != NULL)
         snprintf(name, sizeof(name), "%s", loggable(id, strlen(id)));
-    if (ssl_lib && reason == SSL_R_BINDER_DOES_NOT_VERIFY && id != NULL)
+    if (ssl_lib && reason == SSL_R_BINDER_DOES_NOT_VERIFY && id != NULL) {
         snprintf(out, cap, " (psk:%s: the client's key is not the one in "
                  "psk_file here, or the client binds it to another hash than "
                  "%s)", name, hash ? hash : "sha384");
-    else if (bad_finished && matched != NULL)
+        return KPD_TLS_FAIL_PSK_MISMATCH;
+    }
+    if (bad_finished && matched != NULL) {
         snprintf(out, cap, " (psk:%s, TLS 1.2: the client's key is not the "
                  "one in psk_file here)", name);
-    else if (hash != NULL)
+        return KPD_TLS_FAIL_PSK_MISMATCH;
+    }
+    if (hash != NULL) {
         /* a binder of another hash, or no suite of this one offered */
         snprintf(out, cap, " (psk:%s is bound to %s here, by psk_hash in its "
                  "[client]; a client that binds it to the other hash, or "
                  "offers no %s suite, fails so)", name, hash,
                  strcmp(hash, "sha256") == 0 ? SKIP_TLS13_SHA256_SUITE
                                              : SKIP_TLS13_SUITES);
-    else if (ctx->cfg.tls == SKIP_TLS_PSK && offered == NULL && matched == NULL &&
-             ssl_lib && (reason == SSL_R_NO_SHARED_CIPHER ||
-                         reason == SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM))
+        return KPD_TLS_FAIL_PSK_HASH;
+    }
+    if (ctx->cfg.tls == SKIP_TLS_PSK && offered == NULL && matched == NULL &&
+        ssl_lib && (reason == SSL_R_NO_SHARED_CIPHER ||
+                    reason == SSL_R_NO_SUITABLE_SIGNATURE_ALGORITHM)) {
         snprintf(out, cap, " (the client offered no PSK: one set up with "
                  "tls = cert, at this tls = psk listener?)");
+        return KPD_TLS_FAIL_NO_PSK;
+    }
+    if (ssl_lib && (reason == SSL_R_PEER_DID_NOT_RETURN_A_CERTIFICATE ||
+                    reason == SSL_R_CERTIFICATE_VERIFY_FAILED ||
+                    reason == SSL_R_NO_CERTIFICATES_RETURNED))
+        return KPD_TLS_FAIL_CERTIFICATE;
+    if (ssl_lib && (reason == SSL_R_NO_SHARED_CIPHER ||
+                    reason == SSL_R_UNSUPPORTED_PROTOCOL ||
+                    reason == SSL_R_WRONG_VERSION_NUMBER ||
+                    reason == SSL_R_HTTP_REQUEST ||
+                    reason == SSL_R_HTTPS_PROXY_REQUEST ||
+                    reason == SSL_R_NO_SHARED_GROUPS ||
+                    reason == SSL_R_NO_PROTOCOLS_AVAILABLE))
+        return KPD_TLS_FAIL_PROTOCOL;
+    return KPD_TLS_FAIL_OTHER;
 }
 
 /* A failed handshake leaves one line with OpenSSL's reason, which tells
@@ -224,7 +247,8 @@ static void info_cb(const SSL *ssl, int where, int ret)
     } else if ((where & SSL_CB_EXIT) && ret <= 0 &&
                (e = ERR_peek_error()) != 0) {
         char hint[400];
-        handshake_hint(ssl, e, hint, sizeof(hint));
+        kpd_tls_failure why = handshake_hint(ssl, e, hint, sizeof(hint));
+        ctx_of((SSL *)ssl)->metrics.tls_failures[why]++;
         skip_log_warning("TLS handshake failed: %s%s",
                          ERR_reason_error_string(e), hint);
     } else if ((where & SSL_CB_WRITE_ALERT) &&
