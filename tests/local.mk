@@ -118,9 +118,10 @@ integration_tests = \
 	tests/integration/ha.sh \
 	tests/integration/ha-db.sh \
 	tests/integration/ha-faults.sh \
+	tests/integration/kpd-metrics.sh \
 	$(NULL)
 TESTS += $(integration_tests)
-EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/integration/wire.sh \
+EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/integration/wire.sh \
 	tests/integration/slowloris.py
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
@@ -131,6 +132,7 @@ tests/docs.log: skip-pkcs11.la
 tests/integration/failover.log: skip-pkcs11.la p11-client
 tests/integration/ha.log: skip-pkcs11.la p11-client
 tests/integration/ha-faults.log: libfaultfs.la
+tests/integration/kpd-metrics.log: libfaultfs.la
 
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.

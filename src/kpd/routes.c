@@ -129,6 +129,8 @@ static void account(kpd_call *call)
         }
     } else if (call->cause != KPD_CAUSE_NONE) {
         m->refusals[call->cause]++;
+    } else {
+        return; /* 405, 503 while stopping: no key was asked for */
     }
     kpd_audit_call(call);
 }
