@@ -28,6 +28,7 @@ unit_tests = \
 	test-hmac \
 	test-ini \
 	test-etsi014-wire \
+	test-metrics \
 	$(NULL)
 check_PROGRAMS += $(unit_tests)
 TESTS += $(unit_tests)
@@ -49,6 +50,7 @@ test_secbuf_SOURCES = tests/unit/test-secbuf.c tests/unit/unit.h
 test_hmac_SOURCES = tests/unit/test-hmac.c tests/unit/unit.h
 test_ini_SOURCES = tests/unit/test-ini.c tests/unit/unit.h
 test_etsi014_wire_SOURCES = tests/unit/test-etsi014-wire.c tests/unit/unit.h
+test_metrics_SOURCES = tests/unit/test-metrics.c tests/unit/unit.h
 test_hex_CFLAGS = $(UNIT_CFLAGS)
 test_json_CFLAGS = $(UNIT_CFLAGS)
 test_url_CFLAGS = $(UNIT_CFLAGS)
@@ -66,6 +68,7 @@ test_secbuf_CFLAGS = $(UNIT_CFLAGS)
 test_hmac_CFLAGS = $(UNIT_CFLAGS)
 test_ini_CFLAGS = $(UNIT_CFLAGS)
 test_etsi014_wire_CFLAGS = $(UNIT_CFLAGS)
+test_metrics_CFLAGS = $(UNIT_CFLAGS)
 test_hex_LDADD = $(UNIT_LDADD)
 test_json_LDADD = $(UNIT_LDADD)
 test_url_LDADD = $(UNIT_LDADD)
@@ -83,6 +86,7 @@ test_secbuf_LDADD = $(UNIT_LDADD)
 test_hmac_LDADD = $(UNIT_LDADD)
 test_ini_LDADD = $(UNIT_LDADD)
 test_etsi014_wire_LDADD = $(UNIT_LDADD)
+test_metrics_LDADD = $(UNIT_LDADD)
 
 integration_tests = \
 	tests/integration/wire-psk13.sh \

@@ -51,6 +51,7 @@ static kpd_ctx *make_ctx(void)
              "[client encryptor]\nmatch = psk:enc\nremotes = *\n"
              "[peer Bob]\nsecret_file = %s/bob.secret\n"
              "[peer Alice]\nsecret_file = %s/bob.secret\n", dir, dir, dir, dir);
+    ctx.audit_fd = -1; /* no audit trail */
     /* No event loop: the ledger answers before record() returns. */
     if (kpd_config_parse_string(text, "fuzz", &ctx.cfg, &err) != SKIP_OK ||
         kpd_ledger_new(&ctx.cfg, NULL, &ctx.ledger, &err) != SKIP_OK ||

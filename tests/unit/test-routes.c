@@ -19,11 +19,14 @@ static int setup(void **state)
     alice.cfg = f.alice_cfg;
     alice.sync = f.alice;
     alice.ledger = f.alice_ledger;
+    alice.audit_fd = -1;
+    assert_true(kpd_metrics_init(&alice.metrics, alice.cfg.peer_count));
     return 0;
 }
 
 static int teardown(void **state)
 {
+    kpd_metrics_free(&alice.metrics);
     fixture_teardown(&f);
     return 0;
 }
@@ -160,6 +163,42 @@ static void capabilities_list_peers(void **state)
 
 /* [client] rules: who may ask keys for which remote. A refusal is byte for
  * byte a key not found; /capabilities lists what the client may ask for. */
+/* Every call is counted once, by route and status; keys per peer;
+ * refusals by cause (routes.c's account()). */
+static void calls_are_counted(void **state)
+{
+    kpd_metrics *m = &alice.metrics;
+    size_t bob = (size_t)(kpd_config_peer(&alice.cfg, "Bob") - alice.cfg.peers);
+    unsigned ok = kpd_metrics_status_index(200), bad = kpd_metrics_status_index(400);
+    kpd_reply reply;
+
+    (void)state;
+    /* the group's other tests counted too: from zero here */
+    memset(m->requests, 0, sizeof(m->requests));
+    memset(m->refusals, 0, sizeof(m->refusals));
+    memset(&m->request_seconds, 0, sizeof(m->request_seconds));
+    m->issued[bob] = 0;
+    assert_int_equal(fixture_route(&alice, "GET", "/key?remoteSystemID=Bob",
+                                   &reply), 200);
+    kpd_reply_clear(&reply);
+    assert_int_equal(fixture_route(&alice, "GET", "/key/zz?remoteSystemID=Bob",
+                                   &reply), 400);
+    kpd_reply_clear(&reply);
+    assert_int_equal(fixture_route(&alice, "GET",
+                                   "/key/00112233445566778899aabbccddeeff"
+                                   "?remoteSystemID=Bob", &reply), 400);
+    kpd_reply_clear(&reply);
+    assert_int_equal(fixture_route(&alice, "GET", "/nowhere", &reply), 404);
+    kpd_reply_clear(&reply);
+    assert_int_equal(m->requests[KPD_ROUTE_KEY][ok], 1);
+    assert_int_equal(m->requests[KPD_ROUTE_KEY_BY_ID][bad], 2);
+    assert_int_equal(m->requests[KPD_ROUTE_OTHER][kpd_metrics_status_index(404)], 1);
+    assert_int_equal(m->issued[bob], 1);
+    assert_int_equal(m->refusals[KPD_CAUSE_BAD_REQUEST], 1);
+    assert_int_equal(m->refusals[KPD_CAUSE_INVALID], 1); /* layout 0 */
+    assert_int_equal(m->request_seconds.count, 4);
+}
+
 static void clients_ask_only_their_remotes(void **state)
 {
     static const char only_carol[] =
@@ -167,7 +206,7 @@ static void clients_ask_only_their_remotes(void **state)
         "[client pinned]\nmatch = spki:" "00112233445566778899aabbccddeeff"
         "00112233445566778899aabbccddeeff\nremotes = B*\n";
     struct fixture g;
-    kpd_ctx ctx = {0};
+    kpd_ctx ctx = {.audit_fd = -1};
     kpd_reply not_found, refused, reply;
     char id_hex[33] = "";
 
@@ -229,6 +268,7 @@ int main(void)
         cmocka_unit_test(draining_answers_503),
         cmocka_unit_test(capabilities_list_peers),
         cmocka_unit_test(clients_ask_only_their_remotes),
+        cmocka_unit_test(calls_are_counted),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
