@@ -8,11 +8,13 @@
 # A guide that stops working fails here.
 . "$top_srcdir/tests/pkcs11/p11-lib.sh"
 need pkcs11-tool
+need curl # operations.md reads the management listener
 need_postgresql # ha.md and skip-testbed.md run PostgreSQL
 
 # DOC_GUIDES=NAME.md runs one while a guide is being written.
 guides=${DOC_GUIDES:-"deploy.md pkcs11-tool.md p11tool.md ikev2-ppk.md pykcs11.md
-        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md etsi014.md ha.md"}
+        java.md skip-pkcs11.md skip-tool.md skip-testbed.md nss.md etsi014.md ha.md
+        operations.md"}
 
 # The module may carry a sanitizer's runtime, which the hosts (pkcs11-tool,
 # python3, java, the example) lack: every process of a guide gets it first.
@@ -26,7 +28,8 @@ script_of() { # GUIDE: its runnable blocks as one shell script
     # A host that loads p11-kit-client.so, not the module, runs without the
     # sanitizer runtime: NSS's tools trip over it at load, and it reports
     # p11-kit-client's own overreads (tests/interop/nss.sh, interop-lib.sh).
-    for tool in certutil modutil symkeyutil; do
+    # curl loads no module either, and hangs with the runtime preloaded.
+    for tool in certutil modutil symkeyutil curl; do
         echo "$tool() { LD_PRELOAD= command $tool \"\$@\"; }"
     done
     for tool in pkcs11-tool p11tool; do
