@@ -41,6 +41,12 @@ echo "bench: $(nproc) cores, $cpu"
 # presents none: the kpd rows say so.
 "$top_builddir/skip-testbed" up "$T/tb" --tls cert13 --no-client-auth > /dev/null
 . "$T/tb/env"
+# The audit trail writes a line per key: off for the rows against nginx
+# (whose access log is off too), measured on its own below.
+"$top_builddir/skip-testbed" stop "$T/tb" alice > /dev/null
+sed -i '/^audit_file = /d' "$SKIP_TESTBED_ALICE_KPD_CONF"
+"$top_builddir/skip-testbed" start "$T/tb" alice > /dev/null
+. "$T/tb/env"
 
 mkdir "$T/softhsm"
 printf 'directories.tokendir = %s/softhsm\nobjectstore.backend = file\nlog.level = ERROR\n' \
@@ -116,6 +122,37 @@ pairs_row() {
         "$2" "$ours" "$base" "$3" "$ratio" "$4" "$met" >> "$T/rows"
 }
 pairs_row "$T/ratios" "kpd keep-alive TLS 1.3 (lab: client_auth = none)" req/s ">= 0.8"
+
+# --- what watching skip-kpd costs: the same load while /metrics is read
+# ten times a second (a scraper every 15 s is 150 times less), against
+# the load alone; then with the audit trail on, against off. Counters are
+# always kept: their cost is inside every kpd row. ---
+scrape() { while :; do curl -s "$SKIP_TESTBED_ALICE_METRICS_URL/metrics" > /dev/null; sleep 0.1; done; }
+: > "$T/scraped"
+for round in 1 2 3 4 5; do
+    scrape &
+    scraper=$!
+    watched=$(rate "$kpd_url" "$KPD_SECONDS")
+    kill "$scraper"
+    wait "$scraper" 2> /dev/null
+    alone=$(rate "$kpd_url" "$KPD_SECONDS")
+    echo "$watched $alone" >> "$T/scraped"
+done
+pairs_row "$T/scraped" "kpd keep-alive, /metrics read 10/s (vs not read)" req/s ">= 0.95"
+audit_rate() { # on|off
+    "$top_builddir/skip-testbed" stop "$T/tb" alice > /dev/null
+    sed -i '/^audit_file = /d' "$SKIP_TESTBED_ALICE_KPD_CONF"
+    [ "$1" = off ] || sed -i "s|^\[kpd\]\$|[kpd]\naudit_file = $T/tb/alice/audit.log|" \
+        "$SKIP_TESTBED_ALICE_KPD_CONF"
+    "$top_builddir/skip-testbed" start "$T/tb" alice > /dev/null
+    rate "$kpd_url" "$KPD_SECONDS"
+}
+: > "$T/audited"
+for round in 1 2 3; do
+    echo "$(audit_rate on) $(audit_rate off)" >> "$T/audited"
+done
+. "$T/tb/env"
+pairs_row "$T/audited" "kpd keep-alive /key, audit_file on (vs off)" req/s reported
 
 # --- /key/{keyId} deliveries at Bob: every one waits for the ledger's
 # group commit (one write and one fdatasync per batch). Baseline: /key
