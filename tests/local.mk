@@ -123,6 +123,7 @@ integration_tests = \
 	tests/integration/ha-db.sh \
 	tests/integration/ha-faults.sh \
 	tests/integration/kpd-metrics.sh \
+	tests/integration/kpd-mgmt-tls.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/integration/wire.sh \
