@@ -14,7 +14,8 @@ records_of() { psql_site bob "SELECT count(*) FROM skip_kpd_delivered WHERE key_
 variant() { # name sed-expression
     mkdir -p "$T/$1/state"
     sed -e "s|^port_file = .*|port_file = $T/$1/port|" -e "s|^state_dir = .*|state_dir = $T/$1/state|" \
-        -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "$2" "$conf" > "$T/$1/kpd.conf"
+        -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "/^management_/d" -e "/^audit_file/d" \
+        -e "$2" "$conf" > "$T/$1/kpd.conf"
     cp "$T/bob/peer-Alice.secret" "$T/$1/"
     sed -i "s|^secret_file = .*|secret_file = $T/$1/peer-Alice.secret|" "$T/$1/kpd.conf"
 }

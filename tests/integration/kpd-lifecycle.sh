@@ -21,7 +21,8 @@ done
 # --pidfile: written once the KP serves, removed at a clean stop.
 cp "$SKIP_TESTBED_ALICE_KPD_CONF" "$T/pid.conf"
 sed -i -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "s|^port_file = .*|port_file = $T/pid.port|" \
-    -e "s|^state_dir = .*|state_dir = $T/pid-state|" "$T/pid.conf"
+    -e "s|^state_dir = .*|state_dir = $T/pid-state|" -e "/^management_/d" -e "/^audit_file/d" \
+    "$T/pid.conf"
 mkdir "$T/pid-state"
 "$KPD" -f -c "$T/pid.conf" --pidfile "$T/kpd.pid" 2> "$T/pid.log" &
 pid_kpd=$!

@@ -19,8 +19,11 @@ expect_match "... over one connection" "$T/err" '200 requests over 1 connections
 sleep 0.3
 kill "$tracer"
 wait "$tracer" 2> /dev/null
-# Writes to the connection: not the log's (fd 2, a line per delivery).
-writes=$(grep '^[0-9]* *write(' "$T/writes" | grep -vc 'write(2, ')
+# Writes to the connection: not the log's (fd 2, a line per delivery),
+# nor the audit trail's (a JSON line per key, in a write of its own).
+audit=$(grep -c '^[0-9]* *write([0-9]*, "{\\"time\\":' "$T/writes")
+writes=$(grep '^[0-9]* *write(' "$T/writes" | grep -v 'write(2, ' | grep -vc '"{\\"time\\":')
+expect_eq "... and one audit line per key, each in one write" "$audit" 200
 # 200 replies and the new connection's handshake (a few records).
 if [ "$writes" -ge 200 ] && [ "$writes" -le 206 ]; then
     ok "one write per reply ($writes writes for 200 replies and a handshake)"
