@@ -564,15 +564,21 @@ out:
     free(expiries.buf);
 }
 
+/* A prune is also the ledger's probe: while deliveries fail on a
+ * statement (a read-only database), it runs every second, and its DELETE
+ * succeeding says writes go in again (/readyz turns ready without a
+ * delivery having to try first). */
 static void on_prune(struct pg_ledger *l, PGresult *res, const char *error)
 {
     unsigned long removed;
 
+    if (l->conn == NULL)
+        return; /* broken() said why */
     if (error != NULL || res == NULL) {
-        skip_log_warning("ledger: removing expired records: %s",
-                         error ? error : "no answer");
+        note_failure(l, error ? error : "the database did not answer");
         return;
     }
+    note_success(l);
     removed = strtoul(PQcmdTuples(res), NULL, 10);
     l->recorded -= removed < l->recorded ? removed : l->recorded;
     /* A full DELETE means more are waiting: go on at the next tick. */
@@ -672,7 +678,7 @@ static void pg_prune(kpd_ledger *base, uint64_t now_ms)
 {
     struct pg_ledger *l = (struct pg_ledger *)base;
 
-    if (now_ms < l->next_prune_ms)
+    if (now_ms < l->next_prune_ms && !l->failing)
         return;
     l->next_prune_ms = now_ms + PRUNE_EVERY_MS;
     l->prune_before_ms = now_ms;

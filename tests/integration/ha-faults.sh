@@ -6,6 +6,7 @@
 # twice and nothing recorded by a failed transaction is lost.
 . "$top_srcdir/tests/integration/lib.sh"
 need_postgresql
+need curl
 testbed_up --ledger postgresql
 log=$T/bob/kpd.log
 new_id() { alice key Bob > "$T/k" && json_field keyId "$T/k"; }
@@ -104,11 +105,14 @@ sleep 0.5
 expect_500 "a read-only database: the delivery fails" "$id"
 expect_match "... and the log names the cause" "$log" 'read-only transaction; deliveries answer 500'
 expect_eq "... nothing recorded" "$(records "$id")" 0
+readyz() { curl -s -o /dev/null -w '%{http_code}' "$SKIP_TESTBED_BOB_METRICS_URL/readyz"; }
+expect_eq "... and /readyz says 503" "$(readyz)" 503
+back=$(lines 'PostgreSQL is back')
 psql_site bob "ALTER SYSTEM RESET default_transaction_read_only" > /dev/null
 psql_site bob "SELECT pg_reload_conf()" > /dev/null
-sleep 0.5
-expect_exit 0 "writable again: the same keyId is delivered" bob key-by-id "$id" Alice
-expect_match "... and the log says so" "$log" 'PostgreSQL is back'
+wait_for_count 'PostgreSQL is back' "$back"
+expect_eq "writable again: /readyz turns 200 before any delivery tries" "$(readyz)" 200
+expect_exit 0 "... and the same keyId is delivered" bob key-by-id "$id" Alice
 expect_exit 6 "... once" bob key-by-id "$id" Alice
 # --- the disk under PostgreSQL turns read-only -------------------------------
 # PostgreSQL restarted over faultfs: while $PG/ro exists, every write and
