@@ -124,6 +124,7 @@ integration_tests = \
 	tests/integration/ha-faults.sh \
 	tests/integration/kpd-metrics.sh \
 	tests/integration/kpd-mgmt-tls.sh \
+	tests/integration/kpd-audit-syslog.sh \
 	$(NULL)
 TESTS += $(integration_tests)
 EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/integration/wire.sh \
