@@ -21,19 +21,39 @@ static skip_rc writable_dir(const char *what, const char *path, skip_err *err)
     return SKIP_OK;
 }
 
-/* port_file is written anew at each start: its directory must take it. */
-static skip_rc port_file_dir(const char *port_file, skip_err *err)
+/* A file written anew at each start (port_file, management_port_file):
+ * its directory must take it. */
+static skip_rc file_dir(const char *what, const char *file, skip_err *err)
 {
     char dir[4096], *slash;
 
-    snprintf(dir, sizeof(dir), "%s", port_file);
+    snprintf(dir, sizeof(dir), "%s", file);
     slash = strrchr(dir, '/');
     if (slash == NULL)
-        return writable_dir("port_file's directory", ".", err);
+        return writable_dir(what, ".", err);
     if (slash == dir)
         slash++;
     *slash = '\0';
-    return writable_dir("port_file's directory", dir, err);
+    return writable_dir(what, dir, err);
+}
+
+/* audit_file is appended to: the file, or its directory if it is new. */
+static skip_rc audit_file(const char *path, skip_err *err)
+{
+    if (access(path, F_OK) != 0)
+        return file_dir("audit_file's directory", path, err);
+    if (access(path, W_OK) != 0)
+        return skip_err_set(err, SKIP_E_CONFIG, "audit_file %s: %s", path,
+                            strerror(errno));
+    return SKIP_OK;
+}
+
+static skip_rc readable(const char *what, const char *path, skip_err *err)
+{
+    if (path != NULL && access(path, R_OK) != 0)
+        return skip_err_set(err, SKIP_E_CONFIG, "%s %s: %s", what, path,
+                            strerror(errno));
+    return SKIP_OK;
 }
 
 static skip_rc tls_material(const kpd_config *cfg, skip_err *err)
@@ -66,7 +86,19 @@ skip_rc kpd_check_files(const kpd_config *cfg, skip_err *err)
     int fd;
 
     if (rc == SKIP_OK && cfg->port_file)
-        rc = port_file_dir(cfg->port_file, err);
+        rc = file_dir("port_file's directory", cfg->port_file, err);
+    if (rc == SKIP_OK && cfg->management_port_file)
+        rc = file_dir("management_port_file's directory",
+                      cfg->management_port_file, err);
+    if (rc == SKIP_OK && cfg->audit_file)
+        rc = audit_file(cfg->audit_file, err);
+    if (rc == SKIP_OK)
+        rc = readable("management_cert_file", cfg->management_cert_file, err);
+    if (rc == SKIP_OK)
+        rc = readable("management_key_file", cfg->management_key_file, err);
+    if (rc == SKIP_OK)
+        rc = readable("management_client_ca_file",
+                      cfg->management_client_ca_file, err);
     if (rc == SKIP_OK && cfg->entropy_file) {
         /* /capabilities says entropy: true; it must be able to serve it */
         fd = open(cfg->entropy_file, O_RDONLY | O_CLOEXEC | O_NONBLOCK);

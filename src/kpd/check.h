@@ -7,10 +7,12 @@
 
 #include "kpd-config.h"
 
-/* SKIP_OK, or SKIP_E_CONFIG with the first problem: state_dir and
- * port_file's directory writable, entropy_file readable, the certificate,
- * key and client CA loadable (tls = cert), the key source's files (prf:
- * each secret file parses and may be rewritten). */
+/* SKIP_OK, or SKIP_E_CONFIG with the first problem: state_dir, the
+ * directories of port_file and management_port_file writable, audit_file
+ * (or its directory) writable, entropy_file and the management listener's
+ * certificate, key and client CA readable, the certificate, key and client
+ * CA loadable (tls = cert), the key source's files (prf: each secret file
+ * parses and may be rewritten). */
 skip_rc kpd_check_files(const kpd_config *cfg, skip_err *err);
 
 #endif

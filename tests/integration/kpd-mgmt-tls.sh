@@ -33,6 +33,12 @@ expect_match "... is named" "$T/err" 'management_client_ca_file needs management
 sed "/^management_listen/d" "$conf" > "$T/nolisten.conf"
 expect_exit 1 "management settings without management_listen" "$KPD" --check-config -c "$T/nolisten.conf"
 expect_match "... are named" "$T/err" 'management_\* settings need management_listen'
+sed "s|^management_client_ca_file = .*|management_client_ca_file = $T/no-such-ca.crt|" "$conf" > "$T/noca.conf"
+expect_exit 1 "--check-config: a client CA file that is not there" "$KPD" --check-config -c "$T/noca.conf"
+expect_match "... is named" "$T/err" "management_client_ca_file $T/no-such-ca.crt: No such file or directory"
+sed "s|^audit_file = .*|audit_file = $T/no-such-dir/audit.log|" "$conf" > "$T/noaudit.conf"
+expect_exit 1 "--check-config: an audit_file in a directory that is not there" "$KPD" --check-config -c "$T/noaudit.conf"
+expect_match "... is named" "$T/err" "audit_file's directory $T/no-such-dir: No such file or directory"
 sed "s|^management_listen = .*|management_listen = 127.0.0.1|" "$conf" > "$T/noport.conf"
 expect_exit 1 "management_listen without a port" "$KPD" --check-config -c "$T/noport.conf"
 expect_match "... is named" "$T/err" 'management_listen must be HOST:PORT'
