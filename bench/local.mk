@@ -1,9 +1,10 @@
 # make bench: speed and memory against baselines measured in the same run.
 # The harness is built only for the benchmark.
 EXTRA_PROGRAMS = bench-module
-bench_module_SOURCES = bench/bench.c
-bench_module_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CURL_CFLAGS) -pthread
-bench_module_LDADD = $(CURL_LIBS) -ldl -lpthread
+bench_module_SOURCES = bench/bench.c bench/floor.c bench/floor.h
+bench_module_CFLAGS = $(AM_CFLAGS) $(P11KIT_CFLAGS) $(CURL_CFLAGS) \
+	$(OPENSSL_CFLAGS) -pthread
+bench_module_LDADD = $(CURL_LIBS) $(OPENSSL_LIBS) -ldl -lpthread
 CLEANFILES += bench-module
 
 # Our own load generator: speaks TLS-PSK as encryptors do, and asks each
