@@ -438,22 +438,12 @@ struct kpd_conn *kpd_conn_new(kpd_ctx *ctx, evutil_socket_t fd,
     return c;
 }
 
-static skip_rc write_port_file(const char *path, unsigned port, skip_err *err)
-{
-    char text[16];
-    int n = snprintf(text, sizeof(text), "%u\n", port);
-
-    return kpd_statefile_write(path, text, (size_t)n, err);
-}
-
 skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
 {
     struct evutil_addrinfo hints = {.ai_family = AF_UNSPEC,
                                     .ai_socktype = SOCK_STREAM,
                                     .ai_flags = EVUTIL_AI_PASSIVE};
     struct evutil_addrinfo *ai = NULL;
-    struct sockaddr_storage addr;
-    socklen_t addr_len = sizeof(addr);
     char port_text[8];
     int fd, one = 1, saved;
     unsigned port;
@@ -478,16 +468,10 @@ skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
     fd = evconnlistener_get_fd(ctx->listener);
     /* Accepted sockets inherit TCP_NODELAY from the listener on Linux. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0)
-        return skip_err_set(err, SKIP_E_INTERNAL, "getsockname: %s",
-                            strerror(errno));
-    port = ntohs(addr.ss_family == AF_INET6
-                     ? ((struct sockaddr_in6 *)&addr)->sin6_port
-                     : ((struct sockaddr_in *)&addr)->sin_port);
+    if (kpd_statefile_port(fd, ctx->cfg.port_file, &port, err) != SKIP_OK)
+        return err->rc;
     skip_log_info("listening on %s port %u (%s)", ctx->cfg.listen_host, port,
                   ctx->cfg.tls == SKIP_TLS_PSK ? "TLS-PSK" : "TLS certificate");
-    if (ctx->cfg.port_file)
-        return write_port_file(ctx->cfg.port_file, port, err);
     return SKIP_OK;
 }
 

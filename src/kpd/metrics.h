@@ -84,8 +84,8 @@ typedef struct kpd_metrics {
     double started; /* wall-clock seconds */
 } kpd_metrics;
 
-/* Sizes the per-peer counters for peer_count peers (again after a reload:
- * the counters of peers kept by name carry over). */
+/* Sizes the per-peer counters for peer_count peers, at zero (main.c
+ * carries them over a reload by peer name). */
 bool kpd_metrics_init(kpd_metrics *m, size_t peer_count);
 void kpd_metrics_free(kpd_metrics *m);
 

@@ -16,12 +16,10 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <netinet/in.h>
 #include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 
 #include "ledger.h"
 #include "skip/log.h"
@@ -236,24 +234,10 @@ static skip_rc tls_setup(kpd_ctx *ctx, skip_err *err)
     return SKIP_OK;
 }
 
-static unsigned bound_port(struct evhttp_bound_socket *handle)
-{
-    struct sockaddr_storage addr;
-    socklen_t len = sizeof(addr);
-
-    if (getsockname(evhttp_bound_socket_get_fd(handle),
-                    (struct sockaddr *)&addr, &len) != 0)
-        return 0;
-    return addr.ss_family == AF_INET6
-               ? ntohs(((struct sockaddr_in6 *)&addr)->sin6_port)
-               : ntohs(((struct sockaddr_in *)&addr)->sin_port);
-}
-
 skip_rc kpd_mgmt_start(kpd_ctx *ctx, skip_err *err)
 {
     const kpd_config *cfg = &ctx->cfg;
     struct evhttp_bound_socket *handle;
-    char port_text[16];
     unsigned port;
 
     if (cfg->management_host == NULL)
@@ -275,13 +259,9 @@ skip_rc kpd_mgmt_start(kpd_ctx *ctx, skip_err *err)
         return skip_err_set(err, SKIP_E_CONFIG, "management_listen %s:%u: "
                             "cannot listen there", cfg->management_host,
                             cfg->management_port);
-    port = bound_port(handle);
-    if (cfg->management_port_file != NULL) {
-        int n = snprintf(port_text, sizeof(port_text), "%u\n", port);
-        if (kpd_statefile_write(cfg->management_port_file, port_text,
-                                (size_t)n, err) != SKIP_OK)
-            return err->rc;
-    }
+    if (kpd_statefile_port(evhttp_bound_socket_get_fd(handle),
+                           cfg->management_port_file, &port, err) != SKIP_OK)
+        return err->rc;
     skip_log_info("management on %s port %u (%s): /metrics, /healthz, "
                   "/readyz", cfg->management_host, port,
                   ctx->mgmt_ssl_ctx == NULL ? "HTTP"

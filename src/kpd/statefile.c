@@ -6,9 +6,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 skip_rc kpd_statefile_sync_dir(const char *path, skip_err *err)
@@ -68,4 +70,24 @@ skip_rc kpd_statefile_write(const char *path, const void *data, size_t len,
                             strerror(e));
     }
     return kpd_statefile_sync_dir(path, err);
+}
+
+skip_rc kpd_statefile_port(int fd, const char *path, unsigned *port,
+                           skip_err *err)
+{
+    struct sockaddr_storage addr;
+    socklen_t addr_len = sizeof(addr);
+    char text[16];
+    int n;
+
+    if (getsockname(fd, (struct sockaddr *)&addr, &addr_len) != 0)
+        return skip_err_set(err, SKIP_E_INTERNAL, "getsockname: %s",
+                            strerror(errno));
+    *port = ntohs(addr.ss_family == AF_INET6
+                      ? ((struct sockaddr_in6 *)&addr)->sin6_port
+                      : ((struct sockaddr_in *)&addr)->sin_port);
+    if (path == NULL)
+        return SKIP_OK;
+    n = snprintf(text, sizeof(text), "%u\n", *port);
+    return kpd_statefile_write(path, text, (size_t)n, err);
 }
