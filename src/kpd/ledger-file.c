@@ -84,6 +84,8 @@ struct file_ledger {
     size_t file_records; /* lines in the file, live or dead */
     bool needs_rewrite;  /* a write failed, or the file is mostly dead */
     bool failing;        /* logged that the ledger cannot write */
+    uint64_t probed_ns;  /* file_ready's last probe, and its answer */
+    bool probe_ok;
     struct batch batches[2];
     struct batch *gather; /* the loop adds deliveries here */
     struct batch *flight; /* being flushed; NULL when the flusher is idle */
@@ -441,24 +443,28 @@ static size_t file_count(const kpd_ledger *base)
 /* Ready unless the last flush failed, and the directory takes a write
  * now: a probe file beside the ledger (created, written, removed), which
  * a read-only or full file system refuses. No sync: a probe must not
- * stall the loop behind the disk's queue. */
+ * stall the loop behind the disk's queue. At most one probe a second,
+ * however often /readyz is asked: its answer is kept that long. */
 static bool file_ready(kpd_ledger *base)
 {
     struct file_ledger *l = (struct file_ledger *)base;
+    uint64_t now = kpd_monotonic_ns();
     char probe[4096 + 16];
-    bool ok;
     int fd;
 
     if (l->failing)
         return false;
+    if (l->probed_ns != 0 && now - l->probed_ns < 1000000000u)
+        return l->probe_ok;
+    l->probed_ns = now;
     snprintf(probe, sizeof(probe), "%s.probe", l->path);
     fd = open(probe, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return false;
-    ok = write(fd, "probe\n", 6) == 6;
+        return l->probe_ok = false;
+    l->probe_ok = write(fd, "probe\n", 6) == 6;
     close(fd);
     unlink(probe);
-    return ok;
+    return l->probe_ok;
 }
 
 static bool keep_none(void *value, void *arg)

@@ -117,18 +117,40 @@ SHIM="$top_builddir/.libs/libfaultfs.so"
 "$TESTBED" stop "$T" bob > /dev/null
 env LD_PRELOAD="$SHIM" ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0" \
     FAULTFS_MATCH=delivered.log FAULTFS_CALLS=write FAULTFS_ERRNO=EROFS \
-    FAULTFS_TRIGGER="$T/ro" "$TESTBED" start "$T" bob > /dev/null
+    FAULTFS_TRIGGER="$T/ro" FAULTFS_LOG="$T/faultfs.calls" "$TESTBED" start "$T" bob > /dev/null
 . "$T/env"
 expect_eq "restarted over a disk that will turn read-only: ready" \
     "$(mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz")" 200
+# /readyz probes the disk at most once a second: the answer may lag by that.
+readyz_becomes() { # STATUS: within 3 s
+    i=0
+    while [ "$(mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz")" != "$1" ] && [ $i -lt 30 ]; do
+        sleep 0.1
+        i=$((i + 1))
+    done
+    mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz"
+}
 touch "$T/ro"
-expect_eq "the ledger's disk read-only: /readyz 503" \
-    "$(mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz")" 503
+expect_eq "the ledger's disk read-only: /readyz 503" "$(readyz_becomes 503)" 503
 curl -s "$SKIP_TESTBED_BOB_METRICS_URL/readyz" > "$T/readyz"
 expect_match "... naming the ledger" "$T/readyz" 'the ledger cannot record deliveries'
 expect_eq "... while /healthz stays 200" "$(mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/healthz")" 200
 rm "$T/ro"
-expect_eq "writable again: /readyz 200" "$(mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz")" 200
+expect_eq "writable again: /readyz 200" "$(readyz_becomes 200)" 200
+expect_ne "the probes so far were seen writing beside the ledger" \
+    "$(grep -c '^write .*delivered\.log\.probe$' "$T/faultfs.calls")" 0
+: > "$T/faultfs.calls"
+start=$(date +%s%N)
+for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    mgmt_status "$SKIP_TESTBED_BOB_METRICS_URL/readyz" > /dev/null
+done
+took_s=$((($(date +%s%N) - start) / 1000000000 + 1))
+probes=$(grep -c '^write .*delivered\.log\.probe$' "$T/faultfs.calls")
+if [ "$probes" -le "$((took_s + 1))" ]; then
+    ok "20 /readyz in $took_s s wrote $probes probe(s): at most one a second"
+else
+    not_ok "20 /readyz in $took_s s wrote $probes probes"
+fi
 
 # --- the audit trail -------------------------------------------------------------------
 expect_exit 0 "every audit line matches the documented schema" \
