@@ -127,7 +127,7 @@ integration_tests = \
 	tests/integration/kpd-audit-syslog.sh \
 	$(NULL)
 TESTS += $(integration_tests)
-EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/integration/wire.sh \
+EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/dgram-listen.py tests/integration/wire.sh \
 	tests/integration/slowloris.py
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed

@@ -33,25 +33,7 @@ done
 # Type=notify holds only if the binary notifies: a unit that waits for a
 # READY=1 that never comes hangs at start. Our own notify socket, as
 # systemd would pass it, with a 2 s watchdog.
-python3 - "$T/notify.sock" "$T/notify.log" <<'PY' &
-import socket, sys, time
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(20)
-with open(sys.argv[2], "a") as log:
-    try:
-        while True:
-            msg = s.recv(4096).decode()
-            log.write(msg.replace("\n", " ") + "\n")
-            log.flush()
-            if "STOPPING=1" in msg:
-                break
-    except socket.timeout:
-        pass
-PY
-listener=$!
-i=0
-while [ ! -S "$T/notify.sock" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+dgram_listen "$T/notify.sock" "$T/notify.log" STOPPING=1
 mkdir -p "$T/n/state"
 sed -e "s|^port_file = .*|port_file = $T/n/port|" -e "s|^state_dir = .*|state_dir = $T/n/state|" \
     -e "s|^listen = .*|listen = 127.0.0.1:0|" -e "/^management_/d" -e "/^audit_file/d" \

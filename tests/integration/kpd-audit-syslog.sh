@@ -14,24 +14,9 @@ testbed_up
 
 mkdir "$T/dev"
 for node in null zero urandom random; do : > "$T/dev/$node"; done
-python3 - "$T/dev/log" "$T/syslog.txt" <<'PY' &
-import socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-s.bind(sys.argv[1])
-s.settimeout(30)
-with open(sys.argv[2], "a") as out:
-    try:
-        while True:
-            out.write(s.recv(8192).decode(errors="replace") + "\n")
-            out.flush()
-    except socket.timeout:
-        pass
-PY
-listener=$!
+dgram_listen "$T/dev/log" "$T/syslog.txt"
 stop_listener() { kill "$listener" 2> /dev/null; wait "$listener" 2> /dev/null; }
 on_cleanup stop_listener
-i=0
-while [ ! -S "$T/dev/log" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 
 "$TESTBED" stop "$T" alice > /dev/null
 sed -i 's/^\[kpd\]$/[kpd]\naudit_syslog = yes/' "$SKIP_TESTBED_ALICE_KPD_CONF"

@@ -77,6 +77,15 @@ need_postgresql() {
     exit 77
 }
 
+# dgram_listen SOCKET LOG [UNTIL]: tests/dgram-listen.py in the background
+# (its PID in $listener), once its socket exists.
+dgram_listen() {
+    python3 "$top_srcdir/tests/dgram-listen.py" "$@" &
+    listener=$!
+    dgram_i=0
+    while [ ! -S "$1" ] && [ $dgram_i -lt 100 ]; do sleep 0.05; dgram_i=$((dgram_i + 1)); done
+}
+
 # psql against the testbed's cluster, as its owner: psql SITE SQL
 psql_site() {
     if [ "$(id -u)" -eq 0 ]; then
