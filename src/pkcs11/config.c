@@ -38,6 +38,8 @@ static slot_config *section_slot(struct parse_state *st, const char *name)
     skip_client_opts_init(&grown[st->count].kp);
     grown[st->count].fetch_limit = FETCH_LIMIT_DEFAULT;
     grown[st->count].pin_max_failures = PIN_MAX_FAILURES_DEFAULT;
+    grown[st->count].rng.reseed_bytes = RNG_RESEED_BYTES_DEFAULT;
+    grown[st->count].rng.reseed_seconds = RNG_RESEED_SECONDS_DEFAULT;
     grown[st->count].name = strdup(name);
     if (grown[st->count].name == NULL)
         return NULL;
@@ -143,13 +145,50 @@ static int entry(void *user, const char *section, const char *name,
         return 1;
     }
     if (strcmp(name, "random") == 0) {
-        if (strcmp(value, "mix") == 0)
-            s->random = RANDOM_MIX;
+        if (strcmp(value, "drbg") == 0)
+            s->random = RANDOM_DRBG;
         else if (strcmp(value, "kp") == 0)
             s->random = RANDOM_KP;
+        else if (strcmp(value, "mix") == 0) {
+            /* 0.x's default, which the DRBG replaces: same promise that
+             * neither source alone decides the bytes (docs/random.md) */
+            s->random = RANDOM_DRBG;
+            skip_log_info("slot %s: random = mix is now random = drbg",
+                          s->name);
+        } else {
+            snprintf(st->problem, sizeof(st->problem),
+                     "random must be drbg or kp");
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(name, "reseed_bytes") == 0) {
+        unsigned bytes;
+        if (skip_parse_uint(value, 4096, 1u << 30, &bytes) != SKIP_OK) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "reseed_bytes must be a number in 4096..1073741824");
+            return 0;
+        }
+        s->rng.reseed_bytes = bytes;
+        return 1;
+    }
+    if (strcmp(name, "reseed_interval") == 0) {
+        if (skip_parse_uint(value, 1, 86400, &s->rng.reseed_seconds) !=
+            SKIP_OK) {
+            snprintf(st->problem, sizeof(st->problem),
+                     "reseed_interval must be seconds in 1..86400");
+            return 0;
+        }
+        return 1;
+    }
+    if (strcmp(name, "prediction_resistance") == 0) {
+        if (strcmp(value, "yes") == 0)
+            s->rng.prediction_resistance = true;
+        else if (strcmp(value, "no") == 0)
+            s->rng.prediction_resistance = false;
         else {
             snprintf(st->problem, sizeof(st->problem),
-                     "random must be mix or kp");
+                     "prediction_resistance must be yes or no");
             return 0;
         }
         return 1;

@@ -87,6 +87,8 @@ static void teardown_locked(bool in_forked_child)
         slot *s = &g_module.slots[i];
         if (!in_forked_child)
             kp_slot_release_locked(s);
+        else
+            rng_abandon(s->rng); /* the parent's stream is not ours */
         skip_caps_clear(&s->caps);
     }
     if (g_module.slots) {
@@ -121,6 +123,35 @@ static CK_RV check_args(CK_C_INITIALIZE_ARGS *args)
     if (callbacks == 4 && !(args->flags & CKF_OS_LOCKING_OK))
         return CKR_CANT_LOCK;
     return CKR_OK;
+}
+
+static bool may_create_threads(const CK_C_INITIALIZE_ARGS *args)
+{
+    return args == NULL || !(args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
+}
+
+/* Stops the random generators' refill threads and zeroizes them. Without
+ * the lock: a thread may be asking the KP, which takes it. */
+static void stop_generators(void)
+{
+    rng *stopping[64];
+    size_t n;
+
+    do {
+        n = 0;
+        pthread_mutex_lock(&g_module.lock);
+        /* in a forked child they are the parent's: teardown abandons them */
+        for (size_t i = 0; module_ready() == CKR_OK &&
+                           i < g_module.slot_count && n < 64; i++) {
+            if (g_module.slots[i].rng != NULL) {
+                stopping[n++] = g_module.slots[i].rng;
+                g_module.slots[i].rng = NULL;
+            }
+        }
+        pthread_mutex_unlock(&g_module.lock);
+        for (size_t i = 0; i < n; i++)
+            rng_free(stopping[i]);
+    } while (n == 64);
 }
 
 CK_RV general_initialize(CK_VOID_PTR pInitArgs)
@@ -177,6 +208,7 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
     g_module.slot_count = count;
     g_module.next_handle = 1;
     g_module.fork_generation = g_fork_generation;
+    g_module.may_create_threads = may_create_threads(pInitArgs);
     g_module.initialized = true;
 out:
     pthread_mutex_unlock(&g_module.lock);
@@ -189,12 +221,14 @@ CK_RV general_finalize(CK_VOID_PTR pReserved)
 
     if (pReserved != NULL)
         return CKR_ARGUMENTS_BAD;
+    stop_generators();
     pthread_mutex_lock(&g_module.lock);
     if (!g_module.initialized ||
         g_module.fork_generation != g_fork_generation) {
         rv = CKR_CRYPTOKI_NOT_INITIALIZED;
     } else {
-        /* Every key is cleansed here. OpenSSL and curl stay initialised:
+        /* Every key is cleansed here, as the random generators' states
+         * were in stop_generators. OpenSSL and curl stay initialised:
          * the host may still use them, or be exiting through atexit. Our
          * own HMAC templates go, so unloading the module leaks nothing;
          * freeing them after OpenSSL's exit cleanup is safe (counted

@@ -12,6 +12,7 @@
 
 #include "id-index.h"
 #include "pkcs11-3.h"
+#include "rng.h"
 #include "skip/client.h"
 #include "skip/dict.h"
 #include "skip/json.h"
@@ -43,7 +44,9 @@
 #define PIN_MAX_LEN 256
 
 /* --- configuration (config.c) --- */
-typedef enum { RANDOM_MIX, RANDOM_KP } random_mode;
+/* drbg: rng.h's DRBG over pooled KP entropy; kp: the KP's bytes as they
+ * come, one /entropy request per call. */
+typedef enum { RANDOM_DRBG, RANDOM_KP } random_mode;
 
 typedef struct slot_config {
     char *name;              /* token label */
@@ -54,6 +57,7 @@ typedef struct slot_config {
     unsigned pin_max_failures;  /* wrong PINs in a row that lock it */
     char *pin_failures_file;    /* the count's file, or NULL: in memory */
     random_mode random;
+    rng_policy rng;          /* random = drbg: reseed bounds */
     unsigned max_derives;    /* PRF blocks derived per key; 0: no limit */
     unsigned fetch_limit;    /* KP fetches per FETCH_WINDOW_S; 0: no limit */
     bool derived_readable;   /* derived keys readable unless the template
@@ -84,6 +88,7 @@ typedef struct slot {
     bool have_caps;
     bool entropy_small; /* its KP takes ENTROPY_SMALL_BITS samples only */
     time_t caps_time;
+    rng *rng; /* random = drbg: made at the first C_GenerateRandom */
     /* The fetch limit's window (object.c), for every session alike. */
     time_t fetch_window;
     unsigned fetches;
@@ -149,6 +154,7 @@ typedef struct module {
     fetch_in_flight *fetching; /* on the askers' stacks; survives C_Finalize */
     bool initialized;
     unsigned long fork_generation; /* the generation C_Initialize ran in */
+    bool may_create_threads; /* CKF_LIBRARY_CANT_CREATE_OS_THREADS clear */
     slot *slots;
     size_t slot_count;
     dict *sessions;     /* handle -> session */

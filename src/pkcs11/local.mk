@@ -21,6 +21,8 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/pkcs11-3.h \
 	src/pkcs11/policy.c \
 	src/pkcs11/random.c \
+	src/pkcs11/rng.c src/pkcs11/rng.h \
+	src/pkcs11/rng-seed.c \
 	src/pkcs11/session.c \
 	src/pkcs11/slot.c \
 	src/pkcs11/store.c \

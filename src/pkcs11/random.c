@@ -1,23 +1,28 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* C_GenerateRandom: bytes from the KP's /entropy, XORed with OpenSSL's
- * CSPRNG (so neither source alone decides them), or the KP's alone with
- * `random = kp`. */
+/* C_GenerateRandom: from the slot's DRBG over pooled KP entropy (rng.h),
+ * or with `random = kp` the KP's /entropy bytes as they come. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
 
-#include <openssl/crypto.h>
 #include <limits.h>
-#include <openssl/rand.h>
+#include <openssl/crypto.h>
 
-#include "skip/ossl.h"
+/* The slot's generator, made at its first use. With the lock held. */
+static rng *slot_rng_locked(slot *s)
+{
+    if (s->rng == NULL)
+        s->rng = rng_new(s->id, &s->cfg.rng, kp_entropy,
+                         g_module.may_create_threads);
+    return s->rng;
+}
 
 CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
 {
     CK_RV rv = module_ready();
-    random_mode mode = RANDOM_MIX;
+    random_mode mode = RANDOM_DRBG;
     CK_SLOT_ID slot_id = 0;
-    skip_secbuf *local = NULL;
+    rng *r = NULL;
     session *sess;
 
     if (rv != CKR_OK)
@@ -27,30 +32,21 @@ CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
     pthread_mutex_lock(&g_module.lock);
     /* Zero bytes reach no KP, so they need no login. */
     rv = session_begin_locked(h, ulLen ? NEED_LOGIN : NEED_SESSION, &sess);
-    if (rv == CKR_OK) {
-        slot_id = sess->slot_id;
-        mode = slot_get_locked(slot_id)->cfg.random;
+    if (rv == CKR_OK && ulLen != 0) {
+        slot *s = slot_get_locked(sess->slot_id);
+        slot_id = s->id;
+        mode = s->cfg.random;
+        if (mode == RANDOM_DRBG && (r = slot_rng_locked(s)) == NULL)
+            rv = CKR_HOST_MEMORY;
     }
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK || ulLen == 0)
         return rv;
-    rv = kp_entropy(slot_id, pData, ulLen);
-    if (rv != CKR_OK) {
+    /* r lives until C_Finalize; a host that finalizes while its other
+     * threads call is outside the standard (PKCS#11 v2.40, 5.4). */
+    rv = mode == RANDOM_DRBG ? rng_generate(r, pData, ulLen)
+                             : kp_entropy(slot_id, pData, ulLen);
+    if (rv != CKR_OK)
         OPENSSL_cleanse(pData, ulLen);
-        return rv;
-    }
-    if (mode == RANDOM_MIX) {
-        local = skip_secbuf_new(ulLen);
-        /* the module's own generator, never the host's (skip/ossl.h) */
-        if (local == NULL ||
-            RAND_bytes_ex(skip_ossl_ctx(), local->data, ulLen, 0) != 1) {
-            OPENSSL_cleanse(pData, ulLen);
-            skip_secbuf_free(local);
-            return local ? CKR_FUNCTION_FAILED : CKR_HOST_MEMORY;
-        }
-        for (CK_ULONG i = 0; i < ulLen; i++)
-            pData[i] ^= local->data[i];
-        skip_secbuf_free(local);
-    }
-    return CKR_OK;
+    return rv;
 }

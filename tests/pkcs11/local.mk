@@ -23,7 +23,8 @@ P11_UNIT_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(P11KIT_CFLAGS) $(OPENSSL_CFLAG
 P11_UNIT_LDADD = libskip-pkcs11-core.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS)
 P11_FIXTURE = tests/pkcs11/p11-fixture.c tests/pkcs11/p11-fixture.h tests/unit/unit.h
 p11_unit_tests = test-p11-general test-p11-objects test-p11-derive \
-	test-p11-kbkdf test-p11-gate test-p11-policy test-p11-pin test-id-index
+	test-p11-kbkdf test-p11-gate test-p11-policy test-p11-pin test-id-index \
+	test-rng
 check_PROGRAMS += $(p11_unit_tests)
 TESTS += $(p11_unit_tests)
 test_p11_general_SOURCES = tests/pkcs11/test-p11-general.c $(P11_FIXTURE)
@@ -47,6 +48,9 @@ test_p11_policy_LDADD = $(P11_UNIT_LDADD)
 test_p11_pin_SOURCES = tests/pkcs11/test-p11-pin.c $(P11_FIXTURE)
 test_p11_pin_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_pin_LDADD = $(P11_UNIT_LDADD)
+test_rng_SOURCES = tests/pkcs11/test-rng.c tests/unit/unit.h
+test_rng_CFLAGS = $(P11_UNIT_CFLAGS)
+test_rng_LDADD = $(P11_UNIT_LDADD) -lpthread
 test_id_index_SOURCES = tests/pkcs11/test-id-index.c tests/unit/unit.h
 test_id_index_CFLAGS = $(P11_UNIT_CFLAGS)
 test_id_index_LDADD = $(P11_UNIT_LDADD)
@@ -54,7 +58,8 @@ test_id_index_LDADD = $(P11_UNIT_LDADD)
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \
 	tests/pkcs11/ppk.sh tests/pkcs11/macsec.sh tests/pkcs11/fault-matrix.sh \
-	tests/pkcs11/orphan.sh tests/pkcs11/key-memory.sh tests/pkcs11/host-openssl.sh
+	tests/pkcs11/orphan.sh tests/pkcs11/key-memory.sh tests/pkcs11/host-openssl.sh \
+	tests/pkcs11/random.sh
 TESTS += $(p11_integration_tests)
 EXTRA_DIST += $(p11_integration_tests) tests/pkcs11/p11-lib.sh \
 	tests/pkcs11/truncating-kp.py

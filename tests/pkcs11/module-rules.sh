@@ -115,16 +115,27 @@ expect_match "... the third is CKR_DEVICE_ERROR" "$T/out" '^error: C_FindObjects
 expect_match "... logged with the setting" "$T/err" \
     'slot Bob: more than fetch_limit = 2 searches asked the KP within 10 s'
 
-# random = kp gives the KP's bytes alone; the default mixes in the local
-# CSPRNG. A KP whose entropy source is a file of 'A's shows the difference.
+# random = kp gives the KP's bytes alone, fetched in 4 KiB pieces; the
+# default DRBG (docs/random.md) never outputs them as they are. A KP whose
+# entropy source is a file of 'A's shows the difference.
 head -c 4096 /dev/zero | tr '\0' A > "$T/hwrng"
 printf '[kpd]\nentropy_file = %s\n' "$T/hwrng" >> "$SKIP_TESTBED_ALICE_KPD_CONF"
 "$TESTBED" stop "$T" alice > /dev/null
 "$TESTBED" start "$T" alice > /dev/null
 . "$T/env"
-expect_exit 0 "random, mixed" alice_p11 "random 16"
+expect_exit 0 "random, from the DRBG" alice_p11 "random 16"
 expect_ne "... is not the KP's bytes" "$(p11_field random)" 41414141414141414141414141414141
 { cat "$SKIP_TESTBED_ALICE_MODULE_CONF"; echo "random = kp"; } > "$T/kp-random.conf"
-expect_exit 0 "random = kp" env SKIP_PKCS11_CONF="$T/kp-random.conf" "$P11" "$MODULE" "random 16"
-expect_eq "... is exactly the KP's bytes" "$(p11_field random)" 41414141414141414141414141414141
+expect_exit 0 "random = kp" env SKIP_PKCS11_CONF="$T/kp-random.conf" \
+    SKIP_PKCS11_DEBUG=all "$P11" "$MODULE" "random 16" "random 10000"
+expect_eq "... is exactly the KP's bytes" "$(p11_field random | head -n 1)" 41414141414141414141414141414141
+expect_eq "... one request per call, in 4 KiB pieces" \
+    "$(grep -o 'GET .*/entropy?minentropy=[0-9]* ->' "$T/err" | sed 's/.*=//' | tr '\n' ' ')" \
+    "128 -> 32768 -> 32768 -> 14464 -> "
+{ cat "$SKIP_TESTBED_ALICE_MODULE_CONF"; echo "random = mix"; } > "$T/mix-random.conf"
+expect_exit 0 "random = mix, the old default" env SKIP_PKCS11_CONF="$T/mix-random.conf" \
+    "$P11" "$MODULE" "random 16"
+expect_match "... is read as drbg, and says so" "$T/err" \
+    'slot Alice: random = mix is now random = drbg'
+expect_ne "... is not the KP's bytes" "$(p11_field random)" 41414141414141414141414141414141
 finish

@@ -18,6 +18,15 @@
  * HEX may be "-": the keyId of the last keygen.
  *   "value HEX"                               prints "value: CKR_..."
  *   "random N"                                prints "random HEX"
+ *   "randoms COUNT N"  COUNT draws of N bytes, stopping at the first error;
+ *       prints "randoms OK-COUNT CKR_..."
+ *   "forkrandom N"  draws N bytes, forks; the child draws, initializes the
+ *       module again and draws again, the parent draws after the child
+ *       ended: prints "child-before: CKR_...", "child HEX", "parent HEX"
+ *   "threads"                                 prints "threads N": this
+ *       process's threads
+ *   "wait"          prints "waiting" (flushed) and reads a line from
+ *       standard input: the test changes the world meanwhile
  *   "info"                                    prints the slot's token label
  *   "orphan HEX"    a search by keyId in a second session, closed by this
  *       thread 0.5 s into the search; prints "closed" (flushed: the test
@@ -32,16 +41,20 @@
  *   "memscan NOTKEY"                          prints "memscan N": how many
  *       places in this process's memory hold the key whose bytes,
  *       complemented, NOTKEY spells in hex (so no argument holds the key)
+ * With P11_CLIENT_NO_THREADS=1 in the environment, C_Initialize gets
+ * CKF_LIBRARY_CANT_CREATE_OS_THREADS.
  * Every failure prints "error: CALL: CKR_NAME" and exits 1. The tests use it
  * for two-process chain tests against skip-testbed's KPs. */
 #include "config.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "pkcs11/pkcs11-3.h"
@@ -372,6 +385,101 @@ static void cmd_random(const char *n_text)
     free(buf);
 }
 
+static void cmd_randoms(const char *count_text, const char *n_text)
+{
+    unsigned long count = strtoul(count_text, NULL, 10), ok = 0;
+    CK_ULONG n = strtoul(n_text, NULL, 10);
+    unsigned char *buf = malloc(n ? n : 1);
+    CK_RV rv = CKR_OK;
+
+    while (ok < count && (rv = p11->C_GenerateRandom(session, buf, n)) == CKR_OK)
+        ok++;
+    printf("randoms %lu %s\n", ok, errmap_rv_name(rv));
+    free(buf);
+}
+
+static CK_C_INITIALIZE_ARGS init_args = {.flags = CKF_OS_LOCKING_OK};
+
+static CK_VOID_PTR initialize_args(void)
+{
+    const char *no_threads = getenv("P11_CLIENT_NO_THREADS");
+
+    if (no_threads == NULL || strcmp(no_threads, "1") != 0)
+        return NULL;
+    init_args.flags |= CKF_LIBRARY_CANT_CREATE_OS_THREADS;
+    return &init_args;
+}
+
+static void cmd_forkrandom(const char *n_text)
+{
+    CK_ULONG n = strtoul(n_text, NULL, 10);
+    unsigned char *buf = malloc(n ? n : 1);
+    int fds[2], status;
+    pid_t pid;
+
+    CHECK("C_GenerateRandom", p11->C_GenerateRandom(session, buf, n));
+    fflush(stdout);
+    if (pipe(fds) != 0 || (pid = fork()) < 0) {
+        printf("error: fork\n");
+        exit(1);
+    }
+    if (pid == 0) {
+        CK_SESSION_HANDLE s;
+        close(fds[0]);
+        dup2(fds[1], 1);
+        printf("child-before: %s\n",
+               errmap_rv_name(p11->C_GenerateRandom(session, buf, n)));
+        CHECK("child C_Initialize", p11->C_Initialize(initialize_args()));
+        CHECK("child C_OpenSession",
+              p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION, NULL, NULL, &s));
+        CHECK("child C_GenerateRandom", p11->C_GenerateRandom(s, buf, n));
+        print_hex("child", buf, n);
+        CHECK("child C_Finalize", p11->C_Finalize(NULL));
+        fflush(stdout);
+        _exit(0);
+    }
+    close(fds[1]);
+    for (char line[65536]; ; ) {
+        ssize_t got = read(fds[0], line, sizeof(line));
+        if (got <= 0)
+            break;
+        fwrite(line, 1, (size_t)got, stdout);
+    }
+    close(fds[0]);
+    waitpid(pid, &status, 0);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        printf("error: the child failed\n");
+        exit(1);
+    }
+    CHECK("C_GenerateRandom", p11->C_GenerateRandom(session, buf, n));
+    print_hex("parent", buf, n);
+    free(buf);
+}
+
+static void cmd_wait(void)
+{
+    char line[64];
+
+    printf("waiting\n");
+    fflush(stdout);
+    if (fgets(line, sizeof(line), stdin) == NULL) {
+        printf("error: wait: no line on standard input\n");
+        exit(1);
+    }
+}
+
+static void cmd_threads(void)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = -2; /* . and .. */
+
+    while (d != NULL && readdir(d) != NULL)
+        n++;
+    if (d != NULL)
+        closedir(d);
+    printf("threads %d\n", n);
+}
+
 struct orphan {
     CK_SESSION_HANDLE session;
     unsigned char id[SKIP_KEYID_MAX];
@@ -544,7 +652,7 @@ int main(int argc, char **argv)
     }
     get_list = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
     CHECK("C_GetFunctionList", get_list ? get_list(&p11) : CKR_GENERAL_ERROR);
-    CHECK("C_Initialize", p11->C_Initialize(NULL));
+    CHECK("C_Initialize", p11->C_Initialize(initialize_args()));
     slot_id = pick_slot();
     CHECK("C_OpenSession", p11->C_OpenSession(slot_id, CKF_SERIAL_SESSION |
                                                            CKF_RW_SESSION,
@@ -587,6 +695,14 @@ int main(int argc, char **argv)
             cmd_value(words[1]);
         else if (n == 2 && strcmp(words[0], "random") == 0)
             cmd_random(words[1]);
+        else if (n == 3 && strcmp(words[0], "randoms") == 0)
+            cmd_randoms(words[1], words[2]);
+        else if (n == 2 && strcmp(words[0], "forkrandom") == 0)
+            cmd_forkrandom(words[1]);
+        else if (n == 1 && strcmp(words[0], "threads") == 0)
+            cmd_threads();
+        else if (n == 1 && strcmp(words[0], "wait") == 0)
+            cmd_wait();
         else if (n == 1 && strcmp(words[0], "info") == 0)
             cmd_info();
         else if (n == 2 && strcmp(words[0], "orphan") == 0)
