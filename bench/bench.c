@@ -557,10 +557,11 @@ int main(int argc, char **argv)
     compare("session open+close (vs an empty call)", &ours, time_session,
             20000, NULL, &ours, time_empty_call, 20000, NULL, false,
             "reported");
-    compare("random 32 B", &ours, time_random, 300, &n32, &softhsm, time_random,
-            20000, &n32, false, "reported");
-    compare("random 4 KiB", &ours, time_random, 200, &n4k, &softhsm,
-            time_random, 5000, &n4k, false, "reported");
+    /* the DRBG over pooled KP entropy (docs/random.md) */
+    compare("random 32 B", &ours, time_random, 20000, &n32, &softhsm,
+            time_random, 20000, &n32, false, ">= 1");
+    compare("random 4 KiB", &ours, time_random, 5000, &n4k, &softhsm,
+            time_random, 5000, &n4k, false, ">= 1");
 
     threads_row("threads keygen 2/1", 300, false);
     threads_row("threads hmac 2/1", 300000, true);
