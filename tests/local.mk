@@ -20,6 +20,7 @@ unit_tests = \
 	test-prf \
 	test-routes \
 	test-ledger \
+	test-ledger-table \
 	test-http-parse \
 	test-dict \
 	test-statefile \
@@ -42,6 +43,7 @@ test_kpd_config_SOURCES = tests/unit/test-kpd-config.c $(FIXTURE)
 test_prf_SOURCES = tests/unit/test-prf.c $(FIXTURE)
 test_routes_SOURCES = tests/unit/test-routes.c $(FIXTURE)
 test_ledger_SOURCES = tests/unit/test-ledger.c tests/unit/unit.h
+test_ledger_table_SOURCES = tests/unit/test-ledger-table.c tests/unit/unit.h
 test_http_parse_SOURCES = tests/unit/test-http-parse.c tests/unit/unit.h
 test_dict_SOURCES = tests/unit/test-dict.c tests/unit/unit.h
 test_statefile_SOURCES = tests/unit/test-statefile.c tests/unit/unit.h
@@ -60,6 +62,7 @@ test_kpd_config_CFLAGS = $(UNIT_CFLAGS)
 test_prf_CFLAGS = $(UNIT_CFLAGS)
 test_routes_CFLAGS = $(UNIT_CFLAGS)
 test_ledger_CFLAGS = $(UNIT_CFLAGS) $(LIBEVENT_CFLAGS)
+test_ledger_table_CFLAGS = $(UNIT_CFLAGS)
 test_http_parse_CFLAGS = $(UNIT_CFLAGS)
 test_dict_CFLAGS = $(UNIT_CFLAGS)
 test_statefile_CFLAGS = $(UNIT_CFLAGS)
@@ -78,6 +81,7 @@ test_kpd_config_LDADD = $(UNIT_LDADD)
 test_prf_LDADD = $(UNIT_LDADD)
 test_routes_LDADD = $(UNIT_LDADD)
 test_ledger_LDADD = $(UNIT_LDADD) $(LIBEVENT_LIBS)
+test_ledger_table_LDADD = $(UNIT_LDADD)
 test_http_parse_LDADD = $(UNIT_LDADD)
 test_dict_LDADD = $(UNIT_LDADD)
 test_statefile_LDADD = $(UNIT_LDADD)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The file ledger: "EXPIRY_MS KEYID_HEX PEER" lines appended to
- * STATE_DIR/delivered.log, and a dict of the same records in memory, which
- * the event loop alone touches.
+ * STATE_DIR/delivered.log, and a table of the same records in memory
+ * (ledger-table.h), which the event loop alone touches.
  *
  * Group commit: while one batch of deliveries is being made durable (one
  * write, one fdatasync) on the flusher thread, the next gathers; when the
@@ -13,9 +13,15 @@
  * data the kernel may or may not keep), so the ledger never appends to it
  * again or cuts it in place: the next flush first rewrites the whole file
  * from the durable records in memory (to a temporary file, renamed over
- * it), and only then appends. Compaction is the same rewrite. */
+ * it), and only then appends. Compaction is the same rewrite.
+ *
+ * Nothing here holds the loop for long, whatever the number of records
+ * (a million at a busy site): pruning visits a slice of the table per
+ * tick, and the text of a rewrite is made a slice per loop turn
+ * (struct snapshot), with appends to the old file going on meanwhile. */
 #include "config.h"
 #include "ledger.h"
+#include "ledger-table.h"
 #include "statefile.h"
 #include "sync.h"
 
@@ -24,40 +30,38 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "skip/dict.h"
 #include "skip/hex.h"
 #include "skip/json.h"
 #include "skip/log.h"
 #include "skip/sysid.h"
 
-/* "EXPIRY_MS KEYID_HEX PEER\n" at its longest. */
-#define RECORD_LINE_MAX (20 + 1 + 2 * SKIP_KEYID_MAX + 1 + SKIP_SYSTEM_ID_MAX + 2)
-#define KEY_MAX (SKIP_SYSTEM_ID_MAX + 1 + SKIP_KEYID_MAX)
 /* Compact when the file holds this many more lines than live records. */
 #define COMPACT_SLACK 1024
 
-/* One delivered keyId. The dict key is peer, a NUL, then the id bytes:
- * system ids hold no NUL, so the split is unambiguous. */
-struct record {
-    uint64_t expiry_ms;
-    bool pending; /* in a batch that is not durable yet */
-    size_t id_len;
-    unsigned char id[SKIP_KEYID_MAX];
-    char peer[]; /* NUL-terminated */
-};
+/* Slots of the table pruned per tick (at least): a pass over a million
+ * records' table every 16 s at most, a fraction of a millisecond each. */
+#define PRUNE_SLICE 65536
+/* Slots of the table turned into a rewrite's text per loop turn: about a
+ * millisecond of formatting, so requests are served between slices. */
+#define SNAPSHOT_SLICE 16384
 
 struct text {
     char *buf;
     size_t cap, len;
 };
 
+/* A delivery waiting for its batch: its record is found again by key,
+ * since records move within the table. */
 struct waiter {
-    struct record *record;
+    uint16_t peer;
+    uint8_t id_len;
+    unsigned char id[SKIP_KEYID_MAX];
     kpd_ledger_done done;
     void *arg;
 };
@@ -76,14 +80,34 @@ struct batch {
     char why[sizeof(((skip_err *)0)->detail) + 32]; /* empty: durable */
 };
 
+/* The text of a rewrite, made on the loop a slice at a time: the durable
+ * records the table holds, plus the lines of every batch made durable
+ * while it was being made (the old file gets them too, so no record is
+ * lost whichever file a crash leaves). A record that moved in the table
+ * meanwhile (a removal, a growth) may have been missed: it starts over. */
+struct snapshot {
+    bool active;
+    bool done; /* every slot visited: ready to go with the next batch */
+    size_t cursor;
+    uint64_t moves; /* the table's moves when it started */
+    struct text text;
+    size_t records;
+    bool out_of_memory;
+};
+
 struct file_ledger {
     kpd_ledger base;
     char *path;
     int fd; /* O_APPEND; the flusher's while a batch is out */
-    dict *records;
+    ledger_table *records;
+    size_t prune_cursor;
     size_t file_records; /* lines in the file, live or dead */
     bool needs_rewrite;  /* a write failed, or the file is mostly dead */
+    bool tail_unknown;   /* a write failed: no append before the rewrite */
+    bool hold_rewrite;   /* it failed: the next try waits for the tick */
     bool failing;        /* logged that the ledger cannot write */
+    struct snapshot snap;
+    struct event *snap_event; /* the next slice, after the loop's I/O */
     uint64_t probed_ns;  /* file_ready's last probe, and its answer */
     bool probe_ok;
     struct batch batches[2];
@@ -99,16 +123,6 @@ struct file_ledger {
     int notify[2];      /* flusher -> loop: a batch is done */
     struct event *notify_event;
 };
-
-static size_t record_key(const char *peer, const unsigned char *id,
-                         size_t id_len, unsigned char *key)
-{
-    size_t n = strlen(peer) + 1;
-
-    memcpy(key, peer, n);
-    memcpy(key + n, id, id_len);
-    return n + id_len;
-}
 
 static bool text_reserve(struct text *t, size_t more)
 {
@@ -127,33 +141,36 @@ static bool text_reserve(struct text *t, size_t more)
     return true;
 }
 
-static bool text_add_record(struct text *t, const struct record *r)
+/* "EXPIRY_MS KEYID_HEX PEER\n", formatted by hand: a rewrite makes a
+ * million of them on the loop. */
+static bool text_add_record(struct text *t, const ledger_slot *s,
+                            const char *peer)
 {
-    char hex[2 * SKIP_KEYID_MAX + 1];
+    static const char digits[] = "0123456789abcdef";
+    uint64_t expiry_ms = (uint64_t)s->expiry_s * 1000;
+    const unsigned char *id = ledger_slot_id(s);
+    char num[20], *p;
+    size_t n = 0, peer_len = strlen(peer);
 
-    if (!text_reserve(t, RECORD_LINE_MAX))
+    if (!text_reserve(t, 20 + 1 + 2 * (size_t)s->id_len + 1 + peer_len + 1))
         return false;
-    skip_hex_encode(r->id, r->id_len, hex);
-    t->len += (size_t)snprintf(t->buf + t->len, t->cap - t->len,
-                               "%" PRIu64 " %s %s\n", r->expiry_ms, hex,
-                               r->peer);
+    do
+        num[n++] = (char)('0' + expiry_ms % 10);
+    while ((expiry_ms /= 10) != 0);
+    p = t->buf + t->len;
+    while (n > 0)
+        *p++ = num[--n];
+    *p++ = ' ';
+    for (size_t i = 0; i < s->id_len; i++) {
+        *p++ = digits[id[i] >> 4];
+        *p++ = digits[id[i] & 15];
+    }
+    *p++ = ' ';
+    memcpy(p, peer, peer_len);
+    p += peer_len;
+    *p++ = '\n';
+    t->len = (size_t)(p - t->buf);
     return true;
-}
-
-static struct record *record_new(const char *peer, const unsigned char *id,
-                                 size_t id_len, uint64_t expiry_ms)
-{
-    size_t peer_len = strlen(peer);
-    struct record *r = malloc(sizeof(*r) + peer_len + 1);
-
-    if (r == NULL)
-        return NULL;
-    r->expiry_ms = expiry_ms;
-    r->pending = false;
-    r->id_len = id_len;
-    memcpy(r->id, id, id_len);
-    memcpy(r->peer, peer, peer_len + 1);
-    return r;
 }
 
 /* --- the flusher's side: file I/O only, never the dict ----------------- */
@@ -247,37 +264,99 @@ static void *flusher_main(void *arg)
 
 /* --- the loop's side ----------------------------------------------------- */
 
-static void snapshot_record(void *value, void *arg)
+static void snapshot_slot(const ledger_slot *s, void *arg)
 {
-    const struct record *r = value;
-    struct batch *b = arg;
+    struct file_ledger *l = arg;
 
-    if (r->pending)
+    if (s->pending || l->snap.out_of_memory)
         return;
-    if (!text_add_record(&b->snapshot, r))
-        b->snapshot_records = SIZE_MAX; /* out of memory: no rewrite */
-    else if (b->snapshot_records != SIZE_MAX)
-        b->snapshot_records++;
+    if (!text_add_record(&l->snap.text, s,
+                         ledger_table_peer_name(l->records, s->peer)))
+        l->snap.out_of_memory = true;
+    else
+        l->snap.records++;
+}
+
+static void snapshot_restart(struct file_ledger *l)
+{
+    l->snap.active = true;
+    l->snap.done = false;
+    l->snap.cursor = 0;
+    l->snap.moves = ledger_table_moves(l->records);
+    l->snap.text.len = 0;
+    l->snap.records = 0;
+    l->snap.out_of_memory = false;
+}
+
+static void kick(struct file_ledger *l);
+
+/* One slice of the rewrite's text, the next one queued behind the loop's
+ * I/O; with no loop (unit tests), all of it. True once it is made. */
+static bool snapshot_step(struct file_ledger *l)
+{
+    uint64_t started = kpd_monotonic_ns();
+    const struct timeval next_turn = {0, 0};
+    bool end;
+
+    if (!l->snap.active || ledger_table_moves(l->records) != l->snap.moves)
+        snapshot_restart(l);
+    do
+        end = ledger_table_scan(l->records, &l->snap.cursor, SNAPSHOT_SLICE,
+                                snapshot_slot, l);
+    while (!end && l->snap_event == NULL);
+    kpd_ledger_note_pause(&l->base, kpd_monotonic_ns() - started);
+    if (!end) {
+        event_add(l->snap_event, &next_turn);
+        return false;
+    }
+    l->snap.done = true;
+    return true;
+}
+
+static void on_snapshot_step(evutil_socket_t fd, short what, void *arg)
+{
+    struct file_ledger *l = arg;
+
+    (void)fd, (void)what;
+    if (l->snap.active && !l->snap.done && snapshot_step(l))
+        kick(l);
 }
 
 static void complete(struct file_ledger *l);
 
-/* Hands the gathered batch to the flusher when it is idle. */
+/* Hands the gathered batch to the flusher when it is idle: with the
+ * rewrite's text first once a rewrite is due and its text is made. */
 static void kick(struct file_ledger *l)
 {
     struct batch *b = l->gather;
 
-    if (l->flight != NULL || (b->count == 0 && !l->needs_rewrite))
+    if (l->flight != NULL)
         return;
-    if (l->needs_rewrite) {
-        b->rewrite = true;
-        b->snapshot.len = 0;
-        b->snapshot_records = 0;
-        dict_each(l->records, snapshot_record, b);
-        if (b->snapshot_records == SIZE_MAX) {
-            b->rewrite = false;
-            snprintf(b->why, sizeof(b->why), "out of memory");
+    if (l->needs_rewrite && !l->hold_rewrite) {
+        /* started here, continued by on_snapshot_step */
+        if (!l->snap.active)
+            snapshot_step(l);
+        if (!l->snap.done && (l->tail_unknown || b->count == 0))
+            return; /* deliveries wait for the rewrite */
+        if (l->snap.done) {
+            struct text swap = b->snapshot;
+            b->rewrite = true;
+            b->snapshot = l->snap.text;
+            b->snapshot_records = l->snap.records;
+            l->snap.text = swap;
+            if (l->snap.out_of_memory) {
+                b->rewrite = false;
+                snprintf(b->why, sizeof(b->why), "out of memory");
+            }
+            l->snap.active = l->snap.done = false;
         }
+    }
+    if (b->count == 0 && !b->rewrite)
+        return;
+    if (l->tail_unknown && !b->rewrite) {
+        /* a rewrite that cannot be tried before the next tick */
+        snprintf(b->why, sizeof(b->why), "%s: waiting to rewrite after a "
+                 "failed write", l->path);
     }
     l->flight = b;
     l->gather = b == &l->batches[0] ? &l->batches[1] : &l->batches[0];
@@ -294,14 +373,6 @@ static void kick(struct file_ledger *l)
     }
 }
 
-static void forget(struct file_ledger *l, struct record *r)
-{
-    unsigned char key[KEY_MAX];
-
-    dict_remove(l->records, key, record_key(r->peer, r->id, r->id_len, key));
-    free(r);
-}
-
 /* Answers the batch in flight and starts the next. The done callbacks may
  * record again, so the batch is emptied before any is called. */
 static void complete(struct file_ledger *l)
@@ -314,18 +385,27 @@ static void complete(struct file_ledger *l)
 
     memcpy(why, b->why, sizeof(why));
     if (failed) {
-        l->needs_rewrite = true;
+        l->needs_rewrite = l->tail_unknown = true;
+        l->hold_rewrite = l->threaded; /* no spinning on a full disk */
         if (!l->failing)
             skip_log_error("ledger: %s; deliveries answer 500 until it "
                            "can write again", why);
         l->failing = true;
     } else {
-        /* A rewrite asked for after this batch left (compaction) still
-         * stands unless this batch was itself a rewrite. */
         if (b->rewrite) {
             l->file_records = b->snapshot_records;
-            l->needs_rewrite = false;
+            l->needs_rewrite = l->tail_unknown = false;
             l->base.compactions++;
+        } else if (l->snap.active && !l->snap.out_of_memory) {
+            /* durable in the old file: the new one must have them too */
+            if (!text_reserve(&l->snap.text, b->lines.len))
+                l->snap.out_of_memory = true;
+            else {
+                memcpy(l->snap.text.buf + l->snap.text.len, b->lines.buf,
+                       b->lines.len);
+                l->snap.text.len += b->lines.len;
+                l->snap.records += count;
+            }
         }
         if (b->lines.len > 0)
             kpd_histogram_observe(&l->base.commit_seconds,
@@ -345,18 +425,21 @@ static void complete(struct file_ledger *l)
     for (size_t i = 0; i < count; i++) {
         struct waiter *w = &waiters[i];
         if (failed) {
-            forget(l, w->record);
+            ledger_table_remove(l->records, w->peer, w->id, w->id_len);
             w->done(w->arg, KPD_LEDGER_FAILED, why);
         } else {
-            w->record->pending = false;
+            ledger_slot *s =
+                ledger_table_find(l->records, w->peer, w->id, w->id_len);
+            if (s != NULL)
+                s->pending = 0;
             w->done(w->arg, KPD_LEDGER_RECORDED, NULL);
         }
     }
     free(waiters);
-    /* The next batch, if deliveries gathered meanwhile. A rewrite alone
-     * waits for the next tick: after a failure, retrying at once would
-     * spin on a disk that stays full. */
-    if (l->gather->count > 0)
+    /* The next batch, if deliveries gathered meanwhile, or a rewrite whose
+     * text is ready. After a failure the rewrite waits for the next tick:
+     * retrying at once would spin on a disk that stays full. */
+    if (l->gather->count > 0 || (l->needs_rewrite && l->snap.done))
         kick(l);
 }
 
@@ -381,17 +464,19 @@ static void file_record(kpd_ledger *base, const char *peer,
 {
     struct file_ledger *l = (struct file_ledger *)base;
     struct batch *b = l->gather;
-    unsigned char key[KEY_MAX];
-    struct record *r;
-    size_t n;
+    ledger_slot *s;
+    int p;
 
     return_if_fail(done != NULL);
     if (id_len > SKIP_KEYID_MAX || strlen(peer) > SKIP_SYSTEM_ID_MAX) {
         done(arg, KPD_LEDGER_FAILED, "record too long");
         return;
     }
-    n = record_key(peer, id, id_len, key);
-    if (dict_get(l->records, key, n) != NULL) {
+    if ((p = ledger_table_peer(l->records, peer)) < 0) {
+        done(arg, KPD_LEDGER_FAILED, "out of memory");
+        return;
+    }
+    if (ledger_table_find(l->records, (uint16_t)p, id, id_len) != NULL) {
         done(arg, KPD_LEDGER_ALREADY, NULL);
         return;
     }
@@ -405,39 +490,48 @@ static void file_record(kpd_ledger *base, const char *peer,
         b->waiters = grown;
         b->cap = cap;
     }
-    r = record_new(peer, id, id_len, expiry_ms);
-    if (r == NULL || !text_add_record(&b->lines, r) ||
-        !dict_set(l->records, key, n, r)) {
-        free(r);
+    if (!ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry_ms,
+                             true)) {
         done(arg, KPD_LEDGER_FAILED, "out of memory");
         return;
     }
-    r->pending = true;
-    b->waiters[b->count++] = (struct waiter){r, done, arg};
+    s = ledger_table_find(l->records, (uint16_t)p, id, id_len);
+    if (!text_add_record(&b->lines, s, peer)) {
+        ledger_table_remove(l->records, (uint16_t)p, id, id_len);
+        done(arg, KPD_LEDGER_FAILED, "out of memory");
+        return;
+    }
+    b->waiters[b->count] = (struct waiter){.peer = (uint16_t)p,
+                                           .id_len = (uint8_t)id_len,
+                                           .done = done, .arg = arg};
+    memcpy(b->waiters[b->count++].id, id, id_len);
     kick(l);
 }
 
-static bool keep_live(void *value, void *arg)
-{
-    const struct record *r = value;
-
-    return r->pending || r->expiry_ms > *(const uint64_t *)arg;
-}
-
+/* A slice of the table per tick, none while a rewrite's text is being
+ * made (a removal would restart it); then compaction when the file holds
+ * more than twice the live records. */
 static void file_prune(kpd_ledger *base, uint64_t now_ms)
 {
     struct file_ledger *l = (struct file_ledger *)base;
+    size_t slice = ledger_table_slots(l->records) / 16;
 
-    dict_filter(l->records, keep_live, free, &now_ms);
-    if (l->file_records > 2 * dict_count(l->records) + COMPACT_SLACK)
+    if (!l->snap.active) {
+        uint64_t started = kpd_monotonic_ns();
+        ledger_table_prune(l->records, &l->prune_cursor,
+                           slice > PRUNE_SLICE ? slice : PRUNE_SLICE, now_ms);
+        kpd_ledger_note_pause(&l->base, kpd_monotonic_ns() - started);
+    }
+    if (l->file_records > 2 * ledger_table_count(l->records) + COMPACT_SLACK)
         l->needs_rewrite = true;
     /* Also retries a rewrite that failed (a full disk), once a second. */
+    l->hold_rewrite = false;
     kick(l);
 }
 
 static size_t file_count(const kpd_ledger *base)
 {
-    return dict_count(((const struct file_ledger *)base)->records);
+    return ledger_table_count(((const struct file_ledger *)base)->records);
 }
 
 /* Ready unless the last flush failed, and the directory takes a write
@@ -467,11 +561,6 @@ static bool file_ready(kpd_ledger *base)
     return l->probe_ok;
 }
 
-static bool keep_none(void *value, void *arg)
-{
-    return false;
-}
-
 static void file_free(kpd_ledger *base)
 {
     struct file_ledger *l = (struct file_ledger *)base;
@@ -494,6 +583,9 @@ static void file_free(kpd_ledger *base)
     }
     if (l->notify_event)
         event_free(l->notify_event);
+    if (l->snap_event)
+        event_free(l->snap_event);
+    free(l->snap.text.buf);
     for (int i = 0; i < 2; i++) {
         if (l->notify[i] >= 0)
             close(l->notify[i]);
@@ -501,10 +593,7 @@ static void file_free(kpd_ledger *base)
         free(l->batches[i].lines.buf);
         free(l->batches[i].waiters);
     }
-    if (l->records) {
-        dict_filter(l->records, keep_none, free, NULL);
-        dict_free(l->records);
-    }
+    ledger_table_free(l->records);
     if (l->fd >= 0)
         close(l->fd);
     free(l->path);
@@ -522,16 +611,16 @@ static const kpd_ledger_ops file_ops = {
 
 /* --- opening ------------------------------------------------------------ */
 
-/* Loads one line; a torn last line (kill -9 mid-write) is skipped: its key
- * was never sent, because the answer waits for the sync. */
-static void load_line(struct file_ledger *l, char *line, unsigned lineno,
+/* Loads one line. False for a malformed one. */
+static bool load_line(struct file_ledger *l, char *line, unsigned lineno,
                       uint64_t now_ms)
 {
-    unsigned char id[SKIP_KEYID_MAX], key[KEY_MAX];
+    unsigned char id[SKIP_KEYID_MAX];
     char *hex, *peer, *end;
-    struct record *r, *old;
+    ledger_slot *old;
     uint64_t expiry;
-    size_t id_len, n;
+    size_t id_len;
+    int p;
 
     errno = 0;
     expiry = strtoull(line, &end, 10);
@@ -544,65 +633,85 @@ static void load_line(struct file_ledger *l, char *line, unsigned lineno,
     if (!skip_hex_decode(hex, (size_t)(peer - 1 - hex), id, sizeof(id), &id_len))
         goto bad;
     if (expiry <= now_ms)
-        return;
-    n = record_key(peer, id, id_len, key);
-    if ((old = dict_get(l->records, key, n)) != NULL) {
-        if (expiry > old->expiry_ms)
-            old->expiry_ms = expiry;
-        return;
+        return true;
+    if ((p = ledger_table_peer(l->records, peer)) < 0)
+        goto out_of_memory;
+    if ((old = ledger_table_find(l->records, (uint16_t)p, id, id_len)) != NULL) {
+        uint64_t expiry_s = (expiry + 999) / 1000;
+        if (expiry_s > old->expiry_s && expiry_s <= UINT32_MAX)
+            old->expiry_s = (uint32_t)expiry_s;
+        return true;
     }
-    if ((r = record_new(peer, id, id_len, expiry)) == NULL ||
-        !dict_set(l->records, key, n, r)) {
-        free(r);
-        skip_log_error("%s:%u: out of memory", l->path, lineno);
-    }
-    return;
+    if (!ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry, false))
+        goto out_of_memory;
+    return true;
+out_of_memory:
+    skip_log_error("%s:%u: out of memory", l->path, lineno);
+    return false;
 bad:
     skip_log_warning("%s:%u: skipping a malformed ledger record", l->path,
                      lineno);
+    return false;
 }
 
-static skip_rc load(struct file_ledger *l, uint64_t now_ms, skip_err *err)
+/* Reads the file's records into the table. *clean: every line whole and
+ * well-formed, so the file may be appended to as it is; a torn last line
+ * (kill -9 mid-write) is skipped, its key never sent, because the answer
+ * waits for the sync. */
+static skip_rc load(struct file_ledger *l, uint64_t now_ms, bool *clean,
+                    skip_err *err)
 {
     FILE *f = fopen(l->path, "re");
     char *line = NULL;
     size_t cap = 0;
     unsigned lineno = 0;
+    struct stat st;
     ssize_t n;
 
+    *clean = f != NULL;
     if (f == NULL)
         return errno == ENOENT ? SKIP_OK
                                : skip_err_set(err, SKIP_E_CONFIG, "%s: %s",
                                               l->path, strerror(errno));
+    /* sized once for the lines the file likely holds (about 50 bytes) */
+    if (fstat(fileno(f), &st) == 0)
+        ledger_table_reserve(l->records, (size_t)st.st_size / 48);
     while ((n = getline(&line, &cap, f)) > 0) {
         lineno++;
         if (line[n - 1] != '\n') {
             skip_log_warning("%s:%u: skipping a torn last record", l->path,
                              lineno);
+            *clean = false;
             break;
         }
         line[n - 1] = '\0';
-        load_line(l, line, lineno, now_ms);
+        if (!load_line(l, line, lineno, now_ms))
+            *clean = false;
     }
+    l->file_records = lineno;
     free(line);
     fclose(f);
     return SKIP_OK;
 }
 
-/* Starts from a file of live records only, written before serving. */
+/* Writes a file of live records only, before serving: when there was none,
+ * or it had a torn or malformed line that an append must not follow. */
 static skip_rc rewrite_now(struct file_ledger *l, skip_err *err)
 {
-    struct batch *b = l->gather;
-
-    b->snapshot_records = 0;
-    dict_each(l->records, snapshot_record, b);
-    if (b->snapshot_records == SIZE_MAX)
+    snapshot_step(l); /* no loop yet: the whole text */
+    if (l->snap.out_of_memory)
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
-    if (kpd_statefile_write(l->path, b->snapshot.buf, b->snapshot.len,
+    if (kpd_statefile_write(l->path, l->snap.text.buf, l->snap.text.len,
                             err) != SKIP_OK)
         return SKIP_E_CONFIG;
-    l->file_records = b->snapshot_records;
-    b->snapshot.len = 0;
+    l->file_records = l->snap.records;
+    l->snap.active = l->snap.done = false;
+    l->snap.text.len = 0;
+    return SKIP_OK;
+}
+
+static skip_rc open_for_append(struct file_ledger *l, skip_err *err)
+{
     l->fd = open(l->path, O_WRONLY | O_APPEND | O_CLOEXEC);
     if (l->fd < 0)
         return skip_err_set(err, SKIP_E_CONFIG, "%s: %s", l->path,
@@ -618,7 +727,9 @@ static skip_rc start_flusher(struct file_ledger *l, struct event_base *base,
                             strerror(errno));
     l->notify_event = event_new(base, l->notify[0], EV_READ | EV_PERSIST,
                                 on_notify, l);
-    if (l->notify_event == NULL || event_add(l->notify_event, NULL) != 0)
+    l->snap_event = evtimer_new(base, on_snapshot_step, l);
+    if (l->notify_event == NULL || event_add(l->notify_event, NULL) != 0 ||
+        l->snap_event == NULL)
         return skip_err_set(err, SKIP_E_NOMEM, "ledger: event_new failed");
     pthread_mutex_init(&l->lock, NULL);
     pthread_cond_init(&l->wake, NULL);
@@ -637,6 +748,7 @@ skip_rc kpd_ledger_file_new(const kpd_config *cfg, struct event_base *base,
 {
     struct file_ledger *l = calloc(1, sizeof(*l));
     char path[4096];
+    bool clean;
     skip_rc rc;
 
     *out = NULL;
@@ -646,13 +758,19 @@ skip_rc kpd_ledger_file_new(const kpd_config *cfg, struct event_base *base,
     l->fd = l->notify[0] = l->notify[1] = -1;
     l->gather = &l->batches[0];
     snprintf(path, sizeof(path), "%s/delivered.log", cfg->state_dir);
-    if ((l->path = strdup(path)) == NULL || (l->records = dict_new()) == NULL) {
+    if ((l->path = strdup(path)) == NULL ||
+        (l->records = ledger_table_new()) == NULL) {
         file_free(&l->base);
         return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
     }
-    rc = load(l, kpd_clock_ms(), err);
-    if (rc == SKIP_OK)
+    rc = load(l, kpd_clock_ms(), &clean, err);
+    if (rc == SKIP_OK && !clean)
         rc = rewrite_now(l, err);
+    if (rc == SKIP_OK)
+        rc = open_for_append(l, err);
+    /* mostly expired lines: compacted once serving, a slice at a time */
+    if (l->file_records > 2 * ledger_table_count(l->records) + COMPACT_SLACK)
+        l->needs_rewrite = true;
     if (rc == SKIP_OK && base != NULL)
         rc = start_flusher(l, base, err);
     if (rc != SKIP_OK) {

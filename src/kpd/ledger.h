@@ -61,7 +61,15 @@ struct kpd_ledger {
     /* Kept by the ledger on the loop thread, read by /metrics. */
     kpd_histogram commit_seconds; /* from a batch's start to its durability */
     uint64_t compactions;         /* the file rewritten to live records */
+    uint64_t longest_pause_ns;    /* the loop's longest wait on pruning or
+                                   * on making a rewrite's text */
 };
+
+static inline void kpd_ledger_note_pause(kpd_ledger *ledger, uint64_t ns)
+{
+    if (ns > ledger->longest_pause_ns)
+        ledger->longest_pause_ns = ns;
+}
 
 /* Opens the ledger that cfg->ledger names. With base, durable writes run off
  * the loop and completions come back through it; without (unit tests, fuzz

@@ -21,6 +21,7 @@ libkpd_la_SOURCES = \
 	src/kpd/mgmt.c src/kpd/mgmt.h \
 	src/kpd/notify.c src/kpd/notify.h \
 	src/kpd/ledger.h src/kpd/ledger-file.c \
+	src/kpd/ledger-table.h src/kpd/ledger-table.c \
 	src/kpd/ledger-pg.h src/kpd/ledger-pg.c src/kpd/ledger-pg-schema.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \

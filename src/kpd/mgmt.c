@@ -117,6 +117,10 @@ void kpd_mgmt_write_metrics(kpd_ctx *ctx, kpd_text *t)
     counter(t, "skip_kpd_ledger_compactions_total",
             "Times the file ledger was rewritten to its live records.",
             ctx->ledger->compactions);
+    gauge(t, "skip_kpd_ledger_longest_pause_seconds",
+          "The longest the event loop has waited, since the start, on "
+          "pruning the file ledger or on making a rewrite's text.",
+          (double)ctx->ledger->longest_pause_ns / 1e9);
     kpd_text_histogram(t, "skip_kpd_ledger_commit_duration_seconds",
                        "From a batch of deliveries leaving for the disk or "
                        "the database to its being durable.",
