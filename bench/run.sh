@@ -175,6 +175,83 @@ for round in 1 2 3; do
 done
 pairs_row "$T/delivery" "kpd deliveries /key/{keyId} (vs /key issues; lab)" req/s reported
 
+# --- the delivery ledger at scale: Bob's file ledger holding a million
+# live records (a site of thousands of tunnels renewing PPKs every few
+# minutes), written before Bob starts. Restart time (start to listening)
+# and RSS against the same start with an empty ledger; deliveries per
+# second against an empty ledger, in alternating rounds; then the longest
+# the loop waited on pruning and compaction, read from Bob's metrics while
+# 600 000 of a million records expire and the file is compacted. ---
+LEDGER_RECORDS=${BENCH_LEDGER_RECORDS:-1000000}
+bob_ledger=$T/tb/bob/state/delivered.log
+write_ledger() { # FILE RECORDS SHORT-LIVED: records for peer Alice
+    now_ms=$(($(date +%s) * 1000))
+    awk -v n="$2" -v short="$3" -v soon=$((now_ms + 5000)) -v later=$((now_ms + 3600000)) 'BEGIN {
+        srand(1)
+        for (i = 0; i < n; i++)
+            printf "%d %08x%08x%08x%08x Alice\n", (i < short ? soon : later), i,
+                int(rand() * 2147483647), int(rand() * 2147483647), int(rand() * 2147483647)
+    }' > "$1"
+}
+# bob_start FILE: Bob started on a copy of FILE (or none); prints the
+# seconds from start to listening (the caller reads DIR/env again)
+bob_start() {
+    "$top_builddir/skip-testbed" stop "$T/tb" bob > /dev/null
+    rm -f "$bob_ledger"
+    [ -z "$1" ] || cp "$1" "$bob_ledger"
+    sync
+    start=$(date +%s%N)
+    "$top_builddir/skip-testbed" start "$T/tb" bob > /dev/null
+    echo $(( $(date +%s%N) - start )) | awk '{ printf "%.3f", $1 / 1e9 }'
+}
+# absolute_row NAME OURS BASELINE UNIT LIMIT: a target on ours itself
+# (ours <= LIMIT), the ratio to the baseline reported beside it
+absolute_row() {
+    ratio=$(awk -v a="$2" -v b="$3" 'BEGIN { printf "%.4g", (b > 0) ? a / b : 0 }')
+    met=$(awk -v a="$2" -v l="$5" 'BEGIN { print (a <= l) ? "true" : "false" }')
+    printf '{"row":"%s","ours":%s,"baseline":%s,"unit":"%s","ratio":%s,"target":"ours <= %s","met":%s}\n' \
+        "$1" "$2" "$3" "$4" "$ratio" "$5" "$met" >> "$T/rows"
+}
+write_ledger "$T/ledger-1m" "$LEDGER_RECORDS" 0
+: > "$T/restart"
+: > "$T/ledger-rate"
+for round in 1 2 3; do
+    empty_s=$(bob_start "")
+    . "$T/tb/env"
+    empty_kb=$(rss_kb "$SKIP_TESTBED_BOB_PID")
+    load "$SKIP_TESTBED_ALICE_URL" issue Bob "$DELIVERIES" "$T/ids" > /dev/null
+    empty_rate=$(load "$SKIP_TESTBED_BOB_URL" deliver Alice "$T/ids")
+    full_s=$(bob_start "$T/ledger-1m")
+    . "$T/tb/env"
+    full_kb=$(rss_kb "$SKIP_TESTBED_BOB_PID")
+    load "$SKIP_TESTBED_ALICE_URL" issue Bob "$DELIVERIES" "$T/ids" > /dev/null
+    full_rate=$(load "$SKIP_TESTBED_BOB_URL" deliver Alice "$T/ids")
+    echo "$full_s $empty_s $full_kb $empty_kb" >> "$T/restart"
+    echo "$full_rate $empty_rate" >> "$T/ledger-rate"
+done
+full_s=$(awk '{ print $1 }' "$T/restart" | median)
+empty_s=$(awk '{ print $2 }' "$T/restart" | median)
+absolute_row "kpd restart with $LEDGER_RECORDS ledger records (vs empty)" "$full_s" "$empty_s" s 1
+per_record=$(awk -v n="$LEDGER_RECORDS" '{ print ($3 - $4) * 1024 / n }' "$T/restart" | median)
+absolute_row "kpd memory per ledger record ($LEDGER_RECORDS, vs 1 KiB line)" "$per_record" 1024 B 64
+pairs_row "$T/ledger-rate" "kpd deliveries with $LEDGER_RECORDS ledger records (vs empty)" req/s ">= 0.9"
+write_ledger "$T/ledger-expiring" "$LEDGER_RECORDS" $((LEDGER_RECORDS * 6 / 10))
+bob_start "$T/ledger-expiring" > /dev/null
+. "$T/tb/env"
+bob_metric() { curl -s "$SKIP_TESTBED_BOB_METRICS_URL/metrics" | sed -n "s/^$1 //p"; }
+i=0
+while [ "$(bob_metric skip_kpd_ledger_compactions_total)" = 0 ] && [ $i -lt 120 ]; do
+    sleep 0.5
+    i=$((i + 1))
+done
+[ "$(bob_metric skip_kpd_ledger_compactions_total)" != 0 ] ||
+    { echo "bench: Bob's ledger was not compacted in 60 s" >&2; exit 1; }
+pause_ms=$(bob_metric skip_kpd_ledger_longest_pause_seconds | awk '{ printf "%.3f", $1 * 1000 }')
+absolute_row "kpd longest loop pause, pruning and compacting $LEDGER_RECORDS records (vs 10 ms)" \
+    "$pause_ms" 10 ms 10
+bob_start "" > /dev/null
+. "$T/tb/env"
+
 # Memory of skip-kpd: one load of twice KPD_REQUESTS over the same 32
 # connections (wrk in the background), RSS read while it runs: at 1 s
 # ("start": connections open, buffers and pools filled), after about
