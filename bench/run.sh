@@ -189,7 +189,7 @@ write_ledger() { # FILE RECORDS SHORT-LIVED: records for peer Alice
     awk -v n="$2" -v short="$3" -v soon=$((now_ms + 5000)) -v later=$((now_ms + 3600000)) 'BEGIN {
         srand(1)
         for (i = 0; i < n; i++)
-            printf "%d %08x%08x%08x%08x Alice\n", (i < short ? soon : later), i,
+            printf "%.0f %08x%08x%08x%08x Alice\n", (i < short ? soon : later), i,
                 int(rand() * 2147483647), int(rand() * 2147483647), int(rand() * 2147483647)
     }' > "$1"
 }
