@@ -44,12 +44,13 @@
 /* Compact when the file holds this many more lines than live records. */
 #define COMPACT_SLACK 1024
 
-/* Slots of the table pruned per tick (at least): a pass over a million
- * records' table every 16 s at most, a fraction of a millisecond each. */
-#define PRUNE_SLICE 65536
-/* Slots of the table turned into a rewrite's text per loop turn: about a
- * millisecond of formatting, so requests are served between slices. */
-#define SNAPSHOT_SLICE 16384
+/* The loop's time per tick for pruning, and per turn for making a
+ * rewrite's text, counted in steps of STEP_SLOTS slots: requests are
+ * served between slices whatever the number of records (a million
+ * records' table is pruned in about 10 s, its text made in about 0.2 s
+ * of turns). */
+#define SLICE_NS 2000000u
+#define STEP_SLOTS 4096
 
 struct text {
     char *buf;
@@ -301,9 +302,10 @@ static bool snapshot_step(struct file_ledger *l)
     if (!l->snap.active || ledger_table_moves(l->records) != l->snap.moves)
         snapshot_restart(l);
     do
-        end = ledger_table_scan(l->records, &l->snap.cursor, SNAPSHOT_SLICE,
+        end = ledger_table_scan(l->records, &l->snap.cursor, STEP_SLOTS,
                                 snapshot_slot, l);
-    while (!end && l->snap_event == NULL);
+    while (!end && (l->snap_event == NULL ||
+                    kpd_monotonic_ns() - started < SLICE_NS));
     kpd_ledger_note_pause(&l->base, kpd_monotonic_ns() - started);
     if (!end) {
         event_add(l->snap_event, &next_turn);
@@ -514,12 +516,18 @@ static void file_record(kpd_ledger *base, const char *peer,
 static void file_prune(kpd_ledger *base, uint64_t now_ms)
 {
     struct file_ledger *l = (struct file_ledger *)base;
-    size_t slice = ledger_table_slots(l->records) / 16;
+    size_t slots = ledger_table_slots(l->records);
 
     if (!l->snap.active) {
         uint64_t started = kpd_monotonic_ns();
-        ledger_table_prune(l->records, &l->prune_cursor,
-                           slice > PRUNE_SLICE ? slice : PRUNE_SLICE, now_ms);
+        size_t seen = 0;
+        /* without a loop (unit tests), one whole pass */
+        do {
+            ledger_table_prune(l->records, &l->prune_cursor, STEP_SLOTS,
+                               now_ms);
+            seen += STEP_SLOTS;
+        } while (seen < slots && (!l->threaded ||
+                                  kpd_monotonic_ns() - started < SLICE_NS));
         kpd_ledger_note_pause(&l->base, kpd_monotonic_ns() - started);
     }
     if (l->file_records > 2 * ledger_table_count(l->records) + COMPACT_SLACK)

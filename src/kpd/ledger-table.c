@@ -254,7 +254,7 @@ size_t ledger_table_prune(ledger_table *t, size_t *cursor, size_t max_slots,
     uint64_t now_s = now_ms / 1000;
     size_t i = *cursor & t->mask, removed = 0;
 
-    for (size_t n = 0; n < max_slots; n++) {
+    for (size_t n = 0; n < max_slots;) {
         ledger_slot *s = &t->slots[i];
         /* expiry_s was rounded up: gone once now_s reaches it */
         if (s->expiry_s != 0 && !s->pending && s->expiry_s <= now_s) {
@@ -262,6 +262,7 @@ size_t ledger_table_prune(ledger_table *t, size_t *cursor, size_t max_slots,
             removed++;
         } else {
             i = (i + 1) & t->mask;
+            n++;
         }
     }
     *cursor = i;

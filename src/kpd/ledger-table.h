@@ -70,7 +70,7 @@ bool ledger_table_scan(const ledger_table *t, size_t *cursor,
                        size_t max_slots,
                        void (*fn)(const ledger_slot *s, void *arg), void *arg);
 
-/* Removes the records expired at now_ms (not pending) among up to
+/* Removes the records expired at now_ms (not pending) in the next
  * max_slots slots from *cursor on, wrapping; returns how many went. */
 size_t ledger_table_prune(ledger_table *t, size_t *cursor, size_t max_slots,
                           uint64_t now_ms);
