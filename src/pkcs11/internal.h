@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "hmac-pads.h"
 #include "id-index.h"
 #include "pkcs11-3.h"
 #include "rng.h"
@@ -115,6 +116,8 @@ typedef struct object {
     char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
+    skip_secbuf *hmac[HMAC_DIGESTS]; /* its HMAC pads per digest (mac.c),
+                                      * made at the first MAC */
     unsigned derives;              /* PRF blocks derived from it (max_derives) */
     unsigned ops;                  /* sessions whose operation it keys */
     /* A session object's place in its session's list, so closing a

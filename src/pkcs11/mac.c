@@ -2,26 +2,23 @@
 /* HMAC-SHA-256/384/512 sign and verify, single- and multi-part, on keys in
  * the HMAC role. A key whose role is still open takes the HMAC role here.
  *
- * Only C_SignInit/C_VerifyInit key the MAC under the module lock (the key
- * must not be destroyed meanwhile); the MAC itself is computed without it,
- * on state taken out of the session, so threads on other sessions run in
- * parallel; the context is the thread's spare, re-keyed (skip/hmac.h), so
- * no call looks HMAC up in OpenSSL's locked method store or touches its
- * shared reference counts. */
+ * C_SignInit/C_VerifyInit copy the key's HMAC pads (hmac-pads.h, made at
+ * the key's first MAC with that digest and kept in its locked memory)
+ * into the operation's state under the module lock, which they take once;
+ * the MAC is computed without it, on state taken out of the session, so
+ * threads on other sessions run in parallel, and no call reaches
+ * OpenSSL's method store, its reference counts or its allocator. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
-#include "skip/hmac.h"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
 
 struct mac_state {
-    EVP_MAC_CTX *ctx;
-    const char *digest; /* ctx's digest, to hand it back (skip/hmac.h) */
-    size_t out_len;     /* bytes given out: full, or the _GENERAL length */
+    hmac_pads run;  /* a copy of the key's pads, then the data's */
+    size_t out_len; /* bytes given out: full, or the _GENERAL length */
 };
 
 void mac_state_free(void *data)
@@ -29,24 +26,39 @@ void mac_state_free(void *data)
     struct mac_state *m = data;
 
     if (m) {
-        skip_hmac_give(m->ctx, m->digest); /* re-keyed with zeros first */
+        OPENSSL_cleanse(m, sizeof(*m));
         free(m);
     }
 }
 
-static const char *digest_of(CK_MECHANISM_TYPE mech, size_t *full,
-                             bool *general)
+static bool digest_of(CK_MECHANISM_TYPE mech, hmac_digest *d, size_t *full,
+                      bool *general)
 {
     *general = false;
     switch (mech) {
     case CKM_SHA256_HMAC_GENERAL: *general = true; /* fall through */
-    case CKM_SHA256_HMAC: *full = 32; return "SHA256";
+    case CKM_SHA256_HMAC: *full = 32; *d = HMAC_SHA256; return true;
     case CKM_SHA384_HMAC_GENERAL: *general = true; /* fall through */
-    case CKM_SHA384_HMAC: *full = 48; return "SHA384";
+    case CKM_SHA384_HMAC: *full = 48; *d = HMAC_SHA384; return true;
     case CKM_SHA512_HMAC_GENERAL: *general = true; /* fall through */
-    case CKM_SHA512_HMAC: *full = 64; return "SHA512";
-    default: return NULL;
+    case CKM_SHA512_HMAC: *full = 64; *d = HMAC_SHA512; return true;
+    default: return false;
     }
+}
+
+/* The key's pads for the digest, made at its first use. With the lock. */
+static const hmac_pads *pads_locked(object *key, hmac_digest d)
+{
+    if (key->hmac[d] == NULL) {
+        skip_secbuf *b = skip_secbuf_new(sizeof(hmac_pads));
+        if (b == NULL || !hmac_pads_make((hmac_pads *)b->data, d,
+                                         key->value->data, key->value->len)) {
+            skip_secbuf_free(b);
+            return NULL;
+        }
+        key->hmac[d] = b;
+    }
+    return (const hmac_pads *)key->hmac[d]->data;
 }
 
 /* Length of the MAC the mechanism gives, or 0 for a bad parameter. A
@@ -74,11 +86,10 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
 {
     CK_RV rv = module_ready();
     struct mac_state *m = NULL;
-    const char *digest;
+    const hmac_pads *pads;
+    hmac_digest digest;
     bool general;
     size_t full = 0, out_len;
-    unsigned char copy[KEY_MAX_LEN];
-    size_t copy_len = 0;
     session *sess;
     object *key;
 
@@ -86,19 +97,13 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return rv;
     if (pMechanism == NULL)
         return CKR_ARGUMENTS_BAD;
-    digest = digest_of(pMechanism->mechanism, &full, &general);
-    if (digest == NULL)
+    if (!digest_of(pMechanism->mechanism, &digest, &full, &general))
         return CKR_MECHANISM_INVALID;
     out_len = mac_length(pMechanism, full, general);
     if (out_len == 0)
         return CKR_MECHANISM_PARAM_INVALID;
-
-    m = calloc(1, sizeof(*m));
-    if (m == NULL || (m->ctx = skip_hmac_take(digest)) == NULL) {
-        free(m);
+    if ((m = malloc(sizeof(*m))) == NULL)
         return CKR_HOST_MEMORY;
-    }
-    m->digest = digest;
 
     pthread_mutex_lock(&g_module.lock);
     rv = session_begin_locked(h, NEED_SESSION, &sess);
@@ -121,50 +126,24 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
         goto out;
     }
-    /* Keying the MAC (two hash compressions) runs after the lock is
-     * released, on a copy of the key that lives only until then, as
-     * OpenSSL's own keying keeps its padded key on the stack. */
-    if (key->value->len <= sizeof(copy)) {
-        copy_len = key->value->len;
-        memcpy(copy, key->value->data, copy_len);
-    } else if (EVP_MAC_init(m->ctx, key->value->data, key->value->len,
-                            NULL) != 1) {
-        rv = CKR_FUNCTION_FAILED;
+    if ((pads = pads_locked(key, digest)) == NULL) {
+        rv = CKR_HOST_MEMORY;
         goto out;
     }
+    m->run = *pads;
     m->out_len = out_len;
     if (key->role != ROLE_HMAC)
         key->role = ROLE_HMAC; /* first use fixes the role */
     sess->op = verify ? OP_VERIFY : OP_SIGN;
-    sess->op_data = copy_len ? NULL : m; /* NULL: busy until keyed */
+    sess->op_data = m;
     /* Destroying the key ends this operation (store_remove_locked). */
     sess->op_key = key;
     key->ops++;
-    if (copy_len == 0)
-        m = NULL;
+    m = NULL;
 out:
     pthread_mutex_unlock(&g_module.lock);
-    if (rv == CKR_OK && m != NULL) {
-        bool keyed = EVP_MAC_init(m->ctx, copy, copy_len, NULL) == 1;
-
-        OPENSSL_cleanse(copy, sizeof(copy));
-        pthread_mutex_lock(&g_module.lock);
-        sess = session_get_locked(h);
-        if (sess == NULL || sess->op_data != NULL) {
-            rv = CKR_SESSION_CLOSED; /* closed while we keyed */
-        } else if (sess->op == OP_NONE) {
-            rv = CKR_KEY_HANDLE_INVALID; /* destroyed while we keyed */
-        } else if (!keyed) {
-            session_op_detach_locked(sess);
-            rv = CKR_FUNCTION_FAILED;
-        } else {
-            sess->op_data = m;
-            m = NULL;
-        }
-        pthread_mutex_unlock(&g_module.lock);
-    }
-    OPENSSL_cleanse(copy, sizeof(copy));
-    mac_state_free(m);
+    if (m != NULL)
+        free(m); /* never held key state */
     return rv;
 }
 
@@ -224,25 +203,19 @@ CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
     pthread_mutex_unlock(&g_module.lock);
     if (rv != CKR_OK)
         return rv;
-    if (EVP_MAC_update(m->ctx, pPart, ulPartLen) != 1)
-        rv = CKR_FUNCTION_FAILED;
-    give_back(h, m, rv == CKR_OK);
+    hmac_pads_update(&m->run, pPart, ulPartLen);
+    give_back(h, m, true);
     return rv;
 }
 
 /* Finishes the MAC into out (at least m->out_len bytes). */
-static CK_RV finish(struct mac_state *m, unsigned char *out)
+static void finish(struct mac_state *m, unsigned char *out)
 {
-    unsigned char full[EVP_MAX_MD_SIZE];
-    size_t len = 0;
-    CK_RV rv = CKR_OK;
+    unsigned char full[64];
 
-    if (EVP_MAC_final(m->ctx, full, &len, sizeof(full)) != 1 || len < m->out_len)
-        rv = CKR_FUNCTION_FAILED;
-    else
-        memcpy(out, full, m->out_len);
+    hmac_pads_final(&m->run, full);
+    memcpy(out, full, m->out_len);
     OPENSSL_cleanse(full, sizeof(full));
-    return rv;
 }
 
 static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
@@ -279,12 +252,10 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
     pthread_mutex_unlock(&g_module.lock);
     if (!compute)
         return rv;
-    if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1) {
-        rv = CKR_FUNCTION_FAILED;
-    } else {
-        rv = finish(m, pSignature);
-        *pulSignatureLen = m->out_len;
-    }
+    if (single)
+        hmac_pads_update(&m->run, pData, ulDataLen);
+    finish(m, pSignature);
+    *pulSignatureLen = m->out_len;
     mac_state_free(m);
     return rv;
 }
@@ -306,7 +277,7 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
                            CK_BYTE_PTR pSignature, CK_ULONG ulSignatureLen)
 {
     CK_RV rv = module_ready();
-    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned char mac[64];
     struct mac_state *m;
     session *sess;
 
@@ -325,11 +296,13 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         rv = CKR_ARGUMENTS_BAD;
     else if (ulSignatureLen != m->out_len)
         rv = CKR_SIGNATURE_LEN_RANGE;
-    else if (single && EVP_MAC_update(m->ctx, pData, ulDataLen) != 1)
-        rv = CKR_FUNCTION_FAILED;
-    else if ((rv = finish(m, mac)) == CKR_OK &&
-             CRYPTO_memcmp(mac, pSignature, m->out_len) != 0)
-        rv = CKR_SIGNATURE_INVALID;
+    else {
+        if (single)
+            hmac_pads_update(&m->run, pData, ulDataLen);
+        finish(m, mac);
+        if (CRYPTO_memcmp(mac, pSignature, m->out_len) != 0)
+            rv = CKR_SIGNATURE_INVALID;
+    }
     OPENSSL_cleanse(mac, sizeof(mac));
     mac_state_free(m);
     return rv;

@@ -93,6 +93,8 @@ void object_free(object *obj)
     if (obj == NULL)
         return;
     skip_secbuf_free(obj->value); /* cleansed */
+    for (int d = 0; d < HMAC_DIGESTS; d++)
+        skip_secbuf_free(obj->hmac[d]);
     free(obj->id);
     free(obj->label);
     free(obj->remote);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* Objects without a KP: imported keys, the attribute rules, the role rules,
- * HMAC known answers (RFC 4231 test case 1), searches, and every
+ * HMAC known answers (RFC 4231 test case 1) and against OpenSSL for keys
+ * of every length around the hash blocks, searches, and every
  * C_GenerateKey template the module refuses before asking the KP. */
 #include "config.h"
 #include "p11-fixture.h"
 
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -77,6 +79,59 @@ static void hmac_known_answers(void **state)
                      CKR_MECHANISM_PARAM_INVALID);
     assert_int_equal(mac(key, CKM_SHA256_HMAC_GENERAL, 33, out, &len),
                      CKR_MECHANISM_PARAM_INVALID);
+}
+
+/* The module's HMAC (on a key's pads, src/pkcs11/hmac-pads.c) against
+ * OpenSSL's for keys of 1 to 300 bytes (a block is 64 or 128 bytes; a
+ * longer key is hashed first) and data of 0 to 300 bytes, single- and
+ * multi-part, for each digest; each key's pads are made once and reused. */
+static void hmac_matches_openssl(void **state)
+{
+    static const struct {
+        CK_MECHANISM_TYPE mech;
+        const char *digest;
+    } digests[] = {{CKM_SHA256_HMAC, "SHA256"},
+                   {CKM_SHA384_HMAC, "SHA384"},
+                   {CKM_SHA512_HMAC, "SHA512"}};
+    unsigned char key[300], data[300], ours[64], theirs[64];
+
+    for (size_t i = 0; i < sizeof(key); i++)
+        key[i] = (unsigned char)(i * 7 + 1);
+    for (size_t i = 0; i < sizeof(data); i++)
+        data[i] = (unsigned char)(i * 13 + 5);
+    for (size_t klen = 1; klen <= sizeof(key); klen += klen < 140 ? 1 : 37) {
+        CK_OBJECT_HANDLE h = p11_import(s, CKK_GENERIC_SECRET, key, klen,
+                                        NULL, 0);
+        for (size_t d = 0; d < 3; d++) {
+            for (size_t dlen = 0; dlen <= sizeof(data); dlen += 61) {
+                CK_MECHANISM m = {digests[d].mech, NULL, 0};
+                CK_ULONG len = sizeof(ours);
+                size_t tlen = 0;
+                bool multi = (klen + dlen) % 2 == 1;
+
+                assert_non_null(EVP_Q_mac(NULL, "HMAC", NULL,
+                                          digests[d].digest, NULL, key, klen,
+                                          data, dlen, theirs, sizeof(theirs),
+                                          &tlen));
+                assert_int_equal(p11->C_SignInit(s, &m, h), CKR_OK);
+                if (multi) {
+                    assert_int_equal(p11->C_SignUpdate(s, data, dlen / 3), CKR_OK);
+                    assert_int_equal(p11->C_SignUpdate(s, data + dlen / 3,
+                                                       dlen - dlen / 3), CKR_OK);
+                    assert_int_equal(p11->C_SignFinal(s, ours, &len), CKR_OK);
+                } else {
+                    assert_int_equal(p11->C_Sign(s, data, dlen, ours, &len),
+                                     CKR_OK);
+                }
+                assert_int_equal(len, tlen);
+                assert_memory_equal(ours, theirs, tlen);
+                assert_int_equal(p11->C_VerifyInit(s, &m, h), CKR_OK);
+                assert_int_equal(p11->C_Verify(s, data, dlen, theirs, tlen),
+                                 CKR_OK);
+            }
+        }
+        assert_int_equal(p11->C_DestroyObject(s, h), CKR_OK);
+    }
 }
 
 static void sign_and_verify_rules(void **state)
@@ -539,6 +594,7 @@ static void debug_entry_names_types_never_values(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(hmac_matches_openssl, setup, teardown),
         cmocka_unit_test_setup_teardown(hmac_known_answers, setup, teardown),
         cmocka_unit_test_setup_teardown(sign_and_verify_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(roles, setup, teardown),
