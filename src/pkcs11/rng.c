@@ -16,6 +16,7 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "skip/client.h"
 #include "skip/log.h"
 
 /* Bytes of the host's randomness mixed in at each (re)seed. */
@@ -102,6 +103,36 @@ static void after_fork_in_child(void)
 static void register_atfork(void)
 {
     pthread_atfork(before_fork, after_fork_in_parent, after_fork_in_child);
+}
+
+/* A host may exit without C_Finalize while a refill thread is in a KP
+ * request; OpenSSL's own exit handler would then free what the request
+ * uses, under it. This handler, registered when the first thread starts
+ * (after OpenSSL's, so run before it), ends every transfer and waits for
+ * the threads. */
+static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
+
+static void stop_threads_at_exit(void)
+{
+    skip_client_stop_all();
+    pthread_mutex_lock(&registry_lock);
+    for (rng *r = registry; r != NULL; r = r->next) {
+        bool join;
+        pthread_mutex_lock(&r->lock);
+        r->stop = true;
+        pthread_cond_signal(&r->wake);
+        join = r->thread_running;
+        r->thread_running = false;
+        pthread_mutex_unlock(&r->lock);
+        if (join)
+            pthread_join(r->thread, NULL);
+    }
+    pthread_mutex_unlock(&registry_lock);
+}
+
+static void register_atexit(void)
+{
+    atexit(stop_threads_at_exit);
 }
 
 static void now(struct timespec *ts)
@@ -206,13 +237,14 @@ static void want_refill_locked(rng *r)
 {
     sigset_t all, old;
 
-    if (!r->may_thread)
+    if (!r->may_thread || r->stop)
         return;
     if (r->thread_running) {
         if (rng_pool_level(r->pool) < RNG_POOL_LOW)
             pthread_cond_signal(&r->wake);
         return;
     }
+    pthread_once(&atexit_once, register_atexit);
     /* the host's signals are for the host's threads */
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -299,7 +331,9 @@ static bool reseed_due(const rng *r, const drbg *d)
     if (d->given >= r->policy.reseed_bytes)
         return true;
     now(&t);
-    return t.tv_sec - d->seeded.tv_sec >= (time_t)r->policy.reseed_seconds;
+    return (t.tv_sec - d->seeded.tv_sec) * 1000000000LL +
+               (t.tv_nsec - d->seeded.tv_nsec) >=
+           (long long)r->policy.reseed_seconds * 1000000000LL;
 }
 
 static drbg *take_idle(rng *r)
@@ -411,6 +445,8 @@ static void release(rng *r)
 
 void rng_free(rng *r)
 {
+    bool join;
+
     if (r == NULL)
         return;
     pthread_mutex_lock(&registry_lock);
@@ -424,8 +460,10 @@ void rng_free(rng *r)
     pthread_mutex_lock(&r->lock);
     r->stop = true;
     pthread_cond_signal(&r->wake);
+    join = r->thread_running; /* not if joined at exit already */
+    r->thread_running = false;
     pthread_mutex_unlock(&r->lock);
-    if (r->thread_running)
+    if (join)
         pthread_join(r->thread, NULL);
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->filled);

@@ -14,6 +14,7 @@
 #include <openssl/evp.h>
 #include <openssl/ssl.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,20 @@ struct skip_client {
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 static int ctx_index = -1;
 static CURLcode global_rc = CURLE_FAILED_INIT;
+static atomic_bool stopping;
+
+void skip_client_stop_all(void)
+{
+    atomic_store(&stopping, true);
+}
+
+/* Nonzero ends the transfer (CURLE_ABORTED_BY_CALLBACK). */
+static int progress_cb(void *arg, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)arg, (void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
+    return atomic_load(&stopping) ? 1 : 0;
+}
 
 /* curl_global_init is not safe to race and must not be undone while a host
  * may still use curl, so it runs once and is never cleaned up. It may load
@@ -437,6 +452,8 @@ skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err)
     curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->opts.timeout_ms);
     curl_easy_setopt(c->curl, CURLOPT_TCP_NODELAY, 1L);
+    curl_easy_setopt(c->curl, CURLOPT_XFERINFOFUNCTION, progress_cb);
+    curl_easy_setopt(c->curl, CURLOPT_NOPROGRESS, 0L);
     curl_easy_setopt(c->curl, CURLOPT_SSLVERSION, version);
     /* A cached session could be resumed under another identity. */
     curl_easy_setopt(c->curl, CURLOPT_SSL_SESSIONID_CACHE, 0L);

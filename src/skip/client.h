@@ -72,6 +72,12 @@ typedef struct skip_client skip_client;
 /* Initializes libcurl once for the process (skip_client_new does it too);
  * false when it cannot. */
 bool skip_client_global_init(void);
+/* From now on every transfer of this process ends at its next progress
+ * check (libcurl's, well within a second) with a transport error: for a
+ * library whose own thread may be in a transfer when the host exits, so
+ * it can be stopped before OpenSSL's exit cleanup frees what the transfer
+ * uses. */
+void skip_client_stop_all(void);
 /* A client for opts (copied); NULL with err set on failure. */
 skip_client *skip_client_new(const skip_client_opts *opts, skip_err *err);
 void skip_client_free(skip_client *client);

@@ -27,6 +27,7 @@
  *       process's threads
  *   "wait"          prints "waiting" (flushed) and reads a line from
  *       standard input: the test changes the world meanwhile
+ *   "exit"          exit(0) at once, without C_Finalize, as many hosts end
  *   "info"                                    prints the slot's token label
  *   "orphan HEX"    a search by keyId in a second session, closed by this
  *       thread 0.5 s into the search; prints "closed" (flushed: the test
@@ -703,6 +704,8 @@ int main(int argc, char **argv)
             cmd_threads();
         else if (n == 1 && strcmp(words[0], "wait") == 0)
             cmd_wait();
+        else if (n == 1 && strcmp(words[0], "exit") == 0)
+            exit(0);
         else if (n == 1 && strcmp(words[0], "info") == 0)
             cmd_info();
         else if (n == 2 && strcmp(words[0], "orphan") == 0)
