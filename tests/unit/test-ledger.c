@@ -321,6 +321,32 @@ static void free_answers_what_waits(void **state)
     kpd_ledger_free(l);
 }
 
+/* A whole, well-formed file is kept as it is at the start, even when
+ * mostly expired (no rewrite before serving): it is compacted with the
+ * first batch written once serving. */
+static void mostly_dead_file_is_compacted_once_serving(void **state)
+{
+    FILE *f = fopen(path, "w");
+    kpd_ledger *l;
+
+    assert_non_null(f);
+    for (unsigned i = 0; i < 3000; i++)
+        fprintf(f, "%llu 000000000000000000000000%08x B\n",
+                (unsigned long long)(i < 10 ? T0 + HOUR : T0 - 1), i);
+    fclose(f);
+    l = open_ledger(NULL);
+    assert_int_equal(l->ops->count(l), 10);
+    assert_int_equal(complete_lines(), 3000); /* not rewritten at the start */
+    assert_int_equal(l->compactions, 0);
+    assert_int_equal(record(l, "B", 0xffff, T0 + HOUR), KPD_LEDGER_RECORDED);
+    assert_int_equal(complete_lines(), 11); /* compacted, then appended */
+    assert_int_equal(l->compactions, 1);
+    kpd_ledger_free(l);
+    l = open_ledger(NULL);
+    assert_int_equal(l->ops->count(l), 11);
+    kpd_ledger_free(l);
+}
+
 /* Records id n (32-bit) for peer B through the loop, until all answer. */
 static void record_many(kpd_ledger *l, struct event_base *base, unsigned from,
                         unsigned count, uint64_t expiry)
@@ -390,6 +416,8 @@ int main(void)
         cmocka_unit_test_setup(flusher_thread_answers_through_the_loop, fresh),
         cmocka_unit_test_setup(free_answers_what_waits, fresh),
         cmocka_unit_test_setup(compaction_in_slices_loses_nothing, fresh),
+        cmocka_unit_test_setup(mostly_dead_file_is_compacted_once_serving,
+                               fresh),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
