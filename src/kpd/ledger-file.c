@@ -335,8 +335,9 @@ static void kick(struct file_ledger *l)
     if (l->flight != NULL)
         return;
     if (l->needs_rewrite && !l->hold_rewrite) {
-        /* started here, continued by on_snapshot_step */
-        if (!l->snap.active)
+        /* started here, continued by on_snapshot_step; without a loop
+         * (unit tests, the last writes at free) made here whole */
+        if (!l->snap.done && (!l->snap.active || l->snap_event == NULL))
             snapshot_step(l);
         if (!l->snap.done && (l->tail_unknown || b->count == 0))
             return; /* deliveries wait for the rewrite */
@@ -582,6 +583,11 @@ static void file_free(kpd_ledger *base)
         pthread_mutex_destroy(&l->lock);
         pthread_cond_destroy(&l->wake);
         l->threaded = false;
+        /* A rewrite's text under way is finished inline from here on. */
+        if (l->snap_event != NULL) {
+            event_free(l->snap_event);
+            l->snap_event = NULL;
+        }
         /* Answer the flushed batch; kick() then writes and answers what
          * had gathered, inline. */
         if (l->flight != NULL)

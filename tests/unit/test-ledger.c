@@ -405,6 +405,42 @@ static void compaction_in_slices_loses_nothing(void **state)
     kpd_ledger_free(l);
 }
 
+/* After a failed write, deliveries wait for the rewrite (the file's tail
+ * is unknown); freed while its text is still being made a slice at a
+ * time, the ledger finishes it inline, writes and answers them: none is
+ * left waiting, none lost. */
+static void free_during_a_sliced_rewrite_answers_all(void **state)
+{
+    struct event_base *base = event_base_new();
+    kpd_ledger *l = open_ledger(base);
+    struct loop_answers la = {base, 1, 0, 0, 0};
+    struct rlimit old, small;
+    unsigned char id[16] = {0xee};
+
+    record_many(l, base, 0, 200000, T0 + HOUR);
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    small = old;
+    small.rlim_cur = (rlim_t)file_size() + 10;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    l->ops->record(l, "B", id, sizeof(id), T0 + HOUR, on_loop_done, &la);
+    event_base_dispatch(base);
+    assert_int_equal(la.failed, 1);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+
+    l->ops->prune(l, now_ms); /* the retry's tick: the text starts */
+    la = (struct loop_answers){base, 1, 0, 0, 0};
+    l->ops->record(l, "B", id, sizeof(id), T0 + HOUR, on_loop_done, &la);
+    assert_int_equal(la.recorded + la.failed, 0); /* waits for the rewrite */
+    kpd_ledger_free(l);
+    assert_int_equal(la.recorded, 1);
+    event_base_free(base);
+
+    l = open_ledger(NULL);
+    assert_int_equal(l->ops->count(l), 200001);
+    kpd_ledger_free(l);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -417,6 +453,8 @@ int main(void)
         cmocka_unit_test_setup(free_answers_what_waits, fresh),
         cmocka_unit_test_setup(compaction_in_slices_loses_nothing, fresh),
         cmocka_unit_test_setup(mostly_dead_file_is_compacted_once_serving,
+                               fresh),
+        cmocka_unit_test_setup(free_during_a_sliced_rewrite_answers_all,
                                fresh),
     };
 
