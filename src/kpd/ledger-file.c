@@ -493,12 +493,12 @@ static void file_record(kpd_ledger *base, const char *peer,
         b->waiters = grown;
         b->cap = cap;
     }
-    if (!ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry_ms,
-                             true)) {
+    s = ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry_ms,
+                           true);
+    if (s == NULL) {
         done(arg, KPD_LEDGER_FAILED, "out of memory");
         return;
     }
-    s = ledger_table_find(l->records, (uint16_t)p, id, id_len);
     if (!text_add_record(&b->lines, s, peer)) {
         ledger_table_remove(l->records, (uint16_t)p, id, id_len);
         done(arg, KPD_LEDGER_FAILED, "out of memory");
@@ -656,7 +656,8 @@ static bool load_line(struct file_ledger *l, char *line, unsigned lineno,
             old->expiry_s = (uint32_t)expiry_s;
         return true;
     }
-    if (!ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry, false))
+    if (ledger_table_insert(l->records, (uint16_t)p, id, id_len, expiry,
+                            false) == NULL)
         goto out_of_memory;
     return true;
 out_of_memory:

@@ -108,13 +108,14 @@ const char *ledger_table_peer_name(const ledger_table *t, uint16_t peer)
 }
 
 /* Places a slot's record in a table known to have room for it. */
-static void place(ledger_table *t, const ledger_slot *s)
+static ledger_slot *place(ledger_table *t, const ledger_slot *s)
 {
     size_t i = home(t, s);
 
     while (t->slots[i].expiry_s != 0)
         i = (i + 1) & t->mask;
     t->slots[i] = *s;
+    return &t->slots[i];
 }
 
 static bool resize(ledger_table *t, size_t slots)
@@ -159,15 +160,15 @@ ledger_slot *ledger_table_find(ledger_table *t, uint16_t peer,
     }
 }
 
-bool ledger_table_insert(ledger_table *t, uint16_t peer,
-                         const unsigned char *id, size_t id_len,
-                         uint64_t expiry_ms, bool pending)
+ledger_slot *ledger_table_insert(ledger_table *t, uint16_t peer,
+                                 const unsigned char *id, size_t id_len,
+                                 uint64_t expiry_ms, bool pending)
 {
     uint64_t expiry_s = (expiry_ms + 999) / 1000;
     ledger_slot s = {0};
 
     if (id_len > UINT8_MAX || !ledger_table_reserve(t, t->count + 1))
-        return false;
+        return NULL;
     s.expiry_s = expiry_s == 0 ? 1 : expiry_s > UINT32_MAX ? UINT32_MAX
                                                             : (uint32_t)expiry_s;
     s.peer = peer;
@@ -175,14 +176,13 @@ bool ledger_table_insert(ledger_table *t, uint16_t peer,
     s.pending = pending;
     if (id_len > LEDGER_INLINE_ID) {
         if ((s.id.heap = malloc(id_len)) == NULL)
-            return false;
+            return NULL;
         memcpy(s.id.heap, id, id_len);
     } else {
         memcpy(s.id.bytes, id, id_len);
     }
-    place(t, &s);
     t->count++;
-    return true;
+    return place(t, &s);
 }
 
 /* Empties slot i, then moves back each record after it that may (one

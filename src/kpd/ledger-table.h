@@ -46,9 +46,10 @@ static inline const unsigned char *ledger_slot_id(const ledger_slot *s)
  * insert or remove. */
 ledger_slot *ledger_table_find(ledger_table *t, uint16_t peer,
                                const unsigned char *id, size_t id_len);
-/* Adds a record known to be absent; false when out of memory. A record's
- * expiry is kept in whole seconds, rounded up. */
-bool ledger_table_insert(ledger_table *t, uint16_t peer,
+/* Adds a record known to be absent and returns its slot (valid until the
+ * next insert or remove); NULL when out of memory. A record's expiry is
+ * kept in whole seconds, rounded up. */
+ledger_slot *ledger_table_insert(ledger_table *t, uint16_t peer,
                          const unsigned char *id, size_t id_len,
                          uint64_t expiry_ms, bool pending);
 /* Removes (peer, id) if present. */

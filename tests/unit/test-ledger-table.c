@@ -35,9 +35,11 @@ static void add_all(ledger_table *t, uint16_t *peers)
     for (unsigned i = 0; i < N; i++) {
         size_t len = make_id(i, id);
         assert_null(ledger_table_find(t, peers[i % 3], id, len));
-        assert_true(ledger_table_insert(t, peers[i % 3], id, len,
-                                        T0_MS + (i % 2 ? HOUR_MS : 1000),
-                                        i % 7 == 0));
+        ledger_slot *s = ledger_table_insert(t, peers[i % 3], id, len,
+                                             T0_MS + (i % 2 ? HOUR_MS : 1000),
+                                             i % 7 == 0);
+        assert_non_null(s);
+        assert_ptr_equal(s, ledger_table_find(t, peers[i % 3], id, len));
     }
     assert_int_equal(ledger_table_count(t), N);
 }
@@ -162,7 +164,7 @@ static void expiry_rounds_up(void **state)
     unsigned char id[1] = {1};
     size_t cursor = 0;
 
-    assert_true(ledger_table_insert(t, 0, id, 1, T0_MS + 1, false));
+    assert_non_null(ledger_table_insert(t, 0, id, 1, T0_MS + 1, false));
     assert_int_equal(ledger_table_prune(t, &cursor, 4096, T0_MS + 999), 0);
     assert_int_equal(ledger_table_prune(t, &cursor, 4096, T0_MS + 1000), 1);
     ledger_table_free(t);
