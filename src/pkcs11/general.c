@@ -130,28 +130,24 @@ static bool may_create_threads(const CK_C_INITIALIZE_ARGS *args)
     return args == NULL || !(args->flags & CKF_LIBRARY_CANT_CREATE_OS_THREADS);
 }
 
-/* Stops the random generators' refill threads and zeroizes them. Without
- * the lock: a thread may be asking the KP, which takes it. */
+/* Stops the random generators' refill threads and zeroizes them, one at
+ * a time. Without the lock: a thread may be asking the KP, which takes it. */
 static void stop_generators(void)
 {
-    rng *stopping[64];
-    size_t n;
+    rng *r;
 
     do {
-        n = 0;
+        r = NULL;
         pthread_mutex_lock(&g_module.lock);
         /* in a forked child they are the parent's: teardown abandons them */
         for (size_t i = 0; module_ready() == CKR_OK &&
-                           i < g_module.slot_count && n < 64; i++) {
-            if (g_module.slots[i].rng != NULL) {
-                stopping[n++] = g_module.slots[i].rng;
-                g_module.slots[i].rng = NULL;
-            }
+                           i < g_module.slot_count && r == NULL; i++) {
+            r = g_module.slots[i].rng;
+            g_module.slots[i].rng = NULL;
         }
         pthread_mutex_unlock(&g_module.lock);
-        for (size_t i = 0; i < n; i++)
-            rng_free(stopping[i]);
-    } while (n == 64);
+        rng_free(r);
+    } while (r != NULL);
 }
 
 CK_RV general_initialize(CK_VOID_PTR pInitArgs)

@@ -205,9 +205,22 @@ static void prune_forgets_expired_and_compacts(void **state)
     kpd_ledger_free(l);
 }
 
+/* Files of this process may grow to the ledger's size plus 10 bytes, not
+ * one line more; *old gets the limit to restore. */
+static void no_room_for_a_line(struct rlimit *old)
+{
+    struct rlimit small;
+
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, old), 0);
+    small = *old;
+    small.rlim_cur = (rlim_t)file_size() + 10;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+}
+
 static void failed_write_keeps_records_and_recovers(void **state)
 {
-    struct rlimit old, small;
+    struct rlimit old;
     kpd_ledger *l = open_ledger(NULL);
     struct answer a = {0};
     unsigned char id[16] = {0xff};
@@ -216,12 +229,7 @@ static void failed_write_keeps_records_and_recovers(void **state)
     for (unsigned i = 0; i < 10; i++)
         assert_int_equal(record(l, "B", i, T0 + HOUR), KPD_LEDGER_RECORDED);
     size = file_size();
-    /* No room for one more line. */
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    small = old;
-    small.rlim_cur = (rlim_t)size + 10;
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    no_room_for_a_line(&old);
     l->ops->record(l, "B", id, sizeof(id), T0 + HOUR, on_done, &a);
     assert_int_equal(a.calls, 1);
     assert_int_equal(a.outcome, KPD_LEDGER_FAILED);
@@ -414,15 +422,11 @@ static void free_during_a_sliced_rewrite_answers_all(void **state)
     struct event_base *base = event_base_new();
     kpd_ledger *l = open_ledger(base);
     struct loop_answers la = {base, 1, 0, 0, 0};
-    struct rlimit old, small;
+    struct rlimit old;
     unsigned char id[16] = {0xee};
 
     record_many(l, base, 0, 200000, T0 + HOUR);
-    signal(SIGXFSZ, SIG_IGN);
-    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
-    small = old;
-    small.rlim_cur = (rlim_t)file_size() + 10;
-    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    no_room_for_a_line(&old);
     l->ops->record(l, "B", id, sizeof(id), T0 + HOUR, on_loop_done, &la);
     event_base_dispatch(base);
     assert_int_equal(la.failed, 1);
