@@ -27,6 +27,8 @@
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netdb.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
@@ -143,6 +145,41 @@ void kpd_conn_done(struct kpd_conn *c)
         kpd_conn_free(c);
 }
 
+/* Largest reply written at once, without libevent: within what libevent
+ * hands SSL_write in one call, so that a retry it makes of an unfinished
+ * write passes the same length (OpenSSL requires it). */
+#define WRITE_NOW_MAX 16384
+
+/* Writes out straight away when nothing is queued before it, and says
+ * whether it is gone. libevent's TLS bufferevent would instead wait for the
+ * socket to be reported writable: one epoll_ctl to ask, a turn of the
+ * loop, and one to stop asking, per reply (a quarter of skip-kpd's system
+ * calls under load, docs/performance.md). When the socket cannot take it
+ * all, OpenSSL keeps what it has encrypted and the caller queues the same
+ * bytes, which libevent's next SSL_write finishes. A closing connection
+ * closes here, as on_write would. */
+static bool write_now(struct kpd_conn *c, skip_secbuf *out)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
+    int n;
+
+    if (out->len == 0 || out->len > WRITE_NOW_MAX ||
+        evbuffer_get_length(bufferevent_get_output(c->bev)) > 0)
+        return false;
+    ERR_clear_error();
+    n = SSL_write(ssl, out->data, (int)out->len);
+    if (n <= 0) {
+        ERR_clear_error(); /* libevent's own SSL_write will report it */
+        return false;
+    }
+    skip_secbuf_free(out); /* cleansed */
+    if (c->closing) {
+        SSL_shutdown(ssl);
+        kpd_conn_done(c); /* deferred: send_reply runs inside on_read */
+    }
+    return true;
+}
+
 /* Queues the reply as one buffer: status line, headers, then the body
  * unless the request was HEAD. Called only from on_read (so c outlives
  * it). */
@@ -176,6 +213,8 @@ static void send_reply(struct kpd_conn *c, const kpd_reply *reply,
     if (!head_only && body_len)
         memcpy(out->data + n, reply->body->data, body_len);
     out->len = total;
+    if (write_now(c, out))
+        return;
     if (evbuffer_add_reference(bufferevent_get_output(c->bev), out->data,
                                out->len, free_reply_buffer, out) != 0) {
         skip_secbuf_free(out);
