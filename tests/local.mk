@@ -116,6 +116,14 @@ integration_tests = \
 	tests/integration/kpd-once.sh \
 	tests/integration/kpd-http.sh \
 	tests/integration/kpd-revoke.sh \
+	tests/integration/kpd-workers.sh \
+	tests/integration/workers-500.sh \
+	tests/integration/workers-backpressure.sh \
+	tests/integration/workers-dos.sh \
+	tests/integration/workers-lifecycle.sh \
+	tests/integration/workers-limits.sh \
+	tests/integration/workers-revoke.sh \
+	tests/integration/workers-wire-psk13.sh \
 	tests/integration/kpd-backpressure.sh \
 	tests/integration/kpd-dos.sh \
 	tests/integration/kpd-clients.sh \

@@ -192,6 +192,8 @@ static int kpd_entry(struct parse_state *st, const char *name,
                         365 * 86400);
     if (strcmp(name, "max_connections") == 0)
         return set_uint(st, &cfg->max_connections, name, value, 1, 100000);
+    if (strcmp(name, "workers") == 0)
+        return set_uint(st, &cfg->workers, name, value, 1, KPD_WORKERS_MAX);
     if (strcmp(name, "max_connections_per_source") == 0)
         return set_uint(st, &cfg->max_connections_per_source, name, value, 1,
                         100000);
@@ -361,6 +363,7 @@ static void defaults(kpd_config *cfg)
     cfg->key_lifetime_s = 3600;
     cfg->ratchet_interval_s = 86400;
     cfg->max_connections = 512;
+    cfg->workers = 1;
     cfg->idle_timeout_s = 30;
     cfg->max_connections_per_source = 64;
     cfg->handshake_timeout_s = 10;

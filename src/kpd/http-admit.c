@@ -12,7 +12,10 @@
  *  - one address holds at most max_connections_per_source;
  *  - out of file descriptors, accepting pauses briefly after making room,
  *    instead of spinning on EMFILE.
- * Every refusal is logged at most once a second, with a count. */
+ * Every refusal is logged at most once a second, with a count.
+ * With several workers (worker.h), the caps count every worker's
+ * connections; a worker at max_connections makes room among its own, or
+ * passes the new socket to the worker holding the most, which does. */
 #include "config.h"
 #include "http-conn.h"
 
@@ -20,6 +23,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +45,7 @@ struct log_limit {
 
 static struct log_limit over_cap_log, per_source_log, deadline_log,
     accept_error_log, evicted_log;
+static pthread_mutex_t log_limit_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static uint64_t monotonic_ms(void)
 {
@@ -60,14 +65,18 @@ static time_t monotonic_s(void)
 static bool log_now(struct log_limit *l, unsigned *count)
 {
     time_t now = monotonic_s();
+    bool now_due;
 
+    pthread_mutex_lock(&log_limit_lock);
     l->count++;
-    if (l->last != 0 && now - l->last < 1)
-        return false;
-    *count = l->count;
-    l->count = 0;
-    l->last = now;
-    return true;
+    now_due = l->last == 0 || now - l->last >= 1;
+    if (now_due) {
+        *count = l->count;
+        l->count = 0;
+        l->last = now;
+    }
+    pthread_mutex_unlock(&log_limit_lock);
+    return now_due;
 }
 
 /* The key of a client address in ctx->sources: family, then its bytes. */
@@ -78,7 +87,9 @@ static size_t source_key(const struct kpd_conn *c, unsigned char key[17])
     return 17;
 }
 
-static uintptr_t connections_from(kpd_ctx *ctx, const struct kpd_conn *c)
+/* With ctx->sources_lock held. */
+static uintptr_t connections_from_locked(kpd_ctx *ctx,
+                                         const struct kpd_conn *c)
 {
     unsigned char key[17];
     size_t len = source_key(c, key);
@@ -86,19 +97,33 @@ static uintptr_t connections_from(kpd_ctx *ctx, const struct kpd_conn *c)
     return ctx->sources ? (uintptr_t)dict_get(ctx->sources, key, len) : 0;
 }
 
+static uintptr_t connections_from(kpd_ctx *ctx, const struct kpd_conn *c)
+{
+    uintptr_t n;
+
+    pthread_mutex_lock(&ctx->sources_lock);
+    n = connections_from_locked(ctx, c);
+    pthread_mutex_unlock(&ctx->sources_lock);
+    return n;
+}
+
 /* Adds delta to the count of c's address; a count of 0 leaves the dict. */
 static void count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta)
 {
     unsigned char key[17];
     size_t len = source_key(c, key);
-    uintptr_t n = connections_from(ctx, c) + (uintptr_t)(intptr_t)delta;
+    uintptr_t n;
 
-    if (ctx->sources == NULL && (ctx->sources = dict_new()) == NULL)
-        return; /* without memory the per-source cap is not applied */
-    if (n == 0)
+    pthread_mutex_lock(&ctx->sources_lock);
+    n = connections_from_locked(ctx, c) + (uintptr_t)(intptr_t)delta;
+    if (ctx->sources == NULL)
+        ctx->sources = dict_new();
+    /* without memory the per-source cap is not applied */
+    if (ctx->sources != NULL && n == 0)
         dict_remove(ctx->sources, key, len);
-    else
+    else if (ctx->sources != NULL)
         dict_set(ctx->sources, key, len, (void *)n);
+    pthread_mutex_unlock(&ctx->sources_lock);
 }
 
 static void read_source(struct kpd_conn *c, const struct sockaddr *addr,
@@ -155,12 +180,13 @@ static bool worse(kpd_ctx *ctx, struct kpd_conn *c, struct kpd_conn *than)
 /* Closes the connection that matters least: one still in its handshake,
  * else an idle one, each time from the address that holds the most. False
  * if every connection is busy. */
-static bool evict_one(kpd_ctx *ctx)
+static bool evict_one(kpd_worker *w)
 {
+    kpd_ctx *ctx = w->ctx;
     struct kpd_conn *handshaking = NULL, *idlest = NULL, *victim;
     unsigned count;
 
-    for (struct kpd_conn *c = ctx->conns; c != NULL; c = c->next) {
+    for (struct kpd_conn *c = w->conns; c != NULL; c = c->next) {
         if (!c->established && !c->gone) {
             if (worse(ctx, c, handshaking))
                 handshaking = c;
@@ -171,7 +197,7 @@ static bool evict_one(kpd_ctx *ctx)
     victim = handshaking ? handshaking : idlest;
     if (victim == NULL)
         return false;
-    ctx->metrics.connections_evicted++;
+    kpd_count(&ctx->metrics.connections_evicted);
     if (log_now(&evicted_log, &count))
         skip_log_warning("at max_connections = %u: closed %u connection(s) to "
                          "make room, the last one %s", ctx->cfg.max_connections,
@@ -187,18 +213,21 @@ static void arm(struct kpd_conn *c, unsigned seconds)
     evtimer_add(c->deadline, &limit);
 }
 
-void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
-                         struct sockaddr *addr, int addr_len, void *arg)
+/* A new socket on w: refused, passed on (handed is false: it was accepted
+ * here), or made a connection. */
+static void admit(kpd_worker *w, evutil_socket_t fd, struct sockaddr *addr,
+                  int addr_len, bool handed)
 {
-    kpd_ctx *ctx = arg;
+    kpd_ctx *ctx = w->ctx;
     struct kpd_conn probe = {0}, *c;
     unsigned count;
 
-    (void)listener;
+    /* the per-source cap was checked where the socket was accepted */
     read_source(&probe, addr, addr_len);
-    if (connections_from(ctx, &probe) >= ctx->cfg.max_connections_per_source) {
-        ctx->metrics.connections_refused++;
-        ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
+    if (!handed && connections_from(ctx, &probe) >=
+                       ctx->cfg.max_connections_per_source) {
+        kpd_count(&ctx->metrics.connections_refused);
+        kpd_count(&ctx->metrics.refusals[KPD_CAUSE_LIMITS]);
         if (log_now(&per_source_log, &count))
             skip_log_warning("refused %u connection(s): one address holds "
                              "max_connections_per_source = %u", count,
@@ -206,39 +235,57 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
         evutil_closesocket(fd);
         return;
     }
-    if (ctx->connections >= ctx->cfg.max_connections && !evict_one(ctx)) {
-        ctx->metrics.connections_refused++;
-        ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
+    if (kpd_connections_open(ctx) >= ctx->cfg.max_connections &&
+        !evict_one(w)) {
+        /* Nothing of this worker's to close: the worker holding the most
+         * connections decides. */
+        if (!handed && kpd_worker_pass_on(w, fd, addr, addr_len))
+            return;
+        kpd_count(&ctx->metrics.connections_refused);
+        kpd_count(&ctx->metrics.refusals[KPD_CAUSE_LIMITS]);
         if (log_now(&over_cap_log, &count))
             skip_log_warning("refused %u connection(s): %u open, every one "
                              "busy (max_connections)", count,
-                             ctx->connections);
+                             kpd_connections_open(ctx));
         evutil_closesocket(fd);
         return;
     }
-    c = kpd_conn_new(ctx, fd, addr, addr_len);
+    c = kpd_conn_new(w, fd, addr, addr_len);
     if (c != NULL)
         kpd_admit_accepted(c);
 }
 
+void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
+                         struct sockaddr *addr, int addr_len, void *arg)
+{
+    (void)listener;
+    admit(arg, fd, addr, addr_len, false);
+}
+
+void kpd_admit_handed(kpd_worker *w, evutil_socket_t fd,
+                      struct sockaddr *addr, int addr_len)
+{
+    admit(w, fd, addr, addr_len, true);
+}
+
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
 {
-    kpd_ctx *ctx = arg;
+    kpd_worker *w = arg;
 
     (void)fd, (void)what;
-    if (ctx->listener != NULL && !ctx->draining)
-        evconnlistener_enable(ctx->listener);
+    if (w->listener != NULL && !w->draining)
+        evconnlistener_enable(w->listener);
 }
 
 /* Closes every connection whose handshake is older than
  * STALE_HANDSHAKE_MS; how many. */
-static unsigned evict_stale_handshakes(kpd_ctx *ctx)
+static unsigned evict_stale_handshakes(kpd_worker *w)
 {
     uint64_t now = monotonic_ms();
     struct kpd_conn *c, *next;
     unsigned n = 0;
 
-    for (c = ctx->conns; c != NULL; c = next) {
+    for (c = w->conns; c != NULL; c = next) {
         next = c->next;
         if (!c->established && !c->gone &&
             now - c->accepted_ms >= STALE_HANDSHAKE_MS) {
@@ -254,26 +301,26 @@ static unsigned evict_stale_handshakes(kpd_ctx *ctx)
  * matters least) and pause instead. */
 void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg)
 {
-    kpd_ctx *ctx = arg;
+    kpd_worker *w = arg;
     int err = EVUTIL_SOCKET_ERROR();
     struct timeval pause = {.tv_usec = ACCEPT_PAUSE_MS * 1000};
     unsigned count;
 
     if (err != EMFILE && err != ENFILE && err != ENOBUFS && err != ENOMEM)
         return; /* a connection that died before accept(): nothing to do */
-    if (evict_stale_handshakes(ctx) == 0)
-        evict_one(ctx);
-    if (ctx->accept_resume == NULL)
-        ctx->accept_resume = evtimer_new(ctx->base, on_accept_resume, ctx);
-    if (ctx->accept_resume != NULL) {
+    if (evict_stale_handshakes(w) == 0)
+        evict_one(w);
+    if (w->accept_resume == NULL)
+        w->accept_resume = evtimer_new(w->base, on_accept_resume, w);
+    if (w->accept_resume != NULL) {
         evconnlistener_disable(listener);
-        evtimer_add(ctx->accept_resume, &pause);
+        evtimer_add(w->accept_resume, &pause);
     }
     if (log_now(&accept_error_log, &count))
         skip_log_error("accept: %s (%u times, %u connections open): pausing "
                        "%d ms; raise the descriptor limit (LimitNOFILE) or "
                        "lower max_connections", strerror(err), count,
-                       ctx->connections, ACCEPT_PAUSE_MS);
+                       kpd_connections_open(w->ctx), ACCEPT_PAUSE_MS);
 }
 
 
@@ -316,9 +363,9 @@ void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)
 
     (void)fd, (void)what;
     if (c->established)
-        c->ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
+        kpd_count(&c->ctx->metrics.refusals[KPD_CAUSE_LIMITS]);
     else
-        c->ctx->metrics.tls_failures[KPD_TLS_FAIL_TIMEOUT]++;
+        kpd_count(&c->ctx->metrics.tls_failures[KPD_TLS_FAIL_TIMEOUT]);
     if (log_now(&deadline_log, &count))
         skip_log_info("closed %u connection(s) past their deadline, the last "
                       "one %s", count,
@@ -330,12 +377,16 @@ void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg)
     kpd_conn_done(c);
 }
 
-void kpd_admit_free(kpd_ctx *ctx)
+void kpd_admit_free(kpd_worker *w)
+{
+    if (w->accept_resume != NULL) {
+        event_free(w->accept_resume);
+        w->accept_resume = NULL;
+    }
+}
+
+void kpd_admit_free_sources(kpd_ctx *ctx)
 {
     dict_free(ctx->sources);
     ctx->sources = NULL;
-    if (ctx->accept_resume != NULL) {
-        event_free(ctx->accept_resume);
-        ctx->accept_resume = NULL;
-    }
 }

@@ -15,13 +15,19 @@
 
 #include "kpd.h"
 #include "routes.h"
+#include "worker.h"
 
 #define LOG_TARGET_MAX 160
 
 struct kpd_conn {
     kpd_ctx *ctx;
+    kpd_worker *worker; /* whose loop it belongs to */
     struct bufferevent *bev;
-    struct kpd_conn *prev, *next; /* ctx->conns, to free them all at exit */
+    struct kpd_conn *prev, *next; /* worker->conns, to free them all at exit */
+    /* Handed to another thread's loop (worker.c): the next in its mailbox,
+     * and the request's target, for the main loop to route. */
+    struct kpd_conn *mail_next;
+    char *uri;
     bool closing;                 /* close once the reply is written */
     /* libevent may call on_write or on_event from inside on_read (a reply
      * is written as soon as it is queued): the connection is then freed
@@ -51,19 +57,32 @@ struct kpd_conn {
 };
 
 /* http.c */
-/* A TLS connection for fd, in ctx->conns; NULL (fd closed) without
+/* A TLS connection for fd, in w->conns; NULL (fd closed) without
  * memory. */
-struct kpd_conn *kpd_conn_new(kpd_ctx *ctx, evutil_socket_t fd,
+struct kpd_conn *kpd_conn_new(kpd_worker *w, evutil_socket_t fd,
                               const struct sockaddr *addr, int addr_len);
 /* Frees c now, or as soon as nothing is running on it. */
 void kpd_conn_done(struct kpd_conn *c);
 void kpd_conn_free(struct kpd_conn *c);
+/* On c's worker: its call is answered; the reply leaves (or is dropped,
+ * if the client left) and buffered requests are read on. */
+void kpd_conn_answered(struct kpd_conn *c);
+/* Closes every connection of w whose client is no longer trusted since
+ * the configuration old (see kpd_workers_release); how many. */
+unsigned kpd_http_revoke(kpd_worker *w, const kpd_config *old);
+/* w accepts no more connections. */
+void kpd_http_stop_accepting(kpd_worker *w);
+/* Closes every connection of w, and its listener. */
+void kpd_http_free_worker(kpd_worker *w);
 
 /* http-admit.c */
 /* The listener's callbacks: caps, eviction, descriptors running out. */
 void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                          struct sockaddr *addr, int addr_len, void *arg);
 void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg);
+/* A socket another worker accepted and passed on (kpd_worker_pass_on). */
+void kpd_admit_handed(kpd_worker *w, evutil_socket_t fd,
+                      struct sockaddr *addr, int addr_len);
 /* Records c's client address, and counts c for it (kpd_conn_free calls
  * kpd_admit_forget). */
 void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
@@ -77,6 +96,8 @@ void kpd_admit_established(struct kpd_conn *c);
 void kpd_admit_request_begun(struct kpd_conn *c);
 void kpd_admit_request_whole(struct kpd_conn *c);
 void kpd_admit_on_deadline(evutil_socket_t fd, short what, void *arg);
-void kpd_admit_free(kpd_ctx *ctx);
+void kpd_admit_free(kpd_worker *w);
+/* Once every worker's connections are closed. */
+void kpd_admit_free_sources(kpd_ctx *ctx);
 
 #endif

@@ -26,11 +26,12 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
+#include <fcntl.h>
 #include <netdb.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -119,19 +120,21 @@ static void debug_nodelay(struct kpd_conn *c)
 /* The one place a connection is uncounted. */
 void kpd_conn_free(struct kpd_conn *c)
 {
-    kpd_ctx *ctx = c->ctx;
+    kpd_worker *w = c->worker;
 
     if (c->prev)
         c->prev->next = c->next;
     else
-        ctx->conns = c->next;
+        w->conns = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    ctx->connections--;
+    __atomic_sub_fetch(&w->connections, 1, __ATOMIC_RELAXED);
+    __atomic_sub_fetch(&c->ctx->connections, 1, __ATOMIC_RELAXED);
     kpd_admit_forget(c);
     event_free(c->deadline);
     bufferevent_free(c->bev); /* frees the SSL, closes */
     kpd_reply_clear(&c->call.reply);
+    free(c->uri);
     free(c);
 }
 
@@ -231,11 +234,11 @@ static void refuse(struct kpd_conn *c, int status, const char *why)
 
     kpd_reply_error(&reply, status, why);
     skip_log_info("request refused: %d %s", status, why);
-    c->ctx->metrics.requests[KPD_ROUTE_OTHER][kpd_metrics_status_index(status)]++;
-    if (status == 413 || status == 431)
-        c->ctx->metrics.refusals[KPD_CAUSE_LIMITS]++;
-    else
-        c->ctx->metrics.refusals[KPD_CAUSE_BAD_REQUEST]++;
+    kpd_count(&c->ctx->metrics.requests[KPD_ROUTE_OTHER]
+                                       [kpd_metrics_status_index(status)]);
+    kpd_count(&c->ctx->metrics.refusals[status == 413 || status == 431
+                                            ? KPD_CAUSE_LIMITS
+                                            : KPD_CAUSE_BAD_REQUEST]);
     c->closing = true;
     bufferevent_disable(c->bev, EV_READ);
     send_reply(c, &reply, false);
@@ -250,7 +253,7 @@ static void send_answer(struct kpd_conn *c)
     log_reply(c, reply);
     if (!c->gone) {
         /* While draining, a connection closes after its reply. */
-        if (c->close_after || c->ctx->draining) {
+        if (c->close_after || c->worker->draining) {
             c->closing = true;
             bufferevent_disable(c->bev, EV_READ);
         }
@@ -261,13 +264,8 @@ static void send_answer(struct kpd_conn *c)
 
 static void read_requests(struct kpd_conn *c, struct evbuffer *in);
 
-/* The call is done. Inside kpd_route, answer() takes it from here;
- * otherwise the reply leaves now and buffered requests are read on. */
-static void on_answered(kpd_call *call)
+void kpd_conn_answered(struct kpd_conn *c)
 {
-    struct kpd_conn *c = (struct kpd_conn *)((char *)call -
-                                             offsetof(struct kpd_conn, call));
-
     c->pending = false;
     if (c->in_route)
         return;
@@ -281,6 +279,14 @@ static void on_answered(kpd_call *call)
     c->in_read = false;
     if (c->gone && !c->pending)
         kpd_conn_free(c);
+}
+
+/* The call is done. Inside kpd_route, answer() takes it from here;
+ * otherwise the reply leaves now and buffered requests are read on. */
+static void on_answered(kpd_call *call)
+{
+    kpd_conn_answered((struct kpd_conn *)((char *)call -
+                                          offsetof(struct kpd_conn, call)));
 }
 
 /* Answers one parsed request, now or once its call is done. */
@@ -299,6 +305,18 @@ static void answer(struct kpd_conn *c, const kpd_request *r)
     c->call = (kpd_call){.ctx = c->ctx, .client = &c->client,
                          .done = on_answered};
     c->pending = true;
+    if (c->worker->threaded) {
+        /* routed on the main loop; the answer comes back through
+         * kpd_conn_answered */
+        if (kpd_worker_hand_over(c, r->method, r->target)) {
+            bufferevent_disable(c->bev, EV_READ);
+            return;
+        }
+        c->pending = false;
+        kpd_reply_error(&c->call.reply, 500, "out of memory");
+        send_answer(c);
+        return;
+    }
     c->in_route = true;
     kpd_route(&c->call, r->method, r->target);
     c->in_route = false;
@@ -413,12 +431,13 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
         kpd_conn_done(c);
 }
 
-unsigned kpd_http_revoke(kpd_ctx *ctx, const kpd_config *old)
+unsigned kpd_http_revoke(kpd_worker *w, const kpd_config *old)
 {
+    kpd_ctx *ctx = w->ctx;
     struct kpd_conn *c, *next;
     unsigned closed = 0;
 
-    for (c = ctx->conns; c != NULL; c = next) {
+    for (c = w->conns; c != NULL; c = next) {
         SSL *ssl = bufferevent_openssl_get_ssl(c->bev);
         char who[KPD_CLIENT_ID_MAX + 1];
 
@@ -438,20 +457,21 @@ unsigned kpd_http_revoke(kpd_ctx *ctx, const kpd_config *old)
 }
 
 /* A new connection admitted by http-admit.c: its TLS bufferevent, in
- * ctx->conns. NULL (fd closed) when out of memory. */
-struct kpd_conn *kpd_conn_new(kpd_ctx *ctx, evutil_socket_t fd,
+ * w->conns. NULL (fd closed) when out of memory. */
+struct kpd_conn *kpd_conn_new(kpd_worker *w, evutil_socket_t fd,
                               const struct sockaddr *addr, int addr_len)
 {
+    kpd_ctx *ctx = w->ctx;
     struct timeval idle = {.tv_sec = ctx->cfg.idle_timeout_s};
     struct kpd_conn *c = calloc(1, sizeof(*c));
     SSL *ssl = c ? kpd_tls_new_ssl(ctx) : NULL;
 
     if (ssl != NULL)
-        c->bev = bufferevent_openssl_socket_new(ctx->base, fd, ssl,
+        c->bev = bufferevent_openssl_socket_new(w->base, fd, ssl,
                                                 BUFFEREVENT_SSL_ACCEPTING,
                                                 BEV_OPT_CLOSE_ON_FREE);
     if (c != NULL && c->bev != NULL)
-        c->deadline = evtimer_new(ctx->base, kpd_admit_on_deadline, c);
+        c->deadline = evtimer_new(w->base, kpd_admit_on_deadline, c);
     if (c == NULL || c->bev == NULL || c->deadline == NULL) {
         skip_log_error("cannot set up a TLS connection: out of memory");
         if (c != NULL && c->bev != NULL)
@@ -464,17 +484,62 @@ struct kpd_conn *kpd_conn_new(kpd_ctx *ctx, evutil_socket_t fd,
         return NULL;
     }
     c->ctx = ctx;
+    c->worker = w;
     kpd_admit_source(c, addr, addr_len);
-    ctx->connections++;
-    c->next = ctx->conns;
-    if (ctx->conns)
-        ctx->conns->prev = c;
-    ctx->conns = c;
+    __atomic_add_fetch(&w->connections, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&ctx->connections, 1, __ATOMIC_RELAXED);
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
     bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
     bufferevent_setwatermark(c->bev, EV_READ, 0, INPUT_MAX);
     bufferevent_set_timeouts(c->bev, &idle, &idle);
     bufferevent_enable(c->bev, EV_READ);
     return c;
+}
+
+/* Every worker's listener, on the one listening socket: the first one
+ * binds it, the others take a duplicate, and the kernel gives each
+ * connection to the first worker whose accept(2) comes. (Not one
+ * SO_REUSEPORT socket each: that would let any process of the same user
+ * bind the port beside skip-kpd and take a share of its clients.) */
+static skip_rc listen_all(kpd_ctx *ctx, const struct evutil_addrinfo *ai,
+                          skip_err *err)
+{
+    const unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC;
+    kpd_workers *crew = ctx->workers;
+    kpd_worker *first = &crew->all[0];
+    int fd, saved;
+
+    first->listener = evconnlistener_new_bind(
+        first->base, kpd_admit_on_accept, first, flags | LEV_OPT_REUSEABLE,
+        -1, ai->ai_addr, (int)ai->ai_addrlen);
+    if (first->listener == NULL)
+        return skip_err_set(err, SKIP_E_CONFIG, "cannot listen on %s:%u: %s",
+                            ctx->cfg.listen_host, ctx->cfg.listen_port,
+                            strerror(errno));
+    fd = evconnlistener_get_fd(first->listener);
+    for (unsigned i = 1; i < crew->count; i++) {
+        kpd_worker *w = &crew->all[i];
+        int copy = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+
+        /* backlog 0: the socket listens already */
+        w->listener = copy < 0 ? NULL
+                               : evconnlistener_new(w->base, kpd_admit_on_accept,
+                                                    w, flags, 0, copy);
+        if (w->listener == NULL) {
+            saved = errno;
+            if (copy >= 0)
+                close(copy);
+            return skip_err_set(err, SKIP_E_INTERNAL, "cannot listen in "
+                                "worker %u: %s", i, strerror(saved));
+        }
+    }
+    for (unsigned i = 0; i < crew->count; i++)
+        evconnlistener_set_error_cb(crew->all[i].listener,
+                                    kpd_admit_on_accept_error);
+    return SKIP_OK;
 }
 
 skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
@@ -484,8 +549,9 @@ skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
                                     .ai_flags = EVUTIL_AI_PASSIVE};
     struct evutil_addrinfo *ai = NULL;
     char port_text[8];
-    int fd, one = 1, saved;
+    int fd, one = 1;
     unsigned port;
+    skip_rc rc;
 
     snprintf(port_text, sizeof(port_text), "%u", ctx->cfg.listen_port);
     if (evutil_getaddrinfo(ctx->cfg.listen_host, port_text, &hints, &ai) != 0 ||
@@ -493,39 +559,36 @@ skip_rc kpd_http_start(kpd_ctx *ctx, skip_err *err)
         return skip_err_set(err, SKIP_E_CONFIG, "cannot listen on %s:%u: "
                             "the address does not resolve",
                             ctx->cfg.listen_host, ctx->cfg.listen_port);
-    ctx->listener = evconnlistener_new_bind(
-        ctx->base, kpd_admit_on_accept, ctx,
-        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE, -1,
-        ai->ai_addr, (int)ai->ai_addrlen);
-    saved = errno;
+    rc = kpd_workers_new(ctx, ctx->cfg.workers, err);
+    if (rc == SKIP_OK)
+        rc = listen_all(ctx, ai, err);
     evutil_freeaddrinfo(ai);
-    if (ctx->listener == NULL)
-        return skip_err_set(err, SKIP_E_CONFIG, "cannot listen on %s:%u: %s",
-                            ctx->cfg.listen_host, ctx->cfg.listen_port,
-                            strerror(saved));
-    evconnlistener_set_error_cb(ctx->listener, kpd_admit_on_accept_error);
-    fd = evconnlistener_get_fd(ctx->listener);
+    if (rc != SKIP_OK)
+        return rc;
+    fd = evconnlistener_get_fd(ctx->workers->all[0].listener);
     /* Accepted sockets inherit TCP_NODELAY from the listener on Linux. */
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    if (kpd_statefile_port(fd, ctx->cfg.port_file, &port, err) != SKIP_OK)
+    /* the port file says all is up: the workers run first */
+    if (kpd_workers_start(ctx, err) != SKIP_OK ||
+        kpd_statefile_port(fd, ctx->cfg.port_file, &port, err) != SKIP_OK)
         return err->rc;
     skip_log_info("listening on %s port %u (%s)", ctx->cfg.listen_host, port,
                   ctx->cfg.tls == SKIP_TLS_PSK ? "TLS-PSK" : "TLS certificate");
     return SKIP_OK;
 }
 
-void kpd_http_stop_accepting(kpd_ctx *ctx)
+void kpd_http_stop_accepting(kpd_worker *w)
 {
-    if (ctx->listener) {
-        evconnlistener_free(ctx->listener);
-        ctx->listener = NULL;
+    if (w->listener) {
+        evconnlistener_free(w->listener);
+        w->listener = NULL;
     }
 }
 
-void kpd_http_free(kpd_ctx *ctx)
+void kpd_http_free_worker(kpd_worker *w)
 {
-    kpd_http_stop_accepting(ctx);
-    while (ctx->conns)
-        kpd_conn_free(ctx->conns);
-    kpd_admit_free(ctx);
+    kpd_http_stop_accepting(w);
+    while (w->conns)
+        kpd_conn_free(w->conns);
+    kpd_admit_free(w);
 }

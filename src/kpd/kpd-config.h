@@ -14,6 +14,7 @@
 
 #define KPD_DEFAULT_LISTEN "127.0.0.1:8443"
 #define KPD_PEERS_MAX 256
+#define KPD_WORKERS_MAX 64
 #define KPD_PSK_IDENTITIES_MAX 1024
 
 typedef struct kpd_psk {
@@ -72,6 +73,7 @@ typedef struct kpd_config {
     unsigned key_lifetime_s;
     unsigned ratchet_interval_s;
     unsigned max_connections;
+    unsigned workers;       /* event loops serving connections (worker.h) */
     unsigned max_connections_per_source;
     unsigned handshake_timeout_s; /* from accept to the handshake's end */
     unsigned request_timeout_s;   /* from a request's first byte to its end */

@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The state one skip-kpd process serves from, shared by the HTTP layer,
- * the routes and main. Only the event loop thread touches it. */
+ * the routes and main. The main loop's thread owns it; the worker threads
+ * that serve connections (worker.h) read the configuration only while the
+ * main loop cannot change it (a reload holds them first), count through
+ * kpd_count, and touch connections and sources as said below. */
 #ifndef KPD_KPD_H
 #define KPD_KPD_H
 
 #include <openssl/ssl.h>
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "kpd-config.h"
@@ -12,27 +16,31 @@
 #include "sync.h"
 
 struct event_base;
-struct evconnlistener;
 struct event;
-struct kpd_conn;
+struct kpd_workers;
 
 typedef struct kpd_ctx {
     kpd_config cfg;
     kpd_ledger *ledger; /* deliveries, for the key source */
     kpd_sync *sync;
     SSL_CTX *ssl_ctx;
-    struct event_base *base;
-    struct evconnlistener *listener;
-    struct kpd_conn *conns; /* open connections (http.c) */
-    unsigned connections; /* open TLS connections */
+    struct event_base *base; /* the main loop: signals, routes, source, ledger */
+    struct kpd_workers *workers; /* the loops that serve connections */
+    unsigned connections; /* open TLS connections, all workers' (atomic) */
     bool draining;        /* SIGTERM: new requests get 503 */
     struct event *drain_timer; /* ends the loop once connections close */
-    struct event *accept_resume; /* accepting again after EMFILE */
-    struct dict *sources; /* open connections per client address */
+    /* open connections per client address, for every worker */
+    struct dict *sources;
+    pthread_mutex_t sources_lock;
     kpd_metrics metrics;  /* what /metrics shows (metrics.h) */
     int audit_fd;         /* audit_file, or -1 (audit.c) */
     struct evhttp *mgmt;  /* the management listener, or NULL (mgmt.c) */
     SSL_CTX *mgmt_ssl_ctx; /* its TLS, or NULL for plain HTTP */
 } kpd_ctx;
+
+static inline unsigned kpd_connections_open(const kpd_ctx *ctx)
+{
+    return __atomic_load_n(&ctx->connections, __ATOMIC_RELAXED);
+}
 
 #endif

@@ -27,6 +27,7 @@ libkpd_la_SOURCES = \
 	src/kpd/statefile.c src/kpd/statefile.h \
 	src/kpd/sync.h src/kpd/sync-prf.c src/kpd/sync-etsi014.c \
 	src/kpd/tls.c src/kpd/tls.h \
+	src/kpd/worker.c src/kpd/worker.h \
 	$(NULL)
 libkpd_la_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(LIBEVENT_CFLAGS) $(CURL_CFLAGS) \
 	$(CJSON_CFLAGS) $(LIBPQ_CFLAGS)

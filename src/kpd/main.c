@@ -31,6 +31,7 @@
 #include "audit.h"
 #include "skip/log.h"
 #include "tls.h"
+#include "worker.h"
 
 #define DRAIN_CHECK_MS 100
 #define DRAIN_MAX_MS 5000
@@ -94,7 +95,7 @@ static void on_drain_check(evutil_socket_t fd, short what, void *arg)
 {
     kpd_ctx *ctx = arg;
 
-    if (ctx->connections == 0)
+    if (kpd_connections_open(ctx) == 0)
         event_base_loopbreak(ctx->base);
 }
 
@@ -108,9 +109,9 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
         return;
     kpd_notify("STOPPING=1");
     skip_log_info("signal %d: draining %u connections", (int)sig,
-                  ctx->connections);
+                  kpd_connections_open(ctx));
     ctx->draining = true;
-    kpd_http_stop_accepting(ctx);
+    kpd_workers_drain(ctx);
     /* Open keep-alive connections get 503 on their next request; wait for
      * them to close, but never longer than DRAIN_MAX_MS. */
     event_base_loopexit(ctx->base, &limit);
@@ -168,7 +169,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         return;
     }
     /* Swap in the new PSKs, clients, client CAs and peers; the other
-     * listener settings need a restart. */
+     * listener settings need a restart. No worker runs meanwhile: they
+     * read PSKs, clients and CAs in their handshakes. */
+    kpd_workers_hold(ctx);
     {
         kpd_psk *psks = ctx->cfg.psks;
         size_t psk_count = ctx->cfg.psk_count;
@@ -204,9 +207,9 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
             ctx->cfg.client_ca_file = running;
         }
     }
-    warn_unknown_clients(&ctx->cfg);
     /* Who was trusted and no longer is gets nothing more. */
-    kpd_http_revoke(ctx, &fresh);
+    kpd_workers_release(ctx, &fresh);
+    warn_unknown_clients(&ctx->cfg);
     carry_peer_counters(ctx, fresh.peers, fresh.peer_count);
     kpd_config_clear(&fresh);
     /* A rotated audit file: the same path, a new file. */
@@ -337,28 +340,12 @@ static int parse_args(int argc, char **argv, struct kpd_options *opts)
     return 0;
 }
 
-/* With epoll, libevent's changelist folds the event changes one request
- * makes (read off while answering, write on until sent) into fewer
- * epoll_ctl calls; profiles showed four per request without it. */
-static struct event_base *new_event_base(void)
-{
-    struct event_config *cfg = event_config_new();
-    struct event_base *base;
-
-    if (cfg == NULL)
-        return NULL;
-    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-    base = event_base_new_with_config(cfg);
-    event_config_free(cfg);
-    return base;
-}
-
 int main(int argc, char **argv)
 {
     struct kpd_options opts = {0};
     struct kpd_events ev = {0};
     struct timeval one_second = {.tv_sec = 1};
-    kpd_ctx ctx = {.audit_fd = -1};
+    kpd_ctx ctx = {.audit_fd = -1, .sources_lock = PTHREAD_MUTEX_INITIALIZER};
     skip_err err = {0};
     uint64_t watchdog_ms;
     struct timeval watchdog_every;
@@ -421,7 +408,7 @@ int main(int argc, char **argv)
                        ctx.cfg.state_dir);
         goto out;
     }
-    ctx.base = new_event_base();
+    ctx.base = kpd_new_event_base();
     if (ctx.base == NULL) {
         skip_log_error("event_base_new failed");
         goto out;
@@ -482,7 +469,7 @@ out:
     ctx.sync = NULL;
     kpd_ledger_free(ctx.ledger);
     kpd_mgmt_free(&ctx);
-    kpd_http_free(&ctx);
+    kpd_workers_free(&ctx);
     if (ctx.drain_timer)
         event_free(ctx.drain_timer);
     if (ev.tick)

@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* What skip-kpd counts for its operators, and the Prometheus text
  * exposition (format 0.0.4) of it, served by the management listener
- * (mgmt.c). Only the event loop thread writes or reads the counters.
+ * (mgmt.c). The counters the HTTP layer keeps (requests, refusals, TLS
+ * failures, connections) are written by every worker thread (worker.h):
+ * they change only through kpd_count and are read through kpd_counted.
+ * The rest belongs to the main loop's thread.
  *
  * Labels are bounded: routes, statuses, causes and reasons are fixed
  * lists, peers come from the config. No keyId, client-chosen string or
@@ -83,6 +86,18 @@ typedef struct kpd_metrics {
     size_t peer_count;
     double started; /* wall-clock seconds */
 } kpd_metrics;
+
+/* A counter several threads add to: relaxed, since a scrape needs each
+ * count whole, not in order with the others. */
+static inline void kpd_count(uint64_t *counter)
+{
+    __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED);
+}
+
+static inline uint64_t kpd_counted(const uint64_t *counter)
+{
+    return __atomic_load_n(counter, __ATOMIC_RELAXED);
+}
 
 /* Sizes the per-peer counters for peer_count peers, at zero (main.c
  * carries them over a reload by peer name). */

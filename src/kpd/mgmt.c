@@ -25,6 +25,7 @@
 #include "skip/log.h"
 #include "skip/tls.h"
 #include "statefile.h"
+#include "worker.h"
 
 #define MGMT_TIMEOUT_S 10
 #define MGMT_HEADERS_MAX 8192
@@ -76,12 +77,12 @@ void kpd_mgmt_write_metrics(kpd_ctx *ctx, kpd_text *t)
     for (unsigned r = 0; r < KPD_ROUTE_COUNT; r++)
         for (unsigned s = 0; s < KPD_STATUS_COUNT; s++)
             /* every route's 200 always, so rates start from zero */
-            if (m->requests[r][s] != 0 || s == 0)
+            if (kpd_counted(&m->requests[r][s]) != 0 || s == 0)
                 kpd_text_printf(t, "skip_kpd_requests_total{route=\"%s\","
                                 "status=\"%d\"} %llu\n",
                                 kpd_route_name((kpd_route_kind)r),
                                 kpd_metrics_status_value(s),
-                                (unsigned long long)m->requests[r][s]);
+                                (unsigned long long)kpd_counted(&m->requests[r][s]));
     kpd_text_histogram(t, "skip_kpd_request_duration_seconds",
                        "From a request's routing to its answer, waits for "
                        "the ledger or a KME included.",
@@ -95,22 +96,31 @@ void kpd_mgmt_write_metrics(kpd_ctx *ctx, kpd_text *t)
     for (unsigned c = KPD_CAUSE_NONE + 1; c < KPD_CAUSE_COUNT; c++)
         kpd_text_printf(t, "skip_kpd_refusals_total{cause=\"%s\"} %llu\n",
                         kpd_cause_name((kpd_cause)c),
-                        (unsigned long long)m->refusals[c]);
+                        (unsigned long long)kpd_counted(&m->refusals[c]));
     kpd_text_family(t, "skip_kpd_tls_handshake_failures_total", "counter",
                     "TLS handshakes that failed, by reason.");
     for (unsigned r = 0; r < KPD_TLS_FAIL_COUNT; r++)
         kpd_text_printf(t, "skip_kpd_tls_handshake_failures_total{reason=\"%s\"}"
                         " %llu\n", kpd_tls_failure_name((kpd_tls_failure)r),
-                        (unsigned long long)m->tls_failures[r]);
+                        (unsigned long long)kpd_counted(&m->tls_failures[r]));
     gauge(t, "skip_kpd_connections_open", "SKIP connections open now.",
-          ctx->connections);
+          kpd_connections_open(ctx));
+    if (ctx->workers != NULL) {
+        kpd_text_family(t, "skip_kpd_worker_connections_open", "gauge",
+                        "SKIP connections open now, by worker.");
+        for (unsigned i = 0; i < ctx->workers->count; i++)
+            kpd_text_printf(t, "skip_kpd_worker_connections_open{worker=\"%u\"} "
+                            "%u\n", i,
+                            __atomic_load_n(&ctx->workers->all[i].connections,
+                                            __ATOMIC_RELAXED));
+    }
     counter(t, "skip_kpd_connections_evicted_total",
             "Connections closed to make room at max_connections.",
-            m->connections_evicted);
+            kpd_counted(&m->connections_evicted));
     counter(t, "skip_kpd_connections_refused_total",
             "Connections refused at max_connections or "
             "max_connections_per_source.",
-            m->connections_refused);
+            kpd_counted(&m->connections_refused));
     gauge(t, "skip_kpd_ledger_records",
           "Delivery records held (PostgreSQL: this instance's estimate).",
           (double)ctx->ledger->ops->count(ctx->ledger));

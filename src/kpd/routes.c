@@ -114,7 +114,7 @@ static void account(kpd_call *call)
     int status = call->reply.status;
     const kpd_peer *peer;
 
-    m->requests[call->route][kpd_metrics_status_index(status)]++;
+    kpd_count(&m->requests[call->route][kpd_metrics_status_index(status)]);
     kpd_histogram_observe(&m->request_seconds,
                           (double)(kpd_monotonic_ns() - call->started_ns) / 1e9);
     if (call->route != KPD_ROUTE_KEY && call->route != KPD_ROUTE_KEY_BY_ID)
@@ -128,7 +128,7 @@ static void account(kpd_call *call)
             counts[peer - call->ctx->cfg.peers]++;
         }
     } else if (call->cause != KPD_CAUSE_NONE) {
-        m->refusals[call->cause]++;
+        kpd_count(&m->refusals[call->cause]);
     } else {
         return; /* 405, 503 while stopping: no key was asked for */
     }

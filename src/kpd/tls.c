@@ -248,7 +248,7 @@ static void info_cb(const SSL *ssl, int where, int ret)
                (e = ERR_peek_error()) != 0) {
         char hint[400];
         kpd_tls_failure why = handshake_hint(ssl, e, hint, sizeof(hint));
-        ctx_of((SSL *)ssl)->metrics.tls_failures[why]++;
+        kpd_count(&ctx_of((SSL *)ssl)->metrics.tls_failures[why]);
         skip_log_warning("TLS handshake failed: %s%s",
                          ERR_reason_error_string(e), hint);
     } else if ((where & SSL_CB_WRITE_ALERT) &&

@@ -104,10 +104,16 @@ not_ok() {
 }
 
 testbed_up() {
-    # SKIP_TESTBED_ARGS: the same tests over another testbed (tests/kme/).
+    # SKIP_TESTBED_ARGS: the same tests over another testbed (tests/kme/,
+    # tests/integration/workers-*.sh).
     "$TESTBED" up "$T" ${SKIP_TESTBED_ARGS:-} "$@" ||
         { echo "Bail out! skip-testbed up $*"; exit 1; }
     . "$T/env"
+    case " ${SKIP_TESTBED_ARGS:-} " in
+    *" --workers "*)
+        expect_match "the KPs serve with their workers" "$T/alice/kpd.log" \
+            '[0-9]+ workers serve connections' ;;
+    esac
     # Under valgrind a TLS handshake takes seconds: clients wait longer.
     if [ -n "${SKIP_TEST_WRAPPER:-}" ]; then
         for conf in "$T"/*/tool.conf "$T"/*/module.conf; do

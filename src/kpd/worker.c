@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Worker threads and the hand-over of requests between them and the main
+ * loop (worker.h). A request goes to the main loop's inbox and its answer
+ * to the worker's mailbox: one mutex each, held only to link or unlink a
+ * list, and an eventfd written only when the list was empty and no
+ * wake-up is pending, so a loop under load takes many at one wake. */
+#include "config.h"
+#include "worker.h"
+#include "http-conn.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "skip/log.h"
+
+#define KPD_ASK_DRAIN 1u /* stop accepting; close after each reply */
+#define KPD_ASK_HOLD 2u  /* wait while the configuration changes */
+#define KPD_ASK_STOP 4u  /* leave the loop */
+
+typedef void (*mailbox_cb)(evutil_socket_t fd, short what, void *arg);
+
+static skip_rc mailbox_init(kpd_mailbox *box, struct event_base *base,
+                            mailbox_cb cb, void *arg, skip_err *err)
+{
+    memset(box, 0, sizeof(*box));
+    box->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (box->fd < 0)
+        return skip_err_set(err, SKIP_E_INTERNAL, "eventfd: %s",
+                            strerror(errno));
+    pthread_mutex_init(&box->lock, NULL);
+    box->event = event_new(base, box->fd, EV_READ | EV_PERSIST, cb, arg);
+    if (box->event == NULL || event_add(box->event, NULL) != 0)
+        return skip_err_set(err, SKIP_E_NOMEM, "cannot watch an eventfd");
+    return SKIP_OK;
+}
+
+static void mailbox_clear(kpd_mailbox *box)
+{
+    if (box->event != NULL)
+        event_free(box->event);
+    if (box->fd >= 0) {
+        close(box->fd);
+        pthread_mutex_destroy(&box->lock);
+    }
+    box->event = NULL;
+    box->fd = -1;
+}
+
+/* Called with box->lock held: wakes the box's loop unless a wake-up is
+ * already on its way. */
+static void wake_locked(kpd_mailbox *box)
+{
+    uint64_t one = 1;
+
+    if (box->woken)
+        return;
+    box->woken = true;
+    /* An eventfd write fails only when its counter would overflow, which
+     * a pending wake-up it could not have missed rules out. */
+    if (write(box->fd, &one, sizeof(one)) != sizeof(one))
+        skip_log_error("cannot wake a loop: %s", strerror(errno));
+}
+
+static void mailbox_post(kpd_mailbox *box, struct kpd_conn *c)
+{
+    pthread_mutex_lock(&box->lock);
+    c->mail_next = NULL;
+    if (box->tail != NULL)
+        box->tail->mail_next = c;
+    else
+        box->head = c;
+    box->tail = c;
+    wake_locked(box);
+    pthread_mutex_unlock(&box->lock);
+}
+
+static void mailbox_post_socket(kpd_mailbox *box, kpd_handoff *h)
+{
+    pthread_mutex_lock(&box->lock);
+    h->next = box->sockets;
+    box->sockets = h;
+    wake_locked(box);
+    pthread_mutex_unlock(&box->lock);
+}
+
+static void mailbox_ask(kpd_mailbox *box, unsigned ask)
+{
+    pthread_mutex_lock(&box->lock);
+    box->asks |= ask;
+    wake_locked(box);
+    pthread_mutex_unlock(&box->lock);
+}
+
+/* Everything posted so far: the list, the sockets into *sockets (when
+ * not NULL) and the asks into *asks. */
+static struct kpd_conn *mailbox_take(kpd_mailbox *box, kpd_handoff **sockets,
+                                     unsigned *asks)
+{
+    struct kpd_conn *list;
+    uint64_t count;
+
+    *asks = 0;
+    if (sockets != NULL)
+        *sockets = NULL;
+    if (box->fd < 0)
+        return NULL; /* a box never opened: one worker, no thread */
+    if (read(box->fd, &count, sizeof(count)) < 0 &&
+        errno != EAGAIN)
+        skip_log_error("eventfd read: %s", strerror(errno));
+    pthread_mutex_lock(&box->lock);
+    list = box->head;
+    box->head = box->tail = NULL;
+    *asks = box->asks;
+    box->asks = 0;
+    if (sockets != NULL) {
+        *sockets = box->sockets;
+        box->sockets = NULL;
+    }
+    box->woken = false;
+    pthread_mutex_unlock(&box->lock);
+    return list;
+}
+
+/* --- the main loop's side --- */
+
+/* A routed call is done, on the main loop: back to its worker. Nothing of
+ * c may be touched after the post: its worker may free it at once. */
+static void on_routed(kpd_call *call)
+{
+    struct kpd_conn *c = (struct kpd_conn *)((char *)call -
+                                             offsetof(struct kpd_conn, call));
+
+    mailbox_post(&c->worker->box, c);
+}
+
+/* Routes one handed-over request. Its done callback (on_routed) may run
+ * before kpd_route returns and hand c back, so everything kpd_route reads
+ * of c is taken out first. */
+static void route(struct kpd_conn *c)
+{
+    char method[sizeof(c->method)];
+    char *uri = c->uri;
+
+    memcpy(method, c->method, sizeof(method));
+    c->uri = NULL;
+    kpd_route(&c->call, method, uri);
+    free(uri);
+}
+
+static void on_inbox(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    unsigned asks;
+    struct kpd_conn *c = mailbox_take(&ctx->workers->inbox, NULL, &asks);
+    struct kpd_conn *next;
+
+    (void)fd, (void)what;
+    for (; c != NULL; c = next) {
+        next = c->mail_next;
+        route(c);
+    }
+}
+
+bool kpd_worker_hand_over(struct kpd_conn *c, const char *method,
+                          const char *target)
+{
+    c->uri = strdup(target);
+    if (c->uri == NULL)
+        return false;
+    snprintf(c->method, sizeof(c->method), "%s", method);
+    c->call.done = on_routed;
+    mailbox_post(&c->worker->ctx->workers->inbox, c);
+    return true;
+}
+
+/* --- a worker's side --- */
+
+static void hold(kpd_worker *w)
+{
+    kpd_workers *crew = w->ctx->workers;
+    unsigned generation;
+
+    pthread_mutex_lock(&crew->lock);
+    generation = crew->generation;
+    crew->held++;
+    pthread_cond_broadcast(&crew->changed);
+    while (crew->generation == generation)
+        pthread_cond_wait(&crew->changed, &crew->lock);
+    pthread_mutex_unlock(&crew->lock);
+    /* the reload is done and its old configuration is kept until every
+     * worker says it has looked */
+    {
+        unsigned closed = kpd_http_revoke(w, crew->revoke_old);
+
+        pthread_mutex_lock(&crew->lock);
+        crew->revoked += closed;
+        crew->released++;
+        pthread_cond_broadcast(&crew->changed);
+        pthread_mutex_unlock(&crew->lock);
+    }
+}
+
+bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
+                        int addr_len)
+{
+    kpd_workers *crew = w->ctx->workers;
+    kpd_worker *most = NULL;
+    unsigned most_count = 0;
+    kpd_handoff *h;
+
+    for (unsigned i = 0; i < crew->count; i++) {
+        unsigned n = __atomic_load_n(&crew->all[i].connections,
+                                     __ATOMIC_RELAXED);
+        if (&crew->all[i] != w && n > most_count) {
+            most = &crew->all[i];
+            most_count = n;
+        }
+    }
+    if (most == NULL || addr_len < 0 ||
+        (size_t)addr_len > sizeof(h->addr) ||
+        (h = calloc(1, sizeof(*h))) == NULL)
+        return false;
+    h->fd = fd;
+    memcpy(&h->addr, addr, (size_t)addr_len);
+    h->addr_len = addr_len;
+    mailbox_post_socket(&most->box, h);
+    return true;
+}
+
+/* Admits (or refuses) the sockets others passed on, and frees them. */
+static void admit_handed(kpd_worker *w, kpd_handoff *h)
+{
+    kpd_handoff *next;
+
+    for (; h != NULL; h = next) {
+        next = h->next;
+        if (w->listener == NULL) /* draining or stopping: as if refused */
+            close(h->fd);
+        else
+            kpd_admit_handed(w, h->fd, (struct sockaddr *)&h->addr,
+                             h->addr_len);
+        free(h);
+    }
+}
+
+static void on_mailbox(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_worker *w = arg;
+    unsigned asks;
+    kpd_handoff *sockets;
+    struct kpd_conn *c = mailbox_take(&w->box, &sockets, &asks), *next;
+
+    (void)fd, (void)what;
+    for (; c != NULL; c = next) {
+        next = c->mail_next;
+        kpd_conn_answered(c);
+    }
+    admit_handed(w, sockets);
+    if (asks & KPD_ASK_DRAIN) {
+        w->draining = true;
+        kpd_http_stop_accepting(w);
+    }
+    if (asks & KPD_ASK_HOLD)
+        hold(w);
+    if (asks & KPD_ASK_STOP)
+        event_base_loopbreak(w->base);
+}
+
+static void *run(void *arg)
+{
+    kpd_worker *w = arg;
+
+    event_base_dispatch(w->base);
+    return NULL;
+}
+
+/* With epoll, libevent's changelist folds the event changes of one turn of
+ * the loop into fewer epoll_ctl calls. */
+struct event_base *kpd_new_event_base(void)
+{
+    struct event_config *cfg = event_config_new();
+    struct event_base *base;
+
+    if (cfg == NULL)
+        return NULL;
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+    base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
+skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
+{
+    kpd_workers *crew = calloc(1, sizeof(*crew));
+
+    if (crew == NULL || (crew->all = calloc(count, sizeof(*crew->all))) == NULL) {
+        free(crew);
+        return skip_err_set(err, SKIP_E_NOMEM, "out of memory");
+    }
+    ctx->workers = crew;
+    crew->count = count;
+    crew->inbox.fd = -1;
+    pthread_mutex_init(&crew->lock, NULL);
+    pthread_cond_init(&crew->changed, NULL);
+    for (unsigned i = 0; i < count; i++) {
+        kpd_worker *w = &crew->all[i];
+
+        w->ctx = ctx;
+        w->index = i;
+        w->box.fd = -1;
+        w->threaded = count > 1;
+
+        w->base = w->threaded ? kpd_new_event_base() : ctx->base;
+        if (w->base == NULL)
+            return skip_err_set(err, SKIP_E_NOMEM, "event_base_new failed");
+        if (w->threaded &&
+            mailbox_init(&w->box, w->base, on_mailbox, w, err) != SKIP_OK)
+            return err->rc;
+    }
+    if (count > 1 &&
+        mailbox_init(&crew->inbox, ctx->base, on_inbox, ctx, err) != SKIP_OK)
+        return err->rc;
+    return SKIP_OK;
+}
+
+skip_rc kpd_workers_start(kpd_ctx *ctx, skip_err *err)
+{
+    kpd_workers *crew = ctx->workers;
+    sigset_t all, before;
+    int rc = 0;
+
+    if (crew->count == 1)
+        return SKIP_OK;
+    /* Signals are the main loop's: the threads start with them blocked. */
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
+    for (unsigned i = 0; i < crew->count && rc == 0; i++) {
+        rc = pthread_create(&crew->all[i].thread, NULL, run, &crew->all[i]);
+        if (rc == 0)
+            crew->all[i].thread_started = true;
+    }
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    if (rc != 0)
+        return skip_err_set(err, SKIP_E_INTERNAL, "cannot start a worker "
+                            "thread: %s", strerror(rc));
+    skip_log_info("%u workers serve connections", crew->count);
+    return SKIP_OK;
+}
+
+void kpd_workers_drain(kpd_ctx *ctx)
+{
+    kpd_workers *crew = ctx->workers;
+
+    if (crew == NULL)
+        return;
+    for (unsigned i = 0; i < crew->count; i++) {
+        kpd_worker *w = &crew->all[i];
+
+        if (w->threaded) {
+            mailbox_ask(&w->box, KPD_ASK_DRAIN);
+        } else {
+            w->draining = true;
+            kpd_http_stop_accepting(w);
+        }
+    }
+}
+
+void kpd_workers_hold(kpd_ctx *ctx)
+{
+    kpd_workers *crew = ctx->workers;
+    unsigned threads = 0;
+
+    if (crew == NULL)
+        return;
+    for (unsigned i = 0; i < crew->count; i++)
+        if (crew->all[i].thread_started) {
+            mailbox_ask(&crew->all[i].box, KPD_ASK_HOLD);
+            threads++;
+        }
+    pthread_mutex_lock(&crew->lock);
+    while (crew->held < threads)
+        pthread_cond_wait(&crew->changed, &crew->lock);
+    pthread_mutex_unlock(&crew->lock);
+}
+
+unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old)
+{
+    kpd_workers *crew = ctx->workers;
+    unsigned closed;
+
+    if (crew == NULL)
+        return 0;
+    if (!crew->all[0].threaded) /* one worker, the main loop itself */
+        return kpd_http_revoke(&crew->all[0], old);
+    pthread_mutex_lock(&crew->lock);
+    crew->revoke_old = old;
+    crew->revoked = 0;
+    crew->released = 0;
+    crew->generation++;
+    pthread_cond_broadcast(&crew->changed);
+    while (crew->released < crew->held)
+        pthread_cond_wait(&crew->changed, &crew->lock);
+    closed = crew->revoked;
+    crew->held = crew->released = 0;
+    crew->revoke_old = NULL;
+    pthread_mutex_unlock(&crew->lock);
+    return closed;
+}
+
+void kpd_workers_free(kpd_ctx *ctx)
+{
+    kpd_workers *crew = ctx->workers;
+    unsigned asks;
+    struct kpd_conn *c, *next;
+
+    if (crew == NULL)
+        return;
+    for (unsigned i = 0; i < crew->count; i++)
+        if (crew->all[i].thread_started)
+            mailbox_ask(&crew->all[i].box, KPD_ASK_STOP);
+    for (unsigned i = 0; i < crew->count; i++)
+        if (crew->all[i].thread_started)
+            pthread_join(crew->all[i].thread, NULL);
+    /* One thread from here on. What the workers handed over and the main
+     * loop did not route gets 503; every answer goes to its connection
+     * (or nowhere, if its client left), then every connection closes. */
+    ctx->draining = true;
+    for (c = mailbox_take(&crew->inbox, NULL, &asks); c != NULL; c = next) {
+        next = c->mail_next;
+        route(c);
+    }
+    for (unsigned i = 0; i < crew->count; i++) {
+        kpd_worker *w = &crew->all[i];
+        kpd_handoff *sockets;
+
+        for (c = mailbox_take(&w->box, &sockets, &asks); c != NULL; c = next) {
+            next = c->mail_next;
+            kpd_conn_answered(c);
+        }
+        kpd_http_free_worker(w); /* no listener: handed sockets close */
+        admit_handed(w, sockets);
+        mailbox_clear(&w->box);
+        if (w->threaded && w->base != NULL)
+            event_base_free(w->base);
+    }
+    kpd_admit_free_sources(ctx);
+    mailbox_clear(&crew->inbox);
+    pthread_cond_destroy(&crew->changed);
+    pthread_mutex_destroy(&crew->lock);
+    free(crew->all);
+    free(crew);
+    ctx->workers = NULL;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The loops that serve SKIP connections (workers = N).
+ *
+ * With one worker, the default, the worker is the main loop: no thread,
+ * no hand-over, everything as if this file did not exist. With N > 1, N
+ * threads each run an event loop of their own that accepts from the one
+ * listening socket and owns the connections it accepted: their TLS, the
+ * reading and parsing of requests, the writing of replies. Each parsed
+ * request crosses to the main loop, which alone touches the key source,
+ * the ledger, the per-peer counts and the audit trail, and the answer
+ * crosses back. A key source or a ledger therefore stays single-threaded,
+ * whatever the number of workers, and there is one flusher and one
+ * ledger, as with one worker. */
+#ifndef KPD_WORKER_H
+#define KPD_WORKER_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "kpd.h"
+
+struct kpd_conn;
+
+/* A socket accepted by one worker for another to admit. */
+typedef struct kpd_handoff {
+    struct kpd_handoff *next;
+    int fd;
+    struct sockaddr_storage addr;
+    int addr_len;
+} kpd_handoff;
+
+/* Connections and sockets handed from one thread to another's loop, and
+ * what that loop is asked to do, behind an eventfd that wakes it. */
+typedef struct kpd_mailbox {
+    pthread_mutex_t lock;
+    struct kpd_conn *head, *tail; /* through kpd_conn.mail_next */
+    kpd_handoff *sockets;         /* to admit (in any order) */
+    unsigned asks;                /* KPD_ASK_* */
+    bool woken;                   /* a wake-up is on its way */
+    int fd;                       /* eventfd, or -1 */
+    struct event *event;
+} kpd_mailbox;
+
+typedef struct kpd_worker {
+    kpd_ctx *ctx;
+    unsigned index;
+    struct event_base *base; /* the main loop's, with one worker */
+    struct evconnlistener *listener;
+    struct event *accept_resume; /* accepting again after EMFILE */
+    struct kpd_conn *conns;      /* its open connections (http.c) */
+    unsigned connections;        /* how many (atomic: others read it) */
+    bool draining;               /* replies close their connections */
+    bool threaded;               /* a thread of its own (workers > 1) */
+    bool thread_started;
+    pthread_t thread;
+    kpd_mailbox box; /* answered calls, asks from the main loop */
+} kpd_worker;
+
+typedef struct kpd_workers {
+    kpd_worker *all;
+    unsigned count;
+    kpd_mailbox inbox; /* requests for the main loop to route */
+    /* A reload holds every worker (kpd_workers_hold) while it swaps the
+     * configuration they read, then lets them go, each first closing its
+     * connections no longer trusted against revoke_old. */
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    unsigned held, released;
+    unsigned generation; /* one more at each release */
+    const kpd_config *revoke_old;
+    unsigned revoked;
+} kpd_workers;
+
+/* An event loop as skip-kpd runs them (the main one and each worker's). */
+struct event_base *kpd_new_event_base(void);
+
+/* count workers for ctx (bases and mailboxes, no thread yet). */
+skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err);
+/* Starts the threads of a threaded crew (nothing with one worker). */
+skip_rc kpd_workers_start(kpd_ctx *ctx, skip_err *err);
+
+/* On a worker's thread: hands c's parsed request (its call, method and
+ * target) to the main loop; its answer comes back through
+ * kpd_conn_answered on this thread. False without memory (nothing was
+ * handed over). */
+bool kpd_worker_hand_over(struct kpd_conn *c, const char *method,
+                          const char *target);
+
+/* On a worker's thread, at max_connections with no connection of its
+ * own to close: hands the accepted fd to the worker holding the most
+ * connections, which admits it or refuses it as if it had accepted it.
+ * False when there is none to hand it to (fd untouched). */
+bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
+                        int addr_len);
+
+/* SIGTERM: every worker stops accepting and closes after each reply. */
+void kpd_workers_drain(kpd_ctx *ctx);
+
+/* SIGHUP: kpd_workers_hold returns once no worker runs (so none reads the
+ * configuration); kpd_workers_release lets them go on, each closing its
+ * connections not trusted since the configuration old, and says how many
+ * were closed. */
+void kpd_workers_hold(kpd_ctx *ctx);
+unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old);
+
+/* Stops and joins the threads, answers the requests they handed over
+ * with 503, sends or drops every answer, and frees every connection. */
+void kpd_workers_free(kpd_ctx *ctx);
+
+#endif

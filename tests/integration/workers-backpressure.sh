@@ -1,0 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# kpd-backpressure.sh with two workers serving each KP's connections (worker.h).
+SKIP_TESTBED_ARGS="--workers 2"
+. "$top_srcdir/tests/integration/kpd-backpressure.sh"
