@@ -43,7 +43,7 @@ cleanup() {
     # reported at exit, after `down`) are only in their logs.
     for log in "$T"/*/kpd.log "$T"/*/i*/kpd.log; do
         [ -f "$log" ] || continue
-        if grep -Eq 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+        if grep -Eq 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$log"; then
             echo "not ok - sanitizer report in $log:"
             cat "$log"
             status=1
