@@ -278,7 +278,11 @@ static void on_mailbox(evutil_socket_t fd, short what, void *arg)
 static void *run(void *arg)
 {
     kpd_worker *w = arg;
+    char name[16];
 
+    /* what top -H and ps -L show */
+    snprintf(name, sizeof(name), "kpd-worker-%u", w->index);
+    pthread_setname_np(pthread_self(), name);
     event_base_dispatch(w->base);
     return NULL;
 }
