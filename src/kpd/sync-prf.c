@@ -23,6 +23,7 @@
 #include "skip/hex.h"
 #include "skip/hmac.h"
 #include "skip/log.h"
+#include "skip/ossl.h"
 #include "skip/psk.h"
 
 #define ID_TIME_BASE_MS 1704067200000ull /* 2024-01-01T00:00:00Z */
@@ -72,6 +73,8 @@ struct prf {
     uint64_t hwm_ms;  /* keyIds are minted only with times below this */
     uint64_t last_ms; /* time of the last keyId minted */
     unsigned seq;     /* its sequence number within that millisecond */
+    EVP_MD *sha256;   /* for hmac_sha256: fetched once */
+    EVP_MD_CTX *md;
 };
 
 static uint64_t wall_clock_ms(void)
@@ -112,6 +115,75 @@ static skip_secbuf *ratchet(const skip_secbuf *secret)
     if (next)
         next->len = SECRET_LEN;
     return next;
+}
+
+struct part {
+    const void *data;
+    size_t len;
+};
+
+/* HMAC-SHA256 (RFC 2104) of the parts one after the other, under a key of
+ * at most a block, with the source's one digest context. Every key costs
+ * three HMACs under keys of their own (the keyId's MAC, HKDF's extract
+ * and expand), and an EVP_MAC keyed per call copies three digest contexts
+ * and looks up its parameters each time: this was a tenth of skip-kpd's
+ * time per /key (docs/performance.md). */
+static bool hmac_sha256(struct prf *p, const unsigned char *key,
+                        size_t key_len, const struct part *parts, size_t n,
+                        unsigned char out[32])
+{
+    unsigned char pad[64], inner[32];
+    unsigned int len = 0;
+    bool ok;
+
+    if (key_len > sizeof(pad))
+        return false;
+    memset(pad, 0x36, sizeof(pad));
+    for (size_t i = 0; i < key_len; i++)
+        pad[i] ^= key[i];
+    ok = EVP_DigestInit_ex(p->md, p->sha256, NULL) == 1 &&
+         EVP_DigestUpdate(p->md, pad, sizeof(pad)) == 1;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = EVP_DigestUpdate(p->md, parts[i].data, parts[i].len) == 1;
+    ok = ok && EVP_DigestFinal_ex(p->md, inner, &len) == 1 && len == 32;
+    for (size_t i = 0; i < sizeof(pad); i++)
+        pad[i] ^= 0x36 ^ 0x5c;
+    ok = ok && EVP_DigestInit_ex(p->md, p->sha256, NULL) == 1 &&
+         EVP_DigestUpdate(p->md, pad, sizeof(pad)) == 1 &&
+         EVP_DigestUpdate(p->md, inner, sizeof(inner)) == 1 &&
+         EVP_DigestFinal_ex(p->md, out, &len) == 1 && len == 32;
+    OPENSSL_cleanse(pad, sizeof(pad));
+    OPENSSL_cleanse(inner, sizeof(inner));
+    return ok;
+}
+
+/* HKDF-SHA256 (RFC 5869) with a salt of at most a block. */
+static bool hkdf_sha256(struct prf *p, const unsigned char *ikm,
+                        size_t ikm_len, const unsigned char *salt,
+                        size_t salt_len, const unsigned char *info,
+                        size_t info_len, unsigned char *out, size_t out_len)
+{
+    unsigned char prk[32], block[32];
+    struct part extract = {ikm, ikm_len};
+    bool ok = out_len <= 255 * sizeof(block) &&
+              hmac_sha256(p, salt, salt_len, &extract, 1, prk);
+
+    for (size_t done = 0, i = 1; ok && done < out_len; i++) {
+        unsigned char counter = (unsigned char)i;
+        struct part expand[3] = {{block, i == 1 ? 0 : sizeof(block)},
+                                 {info, info_len},
+                                 {&counter, 1}};
+        size_t take = out_len - done < sizeof(block) ? out_len - done
+                                                     : sizeof(block);
+
+        ok = hmac_sha256(p, prk, sizeof(prk), expand, 3, block);
+        if (ok)
+            memcpy(out + done, block, take);
+        done += take;
+    }
+    OPENSSL_cleanse(prk, sizeof(prk));
+    OPENSSL_cleanse(block, sizeof(block));
+    return ok;
 }
 
 /* "issuer" 0x00 "receiver": system ids never hold a NUL, so the split is
@@ -173,14 +245,14 @@ static void mac_keys_forget_before(struct prf_peer *peer, uint64_t oldest)
 /* MAC = HMAC-SHA256(K_mac, len || id[0..10) || issuer || 0x00 || receiver),
  * len the keyId's length in one byte, truncated to fill the keyId: so no
  * prefix or extension of a keyId carries a valid MAC. */
-static bool keyid_mac(const unsigned char *k_mac,
+static bool keyid_mac(struct prf *p, const unsigned char *k_mac,
                       const unsigned char *id, size_t id_len,
                       const char *issuer, const char *receiver,
                       unsigned char *mac)
 {
     unsigned char msg[1 + ID_HEADER + 2 * 256 + 2];
-    unsigned char full[EVP_MAX_MD_SIZE];
-    size_t full_len = 0;
+    unsigned char full[32];
+    struct part whole = {msg, 0};
     size_t n;
     bool ok;
 
@@ -188,9 +260,9 @@ static bool keyid_mac(const unsigned char *k_mac,
     memcpy(msg + 1, id, ID_HEADER);
     n = direction(msg + 1 + ID_HEADER, sizeof(msg) - 1 - ID_HEADER, "", 0,
                   issuer, receiver);
+    whole.len = 1 + ID_HEADER + n;
     ok = n > 0 && k_mac != NULL &&
-         skip_hmac("SHA256", k_mac, MAC_KEY_LEN, msg, 1 + ID_HEADER + n, full,
-                   &full_len);
+         hmac_sha256(p, k_mac, MAC_KEY_LEN, &whole, 1, full);
     if (ok)
         memcpy(mac, full, id_len - ID_HEADER);
     OPENSSL_cleanse(full, sizeof(full));
@@ -199,7 +271,7 @@ static bool keyid_mac(const unsigned char *k_mac,
 
 /* key = HKDF-SHA256(salt = keyId, IKM = S_e,
  *                   info = "skip-kpd key" 0x00 issuer 0x00 receiver). */
-static skip_secbuf *derive_key(const skip_secbuf *secret,
+static skip_secbuf *derive_key(struct prf *p, const skip_secbuf *secret,
                                const unsigned char *id, size_t id_len,
                                const char *issuer, const char *receiver,
                                size_t key_len)
@@ -210,8 +282,8 @@ static skip_secbuf *derive_key(const skip_secbuf *secret,
     skip_secbuf *key = skip_secbuf_new(key_len);
 
     if (key == NULL || n == 0 ||
-        !skip_hkdf_sha256(secret->data, secret->len, id, id_len, info, n,
-                          key->data, key_len)) {
+        !hkdf_sha256(p, secret->data, secret->len, id, id_len, info, n,
+                     key->data, key_len)) {
         skip_secbuf_free(key);
         return NULL;
     }
@@ -468,9 +540,9 @@ static skip_rc issue_now(struct prf *p, const char *peer_name,
     put_be(id + ID_TIME_AT, t - ID_TIME_BASE_MS, 5);
     id[ID_SIZE_AT] = (unsigned char)(size_bits / 8 - 1);
     put_be(id + ID_SEQ_AT, p->seq, 2);
-    if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id,
+    if (!keyid_mac(p, mac_key_for(peer, t / p->interval_ms, secret), id,
                    p->id_len, p->local_id, peer_name, id + ID_HEADER) ||
-        (*key = derive_key(secret, id, p->id_len, p->local_id, peer_name,
+        (*key = derive_key(p, secret, id, p->id_len, p->local_id, peer_name,
                            size_bits / 8)) == NULL) {
         skip_secbuf_free(scratch);
         return skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
@@ -565,14 +637,14 @@ static skip_rc verify(struct prf *p, const char *peer_name,
         return skip_err_set(err, SKIP_E_NOT_FOUND, "no secret for the keyId's "
                             "epoch");
     *cause = KPD_CAUSE_SOURCE;
-    if (!keyid_mac(mac_key_for(peer, t / p->interval_ms, secret), id, id_len,
-                   peer_name, p->local_id, mac))
+    if (!keyid_mac(p, mac_key_for(peer, t / p->interval_ms, secret), id,
+                   id_len, peer_name, p->local_id, mac))
         rc = skip_err_set(err, SKIP_E_INTERNAL, "MAC computation failed");
     else if (CRYPTO_memcmp(mac, id + ID_HEADER, id_len - ID_HEADER) != 0) {
         rc = skip_err_set(err, SKIP_E_NOT_FOUND, "keyId MAC does not verify");
         *cause = KPD_CAUSE_FORGED;
-    } else if ((*key = derive_key(secret, id, id_len, peer_name, p->local_id,
-                                size_bits / 8)) == NULL)
+    } else if ((*key = derive_key(p, secret, id, id_len, peer_name,
+                                  p->local_id, size_bits / 8)) == NULL)
         rc = skip_err_set(err, SKIP_E_INTERNAL, "key derivation failed");
     if (rc == SKIP_OK)
         *cause = KPD_CAUSE_NONE;
@@ -708,6 +780,8 @@ static void prf_free(kpd_sync *sync)
     free(p->peers);
     free(p->hwm_path);
     free(p->local_id);
+    EVP_MD_CTX_free(p->md); /* cleansed */
+    EVP_MD_free(p->sha256);
     free(p);
 }
 
@@ -850,7 +924,10 @@ skip_rc kpd_sync_prf_new(const kpd_config *cfg, kpd_ledger *ledger,
     p->local_id = strdup(cfg->local_id);
     snprintf(path, sizeof(path), "%s/issue.hwm", cfg->state_dir);
     p->hwm_path = strdup(path);
-    if (p->local_id == NULL || p->hwm_path == NULL) {
+    p->sha256 = EVP_MD_fetch(skip_ossl_ctx(), "SHA256", NULL);
+    p->md = EVP_MD_CTX_new();
+    if (p->local_id == NULL || p->hwm_path == NULL || p->sha256 == NULL ||
+        p->md == NULL) {
         prf_free(&p->base);
         return skip_err_set(err, SKIP_E_INTERNAL, "out of "
                             "memory");

@@ -321,12 +321,14 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
         w->ctx = ctx;
         w->index = i;
         w->box.fd = -1;
-        w->threaded = count > 1;
-
+        /* The main loop is the first worker: N workers are N threads,
+         * and its own connections' requests need no hand-over. */
+        w->threaded = i > 0;
         w->base = w->threaded ? kpd_new_event_base() : ctx->base;
         if (w->base == NULL)
             return skip_err_set(err, SKIP_E_NOMEM, "event_base_new failed");
-        if (w->threaded &&
+        /* (the first's takes only sockets passed on to it) */
+        if (count > 1 &&
             mailbox_init(&w->box, w->base, on_mailbox, w, err) != SKIP_OK)
             return err->rc;
     }
@@ -347,7 +349,7 @@ skip_rc kpd_workers_start(kpd_ctx *ctx, skip_err *err)
     /* Signals are the main loop's: the threads start with them blocked. */
     sigfillset(&all);
     pthread_sigmask(SIG_BLOCK, &all, &before);
-    for (unsigned i = 0; i < crew->count && rc == 0; i++) {
+    for (unsigned i = 1; i < crew->count && rc == 0; i++) {
         rc = pthread_create(&crew->all[i].thread, NULL, run, &crew->all[i]);
         if (rc == 0)
             crew->all[i].thread_started = true;
@@ -403,8 +405,9 @@ unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old)
 
     if (crew == NULL)
         return 0;
-    if (!crew->all[0].threaded) /* one worker, the main loop itself */
-        return kpd_http_revoke(&crew->all[0], old);
+    closed = kpd_http_revoke(&crew->all[0], old); /* the main loop's own */
+    if (crew->held == 0)
+        return closed;
     pthread_mutex_lock(&crew->lock);
     crew->revoke_old = old;
     crew->revoked = 0;
@@ -413,7 +416,7 @@ unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old)
     pthread_cond_broadcast(&crew->changed);
     while (crew->released < crew->held)
         pthread_cond_wait(&crew->changed, &crew->lock);
-    closed = crew->revoked;
+    closed += crew->revoked;
     crew->held = crew->released = 0;
     crew->revoke_old = NULL;
     pthread_mutex_unlock(&crew->lock);

@@ -2,15 +2,15 @@
 /* The loops that serve SKIP connections (workers = N).
  *
  * With one worker, the default, the worker is the main loop: no thread,
- * no hand-over, everything as if this file did not exist. With N > 1, N
- * threads each run an event loop of their own that accepts from the one
+ * no hand-over. With N > 1, the main loop stays the first worker and N - 1
+ * threads run the others, each an event loop that accepts from the one
  * listening socket and owns the connections it accepted: their TLS, the
- * reading and parsing of requests, the writing of replies. Each parsed
- * request crosses to the main loop, which alone touches the key source,
- * the ledger, the per-peer counts and the audit trail, and the answer
- * crosses back. A key source or a ledger therefore stays single-threaded,
- * whatever the number of workers, and there is one flusher and one
- * ledger, as with one worker. */
+ * reading and parsing of requests, the writing of replies. A thread's
+ * parsed requests cross to the main loop, which alone touches the key
+ * source, the ledger, the per-peer counts and the audit trail, and the
+ * answers cross back. A key source or a ledger therefore stays
+ * single-threaded, whatever the number of workers, and there is one
+ * flusher and one ledger, as with one worker. */
 #ifndef KPD_WORKER_H
 #define KPD_WORKER_H
 
@@ -51,7 +51,7 @@ typedef struct kpd_worker {
     struct kpd_conn *conns;      /* its open connections (http.c) */
     unsigned connections;        /* how many (atomic: others read it) */
     bool draining;               /* replies close their connections */
-    bool threaded;               /* a thread of its own (workers > 1) */
+    bool threaded;               /* a thread of its own (all but the first) */
     bool thread_started;
     pthread_t thread;
     kpd_mailbox box; /* answered calls, asks from the main loop */

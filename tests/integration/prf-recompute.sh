@@ -11,6 +11,13 @@ key=$(json_field key)
 secret=$(prf_secret "$key_id" "$T/alice/peer-Bob.secret")
 recomputed=$(prf_key "$key_id" Alice Bob "$T/alice/peer-Bob.secret" 32)
 if [ "$recomputed" = "$key" ]; then ok "key = HKDF(secret, keyId, Alice, Bob)"; else not_ok "key recomputation differs"; fi
+# Keys longer than one HMAC block, the last one cut: HKDF's expand chain.
+for bits in 1000 2048; do
+    expect_exit 0 "Alice issues a $bits-bit key" alice key Bob --size "$bits" --reveal-key
+    long_key_id=$(json_field keyId)
+    recomputed=$(prf_key "$long_key_id" Alice Bob "$T/alice/peer-Bob.secret" $((bits / 8)))
+    expect_eq "... equal to HKDF's $((bits / 8)) bytes" "$recomputed" "$(json_field key)"
+done
 
 k_mac=$(kdf 32 -kdfopt mode:EXPAND_ONLY -kdfopt "hexkey:$secret" \
     -kdfopt "hexinfo:$(hexof 'skip-kpd keyid mac')")
