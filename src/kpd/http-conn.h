@@ -24,10 +24,8 @@ struct kpd_conn {
     kpd_worker *worker; /* whose loop it belongs to */
     struct bufferevent *bev;
     struct kpd_conn *prev, *next; /* worker->conns, to free them all at exit */
-    /* Handed to another thread's loop (worker.c): the next in its mailbox,
-     * and the request's target, for the main loop to route. */
+    /* answered on another thread: the next in its worker's mailbox */
     struct kpd_conn *mail_next;
-    char *uri;
     bool closing;                 /* close once the reply is written */
     /* libevent may call on_write or on_event from inside on_read (a reply
      * is written as soon as it is queued): the connection is then freed

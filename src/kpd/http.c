@@ -134,7 +134,6 @@ void kpd_conn_free(struct kpd_conn *c)
     event_free(c->deadline);
     bufferevent_free(c->bev); /* frees the SSL, closes */
     kpd_reply_clear(&c->call.reply);
-    free(c->uri);
     free(c);
 }
 
@@ -282,11 +281,12 @@ void kpd_conn_answered(struct kpd_conn *c)
 }
 
 /* The call is done. Inside kpd_route, answer() takes it from here;
- * otherwise the reply leaves now and buffered requests are read on. */
+ * otherwise the reply leaves now (on the connection's worker) and
+ * buffered requests are read on. */
 static void on_answered(kpd_call *call)
 {
-    kpd_conn_answered((struct kpd_conn *)((char *)call -
-                                          offsetof(struct kpd_conn, call)));
+    kpd_worker_answered((struct kpd_conn *)((char *)call -
+                                            offsetof(struct kpd_conn, call)));
 }
 
 /* Answers one parsed request, now or once its call is done. */
@@ -305,20 +305,10 @@ static void answer(struct kpd_conn *c, const kpd_request *r)
     c->call = (kpd_call){.ctx = c->ctx, .client = &c->client,
                          .done = on_answered};
     c->pending = true;
-    if (c->worker->threaded) {
-        /* routed on the main loop; the answer comes back through
-         * kpd_conn_answered */
-        if (kpd_worker_hand_over(c, r->method, r->target)) {
-            bufferevent_disable(c->bev, EV_READ);
-            return;
-        }
-        c->pending = false;
-        kpd_reply_error(&c->call.reply, 500, "out of memory");
-        send_answer(c);
-        return;
-    }
     c->in_route = true;
+    kpd_state_lock();
     kpd_route(&c->call, r->method, r->target);
+    kpd_state_unlock();
     c->in_route = false;
     if (!c->pending)
         send_answer(c);

@@ -13,6 +13,7 @@
 
 #include "kpd-config.h"
 #include "metrics.h"
+#include "state-lock.h"
 #include "sync.h"
 
 struct event_base;

@@ -23,6 +23,7 @@
 #include "ledger.h"
 #include "ledger-table.h"
 #include "statefile.h"
+#include "state-lock.h"
 #include "sync.h"
 
 #include <errno.h>
@@ -315,13 +316,22 @@ static bool snapshot_step(struct file_ledger *l)
     return true;
 }
 
-static void on_snapshot_step(evutil_socket_t fd, short what, void *arg)
+static void on_snapshot_step_held(evutil_socket_t fd, short what, void *arg)
 {
     struct file_ledger *l = arg;
 
     (void)fd, (void)what;
     if (l->snap.active && !l->snap.done && snapshot_step(l))
         kick(l);
+}
+
+/* A main loop callback: it reaches the KP's state, which a worker may
+ * be using (kpd.h). */
+static void on_snapshot_step(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_snapshot_step_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 static void complete(struct file_ledger *l);
@@ -446,7 +456,7 @@ static void complete(struct file_ledger *l)
         kick(l);
 }
 
-static void on_notify(evutil_socket_t fd, short what, void *arg)
+static void on_notify_held(evutil_socket_t fd, short what, void *arg)
 {
     struct file_ledger *l = arg;
     char drain[64];
@@ -459,6 +469,15 @@ static void on_notify(evutil_socket_t fd, short what, void *arg)
     pthread_mutex_unlock(&l->lock);
     if (idle && l->flight != NULL)
         complete(l);
+}
+
+/* A main loop callback: it reaches the KP's state, which a worker may
+ * be using (kpd.h). */
+static void on_notify(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_notify_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 static void file_record(kpd_ledger *base, const char *peer,

@@ -25,6 +25,7 @@ libkpd_la_SOURCES = \
 	src/kpd/ledger-pg.h src/kpd/ledger-pg.c src/kpd/ledger-pg-schema.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \
+	src/kpd/state-lock.h \
 	src/kpd/sync.h src/kpd/sync-prf.c src/kpd/sync-etsi014.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	src/kpd/worker.c src/kpd/worker.h \

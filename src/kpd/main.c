@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <event2/thread.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
@@ -71,8 +72,10 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
     uint64_t now = kpd_clock_ms();
 
+    kpd_state_lock();
     ctx->sync->ops->tick(ctx->sync, now);
     ctx->ledger->ops->prune(ctx->ledger, now);
+    kpd_state_unlock();
 #ifdef __GLIBC__
     /* Hand free heap pages back to the kernel once a second. Connections
      * come and go with 34 KB of OpenSSL record buffers each, and without
@@ -110,7 +113,9 @@ static void on_sigterm(evutil_socket_t sig, short what, void *arg)
     kpd_notify("STOPPING=1");
     skip_log_info("signal %d: draining %u connections", (int)sig,
                   kpd_connections_open(ctx));
+    kpd_state_lock();
     ctx->draining = true;
+    kpd_state_unlock();
     kpd_workers_drain(ctx);
     /* Open keep-alive connections get 503 on their next request; wait for
      * them to close, but never longer than DRAIN_MAX_MS. */
@@ -151,27 +156,18 @@ static void carry_peer_counters(kpd_ctx *ctx, const kpd_peer *old,
     m->peer_count = fresh.peer_count;
 }
 
-static void on_sighup(evutil_socket_t sig, short what, void *arg)
+/* Takes fresh's PSKs, clients, client CAs and peers (the other listener
+ * settings need a restart); fresh keeps the ones they replace. With the
+ * workers held and the state locked. False if nothing changed. */
+static bool take_reloaded(kpd_ctx *ctx, kpd_config *fresh)
 {
-    kpd_ctx *ctx = arg;
-    kpd_config fresh;
     skip_err err = {0};
 
-    if (kpd_config_load(ctx->cfg.path, &fresh, &err) != SKIP_OK) {
+    if (ctx->sync->ops->reload_peers(ctx->sync, fresh, &err) != SKIP_OK) {
         skip_log_error("SIGHUP: keeping the running configuration: %s",
                        err.detail);
-        return;
+        return false;
     }
-    if (ctx->sync->ops->reload_peers(ctx->sync, &fresh, &err) != SKIP_OK) {
-        skip_log_error("SIGHUP: keeping the running configuration: %s",
-                       err.detail);
-        kpd_config_clear(&fresh);
-        return;
-    }
-    /* Swap in the new PSKs, clients, client CAs and peers; the other
-     * listener settings need a restart. No worker runs meanwhile: they
-     * read PSKs, clients and CAs in their handshakes. */
-    kpd_workers_hold(ctx);
     {
         kpd_psk *psks = ctx->cfg.psks;
         size_t psk_count = ctx->cfg.psk_count;
@@ -180,38 +176,35 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
         kpd_client_rule *clients = ctx->cfg.clients;
         size_t client_count = ctx->cfg.client_count;
 
-        ctx->cfg.psks = fresh.psks;
-        ctx->cfg.psk_count = fresh.psk_count;
-        ctx->cfg.peers = fresh.peers;
-        ctx->cfg.peer_count = fresh.peer_count;
-        ctx->cfg.clients = fresh.clients;
-        ctx->cfg.client_count = fresh.client_count;
-        fresh.psks = psks;
-        fresh.psk_count = psk_count;
-        fresh.peers = peers;
-        fresh.peer_count = peer_count;
-        fresh.clients = clients;
-        fresh.client_count = client_count;
+        ctx->cfg.psks = fresh->psks;
+        ctx->cfg.psk_count = fresh->psk_count;
+        ctx->cfg.peers = fresh->peers;
+        ctx->cfg.peer_count = fresh->peer_count;
+        ctx->cfg.clients = fresh->clients;
+        ctx->cfg.client_count = fresh->client_count;
+        fresh->psks = psks;
+        fresh->psk_count = psk_count;
+        fresh->peers = peers;
+        fresh->peer_count = peer_count;
+        fresh->clients = clients;
+        fresh->client_count = client_count;
     }
-    if (ctx->cfg.client_ca_file != NULL && fresh.client_ca_file == NULL) {
+    if (ctx->cfg.client_ca_file != NULL && fresh->client_ca_file == NULL) {
         skip_log_error("SIGHUP: client_ca_file stays until a restart (a "
                        "reload does not turn client certificates off)");
     } else if (ctx->cfg.client_ca_file != NULL) {
         char *running = ctx->cfg.client_ca_file;
 
-        ctx->cfg.client_ca_file = fresh.client_ca_file;
-        fresh.client_ca_file = running;
+        ctx->cfg.client_ca_file = fresh->client_ca_file;
+        fresh->client_ca_file = running;
         if (kpd_tls_reload_client_ca(ctx, &err) != SKIP_OK) {
             skip_log_error("SIGHUP: client CAs kept: %s", err.detail);
-            fresh.client_ca_file = ctx->cfg.client_ca_file;
+            fresh->client_ca_file = ctx->cfg.client_ca_file;
             ctx->cfg.client_ca_file = running;
         }
     }
-    /* Who was trusted and no longer is gets nothing more. */
-    kpd_workers_release(ctx, &fresh);
     warn_unknown_clients(&ctx->cfg);
-    carry_peer_counters(ctx, fresh.peers, fresh.peer_count);
-    kpd_config_clear(&fresh);
+    carry_peer_counters(ctx, fresh->peers, fresh->peer_count);
     /* A rotated audit file: the same path, a new file. */
     if (kpd_audit_open(ctx, &err) != SKIP_OK)
         skip_log_error("SIGHUP: the audit trail stays in the file it had: %s",
@@ -219,6 +212,31 @@ static void on_sighup(evutil_socket_t sig, short what, void *arg)
     skip_log_info("SIGHUP: reloaded %zu PSK identities, %zu clients and %zu "
                   "peers", ctx->cfg.psk_count, ctx->cfg.client_count,
                   ctx->cfg.peer_count);
+    return true;
+}
+
+static void on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+    kpd_ctx *ctx = arg;
+    kpd_config fresh;
+    skip_err err = {0};
+    bool taken;
+
+    if (kpd_config_load(ctx->cfg.path, &fresh, &err) != SKIP_OK) {
+        skip_log_error("SIGHUP: keeping the running configuration: %s",
+                       err.detail);
+        return;
+    }
+    /* No worker runs meanwhile: they read PSKs, clients and CAs in their
+     * handshakes. Held before the lock is taken: a worker waiting for the
+     * lock could not stop to be held. */
+    kpd_workers_hold(ctx);
+    kpd_state_lock();
+    taken = take_reloaded(ctx, &fresh);
+    kpd_state_unlock();
+    /* Who was trusted and no longer is gets nothing more. */
+    kpd_workers_release(ctx, taken ? &fresh : NULL);
+    kpd_config_clear(&fresh);
 }
 
 static int daemonize(void)
@@ -408,6 +426,12 @@ int main(int argc, char **argv)
                        ctx.cfg.state_dir);
         goto out;
     }
+    /* Workers add events to the main loop (a source's timer, a ledger's
+     * socket): libevent's locks, before the first event base. */
+    if (ctx.cfg.workers > 1 && evthread_use_pthreads() != 0) {
+        skip_log_error("libevent has no thread support");
+        goto out;
+    }
     ctx.base = kpd_new_event_base();
     if (ctx.base == NULL) {
         skip_log_error("event_base_new failed");
@@ -461,9 +485,10 @@ int main(int argc, char **argv)
 out:
     /* Reverse order of creation, but the key source and the ledger first:
      * they answer the calls still waiting (on a KME, on the disk), into
-     * their connections; then connections (and their SSLs) go, because
-     * freeing them updates ctx. The source goes before the ledger it
-     * records in. */
+     * their connections, once no worker thread runs; then connections (and
+     * their SSLs) go, because freeing them updates ctx. The source goes
+     * before the ledger it records in. */
+    kpd_workers_stop(&ctx);
     if (ctx.sync)
         ctx.sync->ops->free(ctx.sync);
     ctx.sync = NULL;

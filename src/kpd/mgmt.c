@@ -188,7 +188,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else if (path_len == 8 && strncmp(uri, "/metrics", 8) == 0) {
         kpd_text t = {0};
 
+        kpd_state_lock(); /* the source's and the ledger's own figures */
         kpd_mgmt_write_metrics(ctx, &t);
+        kpd_state_unlock();
         if (t.failed)
             reply_text(req, 500, "Internal Server Error", "text/plain",
                        "out of memory\n", 14);
@@ -199,7 +201,9 @@ static void on_request(struct evhttp_request *req, void *arg)
     } else if (path_len == 8 && strncmp(uri, "/healthz", 8) == 0) {
         reply_text(req, 200, "OK", "text/plain", "ok\n", 3);
     } else if (path_len == 7 && strncmp(uri, "/readyz", 7) == 0) {
+        kpd_state_lock();
         why = kpd_mgmt_not_ready(ctx);
+        kpd_state_unlock();
         snprintf(line, sizeof(line), "%s\n", why ? why : "ready");
         reply_text(req, why ? 503 : 200, why ? "Service Unavailable" : "OK",
                    "text/plain", line, strlen(line));

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Worker threads and the hand-over of requests between them and the main
- * loop (worker.h). A request goes to the main loop's inbox and its answer
- * to the worker's mailbox: one mutex each, held only to link or unlink a
- * list, and an eventfd written only when the list was empty and no
+/* Worker threads, the state lock, and the mailboxes through which a
+ * worker gets what another thread hands it (worker.h): answers that
+ * completed elsewhere, sockets passed on, and asks. A mailbox is a mutex
+ * held only to link or unlink a list, and an eventfd written only when no
  * wake-up is pending, so a loop under load takes many at one wake. */
 #include "config.h"
 #include "worker.h"
@@ -27,6 +27,35 @@
 #define KPD_ASK_STOP 4u  /* leave the loop */
 
 typedef void (*mailbox_cb)(evutil_socket_t fd, short what, void *arg);
+
+/* Recursive: a callback holding it may answer a call whose connection
+ * reads its next request and routes it, on the same thread. */
+static pthread_mutex_t state_lock;
+static pthread_once_t state_lock_once = PTHREAD_ONCE_INIT;
+/* The worker whose loop this thread runs (the first one on the main
+ * loop's thread); NULL elsewhere. */
+static __thread kpd_worker *this_worker;
+
+static void make_state_lock(void)
+{
+    pthread_mutexattr_t attr;
+
+    pthread_mutexattr_init(&attr);
+    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
+    pthread_mutex_init(&state_lock, &attr);
+    pthread_mutexattr_destroy(&attr);
+}
+
+void kpd_state_lock(void)
+{
+    pthread_once(&state_lock_once, make_state_lock);
+    pthread_mutex_lock(&state_lock);
+}
+
+void kpd_state_unlock(void)
+{
+    pthread_mutex_unlock(&state_lock);
+}
 
 static skip_rc mailbox_init(kpd_mailbox *box, struct event_base *base,
                             mailbox_cb cb, void *arg, skip_err *err)
@@ -130,56 +159,16 @@ static struct kpd_conn *mailbox_take(kpd_mailbox *box, kpd_handoff **sockets,
     return list;
 }
 
-/* --- the main loop's side --- */
-
-/* A routed call is done, on the main loop: back to its worker. Nothing of
- * c may be touched after the post: its worker may free it at once. */
-static void on_routed(kpd_call *call)
+void kpd_worker_answered(struct kpd_conn *c)
 {
-    struct kpd_conn *c = (struct kpd_conn *)((char *)call -
-                                             offsetof(struct kpd_conn, call));
+    kpd_worker *w = c->worker;
 
-    mailbox_post(&c->worker->box, c);
-}
-
-/* Routes one handed-over request. Its done callback (on_routed) may run
- * before kpd_route returns and hand c back, so everything kpd_route reads
- * of c is taken out first. */
-static void route(struct kpd_conn *c)
-{
-    char method[sizeof(c->method)];
-    char *uri = c->uri;
-
-    memcpy(method, c->method, sizeof(method));
-    c->uri = NULL;
-    kpd_route(&c->call, method, uri);
-    free(uri);
-}
-
-static void on_inbox(evutil_socket_t fd, short what, void *arg)
-{
-    kpd_ctx *ctx = arg;
-    unsigned asks;
-    struct kpd_conn *c = mailbox_take(&ctx->workers->inbox, NULL, &asks);
-    struct kpd_conn *next;
-
-    (void)fd, (void)what;
-    for (; c != NULL; c = next) {
-        next = c->mail_next;
-        route(c);
-    }
-}
-
-bool kpd_worker_hand_over(struct kpd_conn *c, const char *method,
-                          const char *target)
-{
-    c->uri = strdup(target);
-    if (c->uri == NULL)
-        return false;
-    snprintf(c->method, sizeof(c->method), "%s", method);
-    c->call.done = on_routed;
-    mailbox_post(&c->worker->ctx->workers->inbox, c);
-    return true;
+    /* Nothing of c may be touched after the post: its worker may take it
+     * at once. */
+    if (w->box.fd >= 0 && this_worker != w)
+        mailbox_post(&w->box, c);
+    else
+        kpd_conn_answered(c);
 }
 
 /* --- a worker's side --- */
@@ -199,7 +188,8 @@ static void hold(kpd_worker *w)
     /* the reload is done and its old configuration is kept until every
      * worker says it has looked */
     {
-        unsigned closed = kpd_http_revoke(w, crew->revoke_old);
+        unsigned closed = crew->revoke_old != NULL
+                              ? kpd_http_revoke(w, crew->revoke_old) : 0;
 
         pthread_mutex_lock(&crew->lock);
         crew->revoked += closed;
@@ -280,6 +270,7 @@ static void *run(void *arg)
     kpd_worker *w = arg;
     char name[16];
 
+    this_worker = w;
     /* what top -H and ps -L show */
     snprintf(name, sizeof(name), "kpd-worker-%u", w->index);
     pthread_setname_np(pthread_self(), name);
@@ -312,7 +303,6 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
     }
     ctx->workers = crew;
     crew->count = count;
-    crew->inbox.fd = -1;
     pthread_mutex_init(&crew->lock, NULL);
     pthread_cond_init(&crew->changed, NULL);
     for (unsigned i = 0; i < count; i++) {
@@ -321,20 +311,16 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
         w->ctx = ctx;
         w->index = i;
         w->box.fd = -1;
-        /* The main loop is the first worker: N workers are N threads,
-         * and its own connections' requests need no hand-over. */
+        /* The main loop is the first worker: N workers are N threads. */
         w->threaded = i > 0;
         w->base = w->threaded ? kpd_new_event_base() : ctx->base;
         if (w->base == NULL)
             return skip_err_set(err, SKIP_E_NOMEM, "event_base_new failed");
-        /* (the first's takes only sockets passed on to it) */
         if (count > 1 &&
             mailbox_init(&w->box, w->base, on_mailbox, w, err) != SKIP_OK)
             return err->rc;
     }
-    if (count > 1 &&
-        mailbox_init(&crew->inbox, ctx->base, on_inbox, ctx, err) != SKIP_OK)
-        return err->rc;
+    this_worker = &crew->all[0];
     return SKIP_OK;
 }
 
@@ -405,7 +391,7 @@ unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old)
 
     if (crew == NULL)
         return 0;
-    closed = kpd_http_revoke(&crew->all[0], old); /* the main loop's own */
+    closed = old != NULL ? kpd_http_revoke(&crew->all[0], old) : 0;
     if (crew->held == 0)
         return closed;
     pthread_mutex_lock(&crew->lock);
@@ -423,6 +409,26 @@ unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old)
     return closed;
 }
 
+void kpd_workers_stop(kpd_ctx *ctx)
+{
+    kpd_workers *crew = ctx->workers;
+
+    /* from here a request is answered 503 without reaching the source */
+    kpd_state_lock();
+    ctx->draining = true;
+    kpd_state_unlock();
+    if (crew == NULL)
+        return;
+    for (unsigned i = 0; i < crew->count; i++)
+        if (crew->all[i].thread_started)
+            mailbox_ask(&crew->all[i].box, KPD_ASK_STOP);
+    for (unsigned i = 0; i < crew->count; i++)
+        if (crew->all[i].thread_started) {
+            pthread_join(crew->all[i].thread, NULL);
+            crew->all[i].thread_started = false;
+        }
+}
+
 void kpd_workers_free(kpd_ctx *ctx)
 {
     kpd_workers *crew = ctx->workers;
@@ -431,20 +437,9 @@ void kpd_workers_free(kpd_ctx *ctx)
 
     if (crew == NULL)
         return;
-    for (unsigned i = 0; i < crew->count; i++)
-        if (crew->all[i].thread_started)
-            mailbox_ask(&crew->all[i].box, KPD_ASK_STOP);
-    for (unsigned i = 0; i < crew->count; i++)
-        if (crew->all[i].thread_started)
-            pthread_join(crew->all[i].thread, NULL);
-    /* One thread from here on. What the workers handed over and the main
-     * loop did not route gets 503; every answer goes to its connection
-     * (or nowhere, if its client left), then every connection closes. */
-    ctx->draining = true;
-    for (c = mailbox_take(&crew->inbox, NULL, &asks); c != NULL; c = next) {
-        next = c->mail_next;
-        route(c);
-    }
+    kpd_workers_stop(ctx);
+    /* One thread from here on: every answer goes to its connection (or
+     * nowhere, if its client left), then every connection closes. */
     for (unsigned i = 0; i < crew->count; i++) {
         kpd_worker *w = &crew->all[i];
         kpd_handoff *sockets;
@@ -460,10 +455,10 @@ void kpd_workers_free(kpd_ctx *ctx)
             event_base_free(w->base);
     }
     kpd_admit_free_sources(ctx);
-    mailbox_clear(&crew->inbox);
     pthread_cond_destroy(&crew->changed);
     pthread_mutex_destroy(&crew->lock);
     free(crew->all);
     free(crew);
     ctx->workers = NULL;
+    this_worker = NULL;
 }

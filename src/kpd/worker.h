@@ -1,16 +1,23 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The loops that serve SKIP connections (workers = N).
+/* The loops that serve SKIP connections (workers = N), and the lock on
+ * the KP's state.
  *
- * With one worker, the default, the worker is the main loop: no thread,
- * no hand-over. With N > 1, the main loop stays the first worker and N - 1
- * threads run the others, each an event loop that accepts from the one
- * listening socket and owns the connections it accepted: their TLS, the
- * reading and parsing of requests, the writing of replies. A thread's
- * parsed requests cross to the main loop, which alone touches the key
- * source, the ledger, the per-peer counts and the audit trail, and the
- * answers cross back. A key source or a ledger therefore stays
- * single-threaded, whatever the number of workers, and there is one
- * flusher and one ledger, as with one worker. */
+ * With one worker, the default, the worker is the main loop. With N > 1,
+ * the main loop stays the first worker and N - 1 threads run the others,
+ * each an event loop that accepts from the one listening socket and owns
+ * the connections it accepted: their TLS, reading and parsing requests,
+ * routing them, writing replies.
+ *
+ * The KP's state (the key source, the ledger, the per-peer counts, the
+ * audit trail, the reloadable configuration) is one thread's at a time:
+ * the one holding the state lock. A worker takes it to route a request;
+ * each main loop callback that reaches the source or the ledger (their
+ * timers and sockets, the tick, signals, /metrics) takes it too. So a
+ * source or a ledger is written as single-threaded, whatever the number
+ * of workers; its events, on the main loop, may be added from any worker
+ * (libevent's locking is on when workers > 1). A call that completes on
+ * another thread than its connection's (a delivery, once the ledger has
+ * it) is handed to the connection's worker through its mailbox. */
 #ifndef KPD_WORKER_H
 #define KPD_WORKER_H
 
@@ -60,7 +67,6 @@ typedef struct kpd_worker {
 typedef struct kpd_workers {
     kpd_worker *all;
     unsigned count;
-    kpd_mailbox inbox; /* requests for the main loop to route */
     /* A reload holds every worker (kpd_workers_hold) while it swaps the
      * configuration they read, then lets them go, each first closing its
      * connections no longer trusted against revoke_old. */
@@ -80,12 +86,9 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err);
 /* Starts the threads of a threaded crew (nothing with one worker). */
 skip_rc kpd_workers_start(kpd_ctx *ctx, skip_err *err);
 
-/* On a worker's thread: hands c's parsed request (its call, method and
- * target) to the main loop; its answer comes back through
- * kpd_conn_answered on this thread. False without memory (nothing was
- * handed over). */
-bool kpd_worker_hand_over(struct kpd_conn *c, const char *method,
-                          const char *target);
+/* c's call is answered: on its worker's thread, the reply leaves now;
+ * from any other thread, c goes to its worker's mailbox. */
+void kpd_worker_answered(struct kpd_conn *c);
 
 /* On a worker's thread, at max_connections with no connection of its
  * own to close: hands the accepted fd to the worker holding the most
@@ -99,13 +102,16 @@ void kpd_workers_drain(kpd_ctx *ctx);
 
 /* SIGHUP: kpd_workers_hold returns once no worker runs (so none reads the
  * configuration); kpd_workers_release lets them go on, each closing its
- * connections not trusted since the configuration old, and says how many
- * were closed. */
+ * connections not trusted since the configuration old (NULL: nothing
+ * changed), and says how many were closed. */
 void kpd_workers_hold(kpd_ctx *ctx);
 unsigned kpd_workers_release(kpd_ctx *ctx, const kpd_config *old);
 
-/* Stops and joins the threads, answers the requests they handed over
- * with 503, sends or drops every answer, and frees every connection. */
+/* At exit: requests are answered 503 from now on, and the threads are
+ * stopped and joined, so the source and the ledger may be freed (they
+ * answer the calls still waiting, into the workers' mailboxes). */
+void kpd_workers_stop(kpd_ctx *ctx);
+/* Then: sends or drops every answer, and frees every connection. */
 void kpd_workers_free(kpd_ctx *ctx);
 
 #endif

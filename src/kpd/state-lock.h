@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The lock on skip-kpd's state: the key source, the ledger, the per-peer
+ * counts, the audit trail and the reloadable configuration are touched by
+ * one thread at a time, the one holding it. A worker takes it to route a
+ * request; every main loop callback that reaches the source or the ledger
+ * takes it too (worker.h). Recursive; implemented in worker.c. */
+#ifndef KPD_STATE_LOCK_H
+#define KPD_STATE_LOCK_H
+
+void kpd_state_lock(void);
+void kpd_state_unlock(void);
+
+#endif
