@@ -235,6 +235,10 @@ static void admit(kpd_worker *w, evutil_socket_t fd, struct sockaddr *addr,
         evutil_closesocket(fd);
         return;
     }
+    /* (at the cap, where it was accepted decides what makes room) */
+    if (!handed && kpd_connections_open(ctx) < ctx->cfg.max_connections &&
+        kpd_worker_balance(w, fd, addr, addr_len))
+        return;
     if (kpd_connections_open(ctx) >= ctx->cfg.max_connections &&
         !evict_one(w)) {
         /* Nothing of this worker's to close: the worker holding the most

@@ -199,31 +199,57 @@ static void hold(kpd_worker *w)
     }
 }
 
-bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
-                        int addr_len)
+static unsigned connections_of(const kpd_worker *w)
 {
-    kpd_workers *crew = w->ctx->workers;
-    kpd_worker *most = NULL;
-    unsigned most_count = 0;
+    return __atomic_load_n(&w->connections, __ATOMIC_RELAXED);
+}
+
+/* Hands the socket to worker to; false without memory. */
+static bool pass_to(kpd_worker *to, int fd, const struct sockaddr *addr,
+                    int addr_len)
+{
     kpd_handoff *h;
 
-    for (unsigned i = 0; i < crew->count; i++) {
-        unsigned n = __atomic_load_n(&crew->all[i].connections,
-                                     __ATOMIC_RELAXED);
-        if (&crew->all[i] != w && n > most_count) {
-            most = &crew->all[i];
-            most_count = n;
-        }
-    }
-    if (most == NULL || addr_len < 0 ||
-        (size_t)addr_len > sizeof(h->addr) ||
+    if (to == NULL || addr_len < 0 || (size_t)addr_len > sizeof(h->addr) ||
         (h = calloc(1, sizeof(*h))) == NULL)
         return false;
     h->fd = fd;
     memcpy(&h->addr, addr, (size_t)addr_len);
     h->addr_len = addr_len;
-    mailbox_post_socket(&most->box, h);
+    mailbox_post_socket(&to->box, h);
     return true;
+}
+
+bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
+                        int addr_len)
+{
+    kpd_workers *crew = w->ctx->workers;
+    kpd_worker *most = NULL;
+
+    for (unsigned i = 0; i < crew->count; i++) {
+        kpd_worker *other = &crew->all[i];
+
+        if (other != w && connections_of(other) > 0 &&
+            (most == NULL || connections_of(other) > connections_of(most)))
+            most = other;
+    }
+    return pass_to(most, fd, addr, addr_len);
+}
+
+bool kpd_worker_balance(kpd_worker *w, int fd, const struct sockaddr *addr,
+                        int addr_len)
+{
+    kpd_workers *crew = w->ctx->workers;
+    kpd_worker *fewest = w;
+
+    if (crew == NULL || crew->count == 1)
+        return false;
+    for (unsigned i = 0; i < crew->count; i++)
+        if (connections_of(&crew->all[i]) < connections_of(fewest))
+            fewest = &crew->all[i];
+    if (connections_of(w) <= connections_of(fewest))
+        return false; /* w is among those holding the fewest */
+    return pass_to(fewest, fd, addr, addr_len);
 }
 
 /* Admits (or refuses) the sockets others passed on, and frees them. */

@@ -97,6 +97,14 @@ void kpd_worker_answered(struct kpd_conn *c);
 bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
                         int addr_len);
 
+/* On a worker's thread, for a socket it accepted: whichever worker is
+ * woken first accepts, and one may take most of a burst of connections
+ * and serve them all while another idles. So a worker holding more than
+ * another passes the socket to the one holding the fewest, which admits
+ * it. False when it keeps it. */
+bool kpd_worker_balance(kpd_worker *w, int fd, const struct sockaddr *addr,
+                        int addr_len);
+
 /* SIGTERM: every worker stops accepting and closes after each reply. */
 void kpd_workers_drain(kpd_ctx *ctx);
 
