@@ -107,8 +107,10 @@ static uintptr_t connections_from(kpd_ctx *ctx, const struct kpd_conn *c)
     return n;
 }
 
-/* Adds delta to the count of c's address; a count of 0 leaves the dict. */
-static void count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta)
+/* Adds delta to the count of c's address, unless that would pass cap;
+ * a count of 0 leaves the dict. False when it would. */
+static bool count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta,
+                         uintptr_t cap)
 {
     unsigned char key[17];
     size_t len = source_key(c, key);
@@ -116,6 +118,10 @@ static void count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta)
 
     pthread_mutex_lock(&ctx->sources_lock);
     n = connections_from_locked(ctx, c) + (uintptr_t)(intptr_t)delta;
+    if (delta > 0 && n > cap) {
+        pthread_mutex_unlock(&ctx->sources_lock);
+        return false;
+    }
     if (ctx->sources == NULL)
         ctx->sources = dict_new();
     /* without memory the per-source cap is not applied */
@@ -124,6 +130,7 @@ static void count_source(kpd_ctx *ctx, const struct kpd_conn *c, int delta)
     else if (ctx->sources != NULL)
         dict_set(ctx->sources, key, len, (void *)n);
     pthread_mutex_unlock(&ctx->sources_lock);
+    return true;
 }
 
 static void read_source(struct kpd_conn *c, const struct sockaddr *addr,
@@ -145,12 +152,11 @@ void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
     read_source(c, addr, addr_len);
     c->last_used = monotonic_s();
     c->accepted_ms = monotonic_ms();
-    count_source(c->ctx, c, +1);
 }
 
 void kpd_admit_forget(struct kpd_conn *c)
 {
-    count_source(c->ctx, c, -1);
+    count_source(c->ctx, c, -1, 0);
 }
 
 /* Idle: established, nothing asked, nothing to send, nothing half read. */
@@ -222,10 +228,12 @@ static void admit(kpd_worker *w, evutil_socket_t fd, struct sockaddr *addr,
     struct kpd_conn probe = {0}, *c;
     unsigned count;
 
-    /* the per-source cap was checked where the socket was accepted */
+    /* The address's place is taken where the socket was accepted (so a
+     * burst passed on between workers is counted at once), and given
+     * back if the socket is not kept. */
     read_source(&probe, addr, addr_len);
-    if (!handed && connections_from(ctx, &probe) >=
-                       ctx->cfg.max_connections_per_source) {
+    if (!handed && !count_source(ctx, &probe, +1,
+                                 ctx->cfg.max_connections_per_source)) {
         kpd_count(&ctx->metrics.connections_refused);
         kpd_count(&ctx->metrics.refusals[KPD_CAUSE_LIMITS]);
         if (log_now(&per_source_log, &count))
@@ -251,12 +259,15 @@ static void admit(kpd_worker *w, evutil_socket_t fd, struct sockaddr *addr,
             skip_log_warning("refused %u connection(s): %u open, every one "
                              "busy (max_connections)", count,
                              kpd_connections_open(ctx));
+        count_source(ctx, &probe, -1, 0);
         evutil_closesocket(fd);
         return;
     }
-    c = kpd_conn_new(w, fd, addr, addr_len);
+    c = kpd_conn_new(w, fd, addr, addr_len); /* NULL: fd closed */
     if (c != NULL)
         kpd_admit_accepted(c);
+    else
+        count_source(ctx, &probe, -1, 0);
 }
 
 void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
@@ -269,7 +280,16 @@ void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
 void kpd_admit_handed(kpd_worker *w, evutil_socket_t fd,
                       struct sockaddr *addr, int addr_len)
 {
-    admit(w, fd, addr, addr_len, true);
+    struct kpd_conn probe = {.ctx = w->ctx};
+
+    if (w->listener != NULL) {
+        admit(w, fd, addr, addr_len, true);
+        return;
+    }
+    /* draining or stopping: as if refused */
+    read_source(&probe, addr, addr_len);
+    count_source(w->ctx, &probe, -1, 0);
+    evutil_closesocket(fd);
 }
 
 static void on_accept_resume(evutil_socket_t fd, short what, void *arg)

@@ -78,11 +78,12 @@ void kpd_http_free_worker(kpd_worker *w);
 void kpd_admit_on_accept(struct evconnlistener *listener, evutil_socket_t fd,
                          struct sockaddr *addr, int addr_len, void *arg);
 void kpd_admit_on_accept_error(struct evconnlistener *listener, void *arg);
-/* A socket another worker accepted and passed on (kpd_worker_pass_on). */
+/* A socket another worker accepted and passed on (kpd_worker_pass_on,
+ * kpd_worker_balance), its address already counted. */
 void kpd_admit_handed(kpd_worker *w, evutil_socket_t fd,
                       struct sockaddr *addr, int addr_len);
-/* Records c's client address, and counts c for it (kpd_conn_free calls
- * kpd_admit_forget). */
+/* Records c's client address, whose count admission raised for c
+ * (kpd_conn_free calls kpd_admit_forget). */
 void kpd_admit_source(struct kpd_conn *c, const struct sockaddr *addr,
                       int addr_len);
 void kpd_admit_forget(struct kpd_conn *c);

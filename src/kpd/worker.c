@@ -259,11 +259,7 @@ static void admit_handed(kpd_worker *w, kpd_handoff *h)
 
     for (; h != NULL; h = next) {
         next = h->next;
-        if (w->listener == NULL) /* draining or stopping: as if refused */
-            close(h->fd);
-        else
-            kpd_admit_handed(w, h->fd, (struct sockaddr *)&h->addr,
-                             h->addr_len);
+        kpd_admit_handed(w, h->fd, (struct sockaddr *)&h->addr, h->addr_len);
         free(h);
     }
 }
