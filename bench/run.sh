@@ -203,29 +203,26 @@ for round in 1 2 3 4 5; do
     echo "$(rate_scraped metrics) $(rate_scraped healthz)" >> "$T/scraped"
 done
 pairs_row "$T/scraped" "kpd keep-alive, /metrics read 10/s (vs /healthz read 10/s)" req/s ">= 0.95"
-audit_rate() { # on|off
+# alice_rate SED-ARGUMENTS...: Alice restarted on her configuration edited
+# by sed, then her /key rate.
+alice_rate() {
     "$top_builddir/skip-testbed" stop "$T/tb" alice > /dev/null
-    sed -i '/^audit_file = /d' "$SKIP_TESTBED_ALICE_KPD_CONF"
-    [ "$1" = off ] || sed -i "s|^\[kpd\]\$|[kpd]\naudit_file = $T/tb/alice/audit.log|" \
-        "$SKIP_TESTBED_ALICE_KPD_CONF"
+    sed -i "$@" "$SKIP_TESTBED_ALICE_KPD_CONF"
     "$top_builddir/skip-testbed" start "$T/tb" alice > /dev/null
     rate "$kpd_url" "$KPD_SECONDS"
 }
+audit_on="s|^\[kpd\]\$|[kpd]\naudit_file = $T/tb/alice/audit.log|"
 : > "$T/audited"
 for round in 1 2 3; do
-    echo "$(audit_rate on) $(audit_rate off)" >> "$T/audited"
+    echo "$(alice_rate -e '/^audit_file = /d' -e "$audit_on")" \
+        "$(alice_rate -e '/^audit_file = /d')" >> "$T/audited"
 done
 . "$T/tb/env"
 pairs_row "$T/audited" "kpd keep-alive /key, audit_file on (vs off)" req/s reported
-log_rate() { # info|warning
-    "$top_builddir/skip-testbed" stop "$T/tb" alice > /dev/null
-    sed -i "s/^log_level = .*/log_level = $1/" "$SKIP_TESTBED_ALICE_KPD_CONF"
-    "$top_builddir/skip-testbed" start "$T/tb" alice > /dev/null
-    rate "$kpd_url" "$KPD_SECONDS"
-}
 : > "$T/logged"
 for round in 1 2 3; do
-    echo "$(log_rate info) $(log_rate warning)" >> "$T/logged"
+    echo "$(alice_rate 's/^log_level = .*/log_level = info/')" \
+        "$(alice_rate 's/^log_level = .*/log_level = warning/')" >> "$T/logged"
 done
 . "$T/tb/env"
 pairs_row "$T/logged" "kpd keep-alive /key, log_level = info (vs warning)" req/s reported
