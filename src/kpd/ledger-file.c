@@ -326,7 +326,7 @@ static void on_snapshot_step_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using (kpd.h). */
+ * be using (state-lock.h). */
 static void on_snapshot_step(evutil_socket_t fd, short what, void *arg)
 {
     kpd_state_lock();
@@ -472,7 +472,7 @@ static void on_notify_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using (kpd.h). */
+ * be using (state-lock.h). */
 static void on_notify(evutil_socket_t fd, short what, void *arg)
 {
     kpd_state_lock();

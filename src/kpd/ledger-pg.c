@@ -291,10 +291,11 @@ static void on_io_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using (kpd.h). */
+ * be using, and its event a worker may delete (state-lock.h). */
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
-    kpd_state_lock();
+    if (!kpd_state_lock_or_again(((struct pg_ledger *)arg)->loop, what))
+        return;
     on_io_held(fd, what, arg);
     kpd_state_unlock();
 }
@@ -405,10 +406,11 @@ static void on_timer_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using (kpd.h). */
+ * be using, and its event a worker may delete (state-lock.h). */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    kpd_state_lock();
+    if (!kpd_state_lock_or_again(((struct pg_ledger *)arg)->loop, what))
+        return;
     on_timer_held(fd, what, arg);
     kpd_state_unlock();
 }

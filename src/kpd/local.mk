@@ -17,6 +17,7 @@ libkpd_la_SOURCES = \
 	src/kpd/https-client.c src/kpd/https-client.h \
 	src/kpd/http-parse.c src/kpd/http-parse.h \
 	src/kpd/kpd.h \
+	src/kpd/mailbox.c src/kpd/mailbox.h \
 	src/kpd/metrics.c src/kpd/metrics.h \
 	src/kpd/mgmt.c src/kpd/mgmt.h \
 	src/kpd/notify.c src/kpd/notify.h \
@@ -25,7 +26,7 @@ libkpd_la_SOURCES = \
 	src/kpd/ledger-pg.h src/kpd/ledger-pg.c src/kpd/ledger-pg-schema.c \
 	src/kpd/routes.c src/kpd/routes.h \
 	src/kpd/statefile.c src/kpd/statefile.h \
-	src/kpd/state-lock.h \
+	src/kpd/state-lock.c src/kpd/state-lock.h \
 	src/kpd/sync.h src/kpd/sync-prf.c src/kpd/sync-etsi014.c \
 	src/kpd/tls.c src/kpd/tls.h \
 	src/kpd/worker.c src/kpd/worker.h \

@@ -7,7 +7,19 @@
 #ifndef KPD_STATE_LOCK_H
 #define KPD_STATE_LOCK_H
 
+#include <stdbool.h>
+
+struct event_base;
+
 void kpd_state_lock(void);
 void kpd_state_unlock(void);
+
+/* For a main loop callback on an event that a worker may delete or free
+ * while it holds the lock (a ledger's socket, an HTTPS client's timer):
+ * libevent makes such a worker wait until the callback has returned, so
+ * the callback must not wait for the lock. True when the lock is taken;
+ * false when it is busy, and the event then runs again (with what) at
+ * the loop's next turn instead. */
+bool kpd_state_lock_or_again(struct event_base *base, short what);
 
 #endif

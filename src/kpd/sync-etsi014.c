@@ -394,10 +394,11 @@ static void on_retry_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using (kpd.h). */
+ * be using, and its event a worker may delete (state-lock.h). */
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
-    kpd_state_lock();
+    if (!kpd_state_lock_or_again(((struct op *)arg)->e->loop, what))
+        return;
     on_retry_held(fd, what, arg);
     kpd_state_unlock();
 }

@@ -1,24 +1,18 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* Worker threads, the state lock, and the mailboxes through which a
- * worker gets what another thread hands it (worker.h): answers that
- * completed elsewhere, sockets passed on, and asks. A mailbox is a mutex
- * held only to link or unlink a list, and an eventfd written only when no
- * wake-up is pending, so a loop under load takes many at one wake. */
+/* Worker threads (worker.h): starting, holding and stopping them,
+ * handing answers and sockets between them through their mailboxes
+ * (mailbox.h), and spreading connections over them. */
 #include "config.h"
 #include "worker.h"
 #include "http-conn.h"
+#include "mailbox.h"
 
-#include <errno.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <signal.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
 #include "skip/log.h"
 
@@ -26,158 +20,9 @@
 #define KPD_ASK_HOLD 2u  /* wait while the configuration changes */
 #define KPD_ASK_STOP 4u  /* leave the loop */
 
-typedef void (*mailbox_cb)(evutil_socket_t fd, short what, void *arg);
-
-/* Recursive: a callback holding it may answer a call whose connection
- * reads its next request and routes it, on the same thread. */
-static pthread_mutex_t state_lock;
-static pthread_once_t state_lock_once = PTHREAD_ONCE_INIT;
 /* The worker whose loop this thread runs (the first one on the main
  * loop's thread); NULL elsewhere. */
 static __thread kpd_worker *this_worker;
-
-static void make_state_lock(void)
-{
-    pthread_mutexattr_t attr;
-
-    pthread_mutexattr_init(&attr);
-    pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_RECURSIVE);
-    pthread_mutex_init(&state_lock, &attr);
-    pthread_mutexattr_destroy(&attr);
-}
-
-/* A spinning thread's hint to the core (and to its sibling thread). */
-static inline void cpu_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-    __asm__ __volatile__("pause");
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-/* Tries a while before sleeping: the lock is held for one request's
- * routing, a few microseconds, and a sleeping waiter costs two context
- * switches and a futex wake-up (profiled with workers = 2). */
-#define STATE_LOCK_SPINS 200
-
-void kpd_state_lock(void)
-{
-    pthread_once(&state_lock_once, make_state_lock);
-    for (int i = 0; i < STATE_LOCK_SPINS; i++) {
-        if (pthread_mutex_trylock(&state_lock) == 0)
-            return;
-        cpu_relax();
-    }
-    pthread_mutex_lock(&state_lock);
-}
-
-void kpd_state_unlock(void)
-{
-    pthread_mutex_unlock(&state_lock);
-}
-
-static skip_rc mailbox_init(kpd_mailbox *box, struct event_base *base,
-                            mailbox_cb cb, void *arg, skip_err *err)
-{
-    memset(box, 0, sizeof(*box));
-    box->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (box->fd < 0)
-        return skip_err_set(err, SKIP_E_INTERNAL, "eventfd: %s",
-                            strerror(errno));
-    pthread_mutex_init(&box->lock, NULL);
-    box->event = event_new(base, box->fd, EV_READ | EV_PERSIST, cb, arg);
-    if (box->event == NULL || event_add(box->event, NULL) != 0)
-        return skip_err_set(err, SKIP_E_NOMEM, "cannot watch an eventfd");
-    return SKIP_OK;
-}
-
-static void mailbox_clear(kpd_mailbox *box)
-{
-    if (box->event != NULL)
-        event_free(box->event);
-    if (box->fd >= 0) {
-        close(box->fd);
-        pthread_mutex_destroy(&box->lock);
-    }
-    box->event = NULL;
-    box->fd = -1;
-}
-
-/* Called with box->lock held: wakes the box's loop unless a wake-up is
- * already on its way. */
-static void wake_locked(kpd_mailbox *box)
-{
-    uint64_t one = 1;
-
-    if (box->woken)
-        return;
-    box->woken = true;
-    /* An eventfd write fails only when its counter would overflow, which
-     * a pending wake-up it could not have missed rules out. */
-    if (write(box->fd, &one, sizeof(one)) != sizeof(one))
-        skip_log_error("cannot wake a loop: %s", strerror(errno));
-}
-
-static void mailbox_post(kpd_mailbox *box, struct kpd_conn *c)
-{
-    pthread_mutex_lock(&box->lock);
-    c->mail_next = NULL;
-    if (box->tail != NULL)
-        box->tail->mail_next = c;
-    else
-        box->head = c;
-    box->tail = c;
-    wake_locked(box);
-    pthread_mutex_unlock(&box->lock);
-}
-
-static void mailbox_post_socket(kpd_mailbox *box, kpd_handoff *h)
-{
-    pthread_mutex_lock(&box->lock);
-    h->next = box->sockets;
-    box->sockets = h;
-    wake_locked(box);
-    pthread_mutex_unlock(&box->lock);
-}
-
-static void mailbox_ask(kpd_mailbox *box, unsigned ask)
-{
-    pthread_mutex_lock(&box->lock);
-    box->asks |= ask;
-    wake_locked(box);
-    pthread_mutex_unlock(&box->lock);
-}
-
-/* Everything posted so far: the list, the sockets into *sockets (when
- * not NULL) and the asks into *asks. */
-static struct kpd_conn *mailbox_take(kpd_mailbox *box, kpd_handoff **sockets,
-                                     unsigned *asks)
-{
-    struct kpd_conn *list;
-    uint64_t count;
-
-    *asks = 0;
-    if (sockets != NULL)
-        *sockets = NULL;
-    if (box->fd < 0)
-        return NULL; /* a box never opened: one worker, no thread */
-    if (read(box->fd, &count, sizeof(count)) < 0 &&
-        errno != EAGAIN)
-        skip_log_error("eventfd read: %s", strerror(errno));
-    pthread_mutex_lock(&box->lock);
-    list = box->head;
-    box->head = box->tail = NULL;
-    *asks = box->asks;
-    box->asks = 0;
-    if (sockets != NULL) {
-        *sockets = box->sockets;
-        box->sockets = NULL;
-    }
-    box->woken = false;
-    pthread_mutex_unlock(&box->lock);
-    return list;
-}
 
 void kpd_worker_answered(struct kpd_conn *c)
 {
@@ -186,12 +31,10 @@ void kpd_worker_answered(struct kpd_conn *c)
     /* Nothing of c may be touched after the post: its worker may take it
      * at once. */
     if (w->box.fd >= 0 && this_worker != w)
-        mailbox_post(&w->box, c);
+        kpd_mailbox_post(&w->box, c);
     else
         kpd_conn_answered(c);
 }
-
-/* --- a worker's side --- */
 
 static void hold(kpd_worker *w)
 {
@@ -236,7 +79,7 @@ static bool pass_to(kpd_worker *to, int fd, const struct sockaddr *addr,
     h->fd = fd;
     memcpy(&h->addr, addr, (size_t)addr_len);
     h->addr_len = addr_len;
-    mailbox_post_socket(&to->box, h);
+    kpd_mailbox_post_socket(&to->box, h);
     return true;
 }
 
@@ -289,7 +132,7 @@ static void on_mailbox(evutil_socket_t fd, short what, void *arg)
     kpd_worker *w = arg;
     unsigned asks;
     kpd_handoff *sockets;
-    struct kpd_conn *c = mailbox_take(&w->box, &sockets, &asks), *next;
+    struct kpd_conn *c = kpd_mailbox_take(&w->box, &sockets, &asks), *next;
 
     (void)fd, (void)what;
     for (; c != NULL; c = next) {
@@ -359,7 +202,7 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
         if (w->base == NULL)
             return skip_err_set(err, SKIP_E_NOMEM, "event_base_new failed");
         if (count > 1 &&
-            mailbox_init(&w->box, w->base, on_mailbox, w, err) != SKIP_OK)
+            kpd_mailbox_init(&w->box, w->base, on_mailbox, w, err) != SKIP_OK)
             return err->rc;
     }
     this_worker = &crew->all[0];
@@ -400,7 +243,7 @@ void kpd_workers_drain(kpd_ctx *ctx)
         kpd_worker *w = &crew->all[i];
 
         if (w->threaded) {
-            mailbox_ask(&w->box, KPD_ASK_DRAIN);
+            kpd_mailbox_ask(&w->box, KPD_ASK_DRAIN);
         } else {
             w->draining = true;
             kpd_http_stop_accepting(w);
@@ -417,7 +260,7 @@ void kpd_workers_hold(kpd_ctx *ctx)
         return;
     for (unsigned i = 0; i < crew->count; i++)
         if (crew->all[i].thread_started) {
-            mailbox_ask(&crew->all[i].box, KPD_ASK_HOLD);
+            kpd_mailbox_ask(&crew->all[i].box, KPD_ASK_HOLD);
             threads++;
         }
     pthread_mutex_lock(&crew->lock);
@@ -463,7 +306,7 @@ void kpd_workers_stop(kpd_ctx *ctx)
         return;
     for (unsigned i = 0; i < crew->count; i++)
         if (crew->all[i].thread_started)
-            mailbox_ask(&crew->all[i].box, KPD_ASK_STOP);
+            kpd_mailbox_ask(&crew->all[i].box, KPD_ASK_STOP);
     for (unsigned i = 0; i < crew->count; i++)
         if (crew->all[i].thread_started) {
             pthread_join(crew->all[i].thread, NULL);
@@ -486,13 +329,13 @@ void kpd_workers_free(kpd_ctx *ctx)
         kpd_worker *w = &crew->all[i];
         kpd_handoff *sockets;
 
-        for (c = mailbox_take(&w->box, &sockets, &asks); c != NULL; c = next) {
+        for (c = kpd_mailbox_take(&w->box, &sockets, &asks); c != NULL; c = next) {
             next = c->mail_next;
             kpd_conn_answered(c);
         }
         kpd_http_free_worker(w); /* no listener: handed sockets close */
         admit_handed(w, sockets);
-        mailbox_clear(&w->box);
+        kpd_mailbox_clear(&w->box);
         if (w->threaded && w->base != NULL)
             event_base_free(w->base);
     }

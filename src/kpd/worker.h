@@ -26,28 +26,9 @@
 #include <sys/socket.h>
 
 #include "kpd.h"
+#include "mailbox.h"
 
 struct kpd_conn;
-
-/* A socket accepted by one worker for another to admit. */
-typedef struct kpd_handoff {
-    struct kpd_handoff *next;
-    int fd;
-    struct sockaddr_storage addr;
-    int addr_len;
-} kpd_handoff;
-
-/* Connections and sockets handed from one thread to another's loop, and
- * what that loop is asked to do, behind an eventfd that wakes it. */
-typedef struct kpd_mailbox {
-    pthread_mutex_t lock;
-    struct kpd_conn *head, *tail; /* through kpd_conn.mail_next */
-    kpd_handoff *sockets;         /* to admit (in any order) */
-    unsigned asks;                /* KPD_ASK_* */
-    bool woken;                   /* a wake-up is on its way */
-    int fd;                       /* eventfd, or -1 */
-    struct event *event;
-} kpd_mailbox;
 
 typedef struct kpd_worker {
     kpd_ctx *ctx;
