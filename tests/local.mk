@@ -132,7 +132,6 @@ integration_tests = \
 	tests/docs.sh \
 	tests/integration/failover.sh \
 	tests/integration/ha.sh \
-	tests/integration/workers-ha.sh \
 	tests/integration/ha-db.sh \
 	tests/integration/ha-faults.sh \
 	tests/integration/kpd-metrics.sh \
@@ -150,14 +149,13 @@ tests/man-pages.log: $(man_pages)
 tests/docs.log: skip-pkcs11.la
 tests/integration/failover.log: skip-pkcs11.la p11-client
 tests/integration/ha.log: skip-pkcs11.la p11-client
-tests/integration/workers-ha.log: skip-pkcs11.la p11-client
 tests/integration/ha-faults.log: libfaultfs.la
 tests/integration/kpd-metrics.log: libfaultfs.la
 
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.
 kme_tests = tests/kme/etsi014.sh tests/kme/chain.sh tests/kme/ppk.sh \
-	tests/kme/macsec.sh tests/kme/demo.sh tests/kme/workers-etsi014.sh
+	tests/kme/macsec.sh tests/kme/demo.sh
 TESTS += $(kme_tests)
 EXTRA_DIST += $(kme_tests)
 $(kme_tests:.sh=.log): skip-kpd skip-tool skip-testbed skip-pkcs11.la p11-client \

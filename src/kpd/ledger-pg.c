@@ -291,11 +291,10 @@ static void on_io_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using, and its event a worker may delete (state-lock.h). */
+ * be using (state-lock.h). */
 static void on_io(evutil_socket_t fd, short what, void *arg)
 {
-    if (!kpd_state_lock_or_again(((struct pg_ledger *)arg)->loop, what))
-        return;
+    kpd_state_lock();
     on_io_held(fd, what, arg);
     kpd_state_unlock();
 }
@@ -406,11 +405,10 @@ static void on_timer_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using, and its event a worker may delete (state-lock.h). */
+ * be using (state-lock.h). */
 static void on_timer(evutil_socket_t fd, short what, void *arg)
 {
-    if (!kpd_state_lock_or_again(((struct pg_ledger *)arg)->loop, what))
-        return;
+    kpd_state_lock();
     on_timer_held(fd, what, arg);
     kpd_state_unlock();
 }

@@ -426,8 +426,8 @@ int main(int argc, char **argv)
                        ctx.cfg.state_dir);
         goto out;
     }
-    /* Workers add events to the main loop (a source's timer, a ledger's
-     * socket): libevent's locks, before the first event base. */
+    /* Workers add events to the main loop (the file ledger's rewrite
+     * steps): libevent's locks, before the first event base. */
     if (ctx.cfg.workers > 1 && evthread_use_pthreads() != 0) {
         skip_log_error("libevent has no thread support");
         goto out;

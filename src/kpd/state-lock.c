@@ -3,7 +3,6 @@
 #include "config.h"
 #include "state-lock.h"
 
-#include <event2/event.h>
 #include <pthread.h>
 #include <stdbool.h>
 
@@ -52,18 +51,6 @@ void kpd_state_lock(void)
 {
     if (!try_for_a_while())
         pthread_mutex_lock(&state_lock);
-}
-
-bool kpd_state_lock_or_again(struct event_base *base, short what)
-{
-    struct event *running;
-
-    if (try_for_a_while())
-        return true;
-    running = event_base_get_running_event(base);
-    if (running != NULL)
-        event_active(running, what, 0);
-    return false;
 }
 
 void kpd_state_unlock(void)

@@ -394,11 +394,10 @@ static void on_retry_held(evutil_socket_t fd, short what, void *arg)
 }
 
 /* A main loop callback: it reaches the KP's state, which a worker may
- * be using, and its event a worker may delete (state-lock.h). */
+ * be using (state-lock.h). */
 static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
-    if (!kpd_state_lock_or_again(((struct op *)arg)->e->loop, what))
-        return;
+    kpd_state_lock();
     on_retry_held(fd, what, arg);
     kpd_state_unlock();
 }

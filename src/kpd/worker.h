@@ -14,8 +14,11 @@
  * each main loop callback that reaches the source or the ledger (their
  * timers and sockets, the tick, signals, /metrics) takes it too. So a
  * source or a ledger is written as single-threaded, whatever the number
- * of workers; its events, on the main loop, may be added from any worker
- * (libevent's locking is on when workers > 1). A call that completes on
+ * of workers. A worker may add its events to the main loop (libevent's
+ * locking is on when workers > 1) but must not delete or replace them:
+ * libevent would make it wait for their running callback, which waits
+ * for the lock. So workers > 1 goes only with the prf source and the
+ * file ledger (config.c), which do not. A call that completes on
  * another thread than its connection's (a delivery, once the ledger has
  * it) is handed to the connection's worker through its mailbox. */
 #ifndef KPD_WORKER_H

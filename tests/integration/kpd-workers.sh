@@ -3,7 +3,9 @@
 # the main loop. Bad values are refused with their line; keys issued over
 # parallel connections are whole and distinct; a keyId two clients ask
 # Bob for at the same moment is delivered once; connections are spread
-# over the workers, and /metrics counts every worker's. (tests/integration/workers-*.sh run other tests
+# over the workers, and /metrics counts every worker's. workers above 1
+# are refused with the sources and ledgers that keep events on the main
+# loop. (tests/integration/workers-*.sh run other tests
 # of skip-kpd with two workers: reload, drain, caps, the wire, pipelining,
 # ledger failures.)
 . "$top_srcdir/tests/integration/lib.sh"
@@ -16,6 +18,17 @@ for bad in 0 65 two -1 ''; do
     expect_match "... with its line and the range" "$T/err" \
         'bad.conf:3: workers must be a number in 1\.\.64'
 done
+
+# The PostgreSQL ledger and the etsi014 source keep sockets and timers on
+# the main loop that a worker may not change: refused with them, for now.
+printf '[kpd]\nlocal_system_id = Alice\nworkers = 2\nledger = postgresql\nledger_conninfo = host=/nonexistent\n' > "$T/pg.conf"
+expect_exit 1 "workers = 2 with ledger = postgresql is refused" "$KPD" -c "$T/pg.conf" --check-config
+expect_match "... saying what it goes with" "$T/err" \
+    'pg.conf:0: workers above 1 go with key_source = prf and ledger = file'
+printf '[kpd]\nlocal_system_id = Alice\nworkers = 2\nkey_source = etsi014\n' > "$T/kme.conf"
+expect_exit 1 "workers = 2 with key_source = etsi014 is refused" "$KPD" -c "$T/kme.conf" --check-config
+expect_match "... saying what it goes with" "$T/err" \
+    'kme.conf:0: workers above 1 go with key_source = prf and ledger = file'
 
 testbed_up --tls cert13 --no-client-auth --workers 4
 expect_match "Alice starts 4 workers" "$T/alice/kpd.log" '4 workers serve connections'
