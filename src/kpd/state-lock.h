@@ -3,7 +3,7 @@
  * counts, the audit trail and the reloadable configuration are touched by
  * one thread at a time, the one holding it. A worker takes it to route a
  * request; every main loop callback that reaches the source or the ledger
- * takes it too (worker.h). Recursive. */
+ * a worker may use takes it too (worker.h). Recursive. */
 #ifndef KPD_STATE_LOCK_H
 #define KPD_STATE_LOCK_H
 

@@ -14,7 +14,6 @@
  * twice whatever the KME does. Decisions follow HTTP statuses and the
  * KME's own Status, never the wording of its errors. docs/etsi014.md. */
 #include "config.h"
-#include "state-lock.h"
 #include "sync.h"
 
 #include <event2/event.h>
@@ -387,19 +386,10 @@ static void take_key(struct op *op, const kpd_https_answer *a)
                            on_recorded, op);
 }
 
-static void on_retry_held(evutil_socket_t fd, short what, void *arg)
+static void on_retry(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     send_keys(arg);
-}
-
-/* A main loop callback: it reaches the KP's state, which a worker may
- * be using (state-lock.h). */
-static void on_retry(evutil_socket_t fd, short what, void *arg)
-{
-    kpd_state_lock();
-    on_retry_held(fd, what, arg);
-    kpd_state_unlock();
 }
 
 /* The pool is empty or refilling: ask again after a back-off, within

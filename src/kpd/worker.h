@@ -11,10 +11,10 @@
  * The KP's state (the key source, the ledger, the per-peer counts, the
  * audit trail, the reloadable configuration) is one thread's at a time:
  * the one holding the state lock. A worker takes it to route a request;
- * each main loop callback that reaches the source or the ledger (their
- * timers and sockets, the tick, signals, /metrics) takes it too. So a
- * source or a ledger is written as single-threaded, whatever the number
- * of workers. A worker may add its events to the main loop (libevent's
+ * each main loop callback that reaches the source or the ledger a worker
+ * may be using (the file ledger's completions and rewrite steps, the
+ * tick, SIGHUP, /metrics) takes it too. So a source or a ledger is
+ * written as single-threaded, whatever the number of workers. A worker may add its events to the main loop (libevent's
  * locking is on when workers > 1) but must not delete or replace them:
  * libevent would make it wait for their running callback, which waits
  * for the lock. So workers > 1 goes only with the prf source and the
