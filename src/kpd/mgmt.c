@@ -111,8 +111,7 @@ void kpd_mgmt_write_metrics(kpd_ctx *ctx, kpd_text *t)
         for (unsigned i = 0; i < ctx->workers->count; i++)
             kpd_text_printf(t, "skip_kpd_worker_connections_open{worker=\"%u\"} "
                             "%u\n", i,
-                            __atomic_load_n(&ctx->workers->all[i].connections,
-                                            __ATOMIC_RELAXED));
+                            kpd_worker_connections(&ctx->workers->all[i]));
     }
     counter(t, "skip_kpd_connections_evicted_total",
             "Connections closed to make room at max_connections.",

@@ -62,7 +62,7 @@ static void hold(kpd_worker *w)
     }
 }
 
-static unsigned connections_of(const kpd_worker *w)
+unsigned kpd_worker_connections(const kpd_worker *w)
 {
     return __atomic_load_n(&w->connections, __ATOMIC_RELAXED);
 }
@@ -92,8 +92,10 @@ bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
     for (unsigned i = 0; i < crew->count; i++) {
         kpd_worker *other = &crew->all[i];
 
-        if (other != w && connections_of(other) > 0 &&
-            (most == NULL || connections_of(other) > connections_of(most)))
+        unsigned n = kpd_worker_connections(other);
+
+        if (other != w && n > 0 &&
+            (most == NULL || n > kpd_worker_connections(most)))
             most = other;
     }
     return pass_to(most, fd, addr, addr_len);
@@ -108,9 +110,10 @@ bool kpd_worker_balance(kpd_worker *w, int fd, const struct sockaddr *addr,
     if (crew == NULL || crew->count == 1)
         return false;
     for (unsigned i = 0; i < crew->count; i++)
-        if (connections_of(&crew->all[i]) < connections_of(fewest))
+        if (kpd_worker_connections(&crew->all[i]) <
+            kpd_worker_connections(fewest))
             fewest = &crew->all[i];
-    if (connections_of(w) <= connections_of(fewest))
+    if (kpd_worker_connections(w) <= kpd_worker_connections(fewest))
         return false; /* w is among those holding the fewest */
     return pass_to(fewest, fd, addr, addr_len);
 }

@@ -89,6 +89,9 @@ bool kpd_worker_pass_on(kpd_worker *w, int fd, const struct sockaddr *addr,
 bool kpd_worker_balance(kpd_worker *w, int fd, const struct sockaddr *addr,
                         int addr_len);
 
+/* How many connections w holds now; any thread. */
+unsigned kpd_worker_connections(const kpd_worker *w);
+
 /* SIGTERM: every worker stops accepting and closes after each reply. */
 void kpd_workers_drain(kpd_ctx *ctx);
 
