@@ -351,6 +351,15 @@ static double time_empty_call(struct token *t, int n, void *arg)
     return now_s() - start;
 }
 
+/* BENCH_ROWS=TEXT measures only the rows whose names hold TEXT: one row
+ * at a time while working on it, instead of the whole run. */
+static bool wanted(const char *row)
+{
+    const char *only = getenv("BENCH_ROWS");
+
+    return only == NULL || *only == '\0' || strstr(row, only) != NULL;
+}
+
 /* Alternates the two sides for ROUNDS rounds; per-op microseconds and the
  * median of the per-round ratios base/ours (or ours/base). */
 static void compare(const char *row, struct token *a, bench_fn fa, int na,
@@ -359,6 +368,8 @@ static void compare(const char *row, struct token *a, bench_fn fa, int na,
 {
     double us_a[ROUNDS], us_b[ROUNDS], ratio[ROUNDS];
 
+    if (!wanted(row))
+        return;
     fa(a, na / 10 + 1, arga); /* warm up both: connections, caches */
     fb(b, nb / 10 + 1, argb);
     for (int r = 0; r < ROUNDS; r++) {
@@ -461,6 +472,8 @@ static void threads_row(const char *row, const char *machine_row, int n,
     double p1[ROUNDS], p2[ROUNDS], machine[ROUNDS], fraction[ROUNDS];
     char name[160];
 
+    if (!wanted(row))
+        return;
     throughput(2, n / 10 + 1, hmac);
     process_rate(2, n / 10 + 1, hmac);
     for (int r = 0; r < ROUNDS; r++) {
@@ -521,6 +534,8 @@ static void find_rows(void)
     double at1k[ROUNDS], at100k[ROUNDS], ratio[ROUNDS];
     long rss_before, rss_after;
 
+    if (!wanted("find") && !wanted("memory"))
+        return;
     fill(our_ids, &ours_n, 1000, hsm_ids, &hsm_n, 1000);
     fo.count = ours_n, fh.count = hsm_n;
     compare("find 1k keys", &ours, time_find, 20000, &fo, &softhsm, time_find,

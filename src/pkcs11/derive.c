@@ -1,30 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* C_DeriveKey with the one-way KDFs a SKIP key may feed: RFC 7296 prf+
  * (CKM_IKE2_PRF_PLUS_DERIVE and NSS's number for it) and RFC 5869 HKDF
- * (CKM_HKDF_DERIVE). Both run on OpenSSL's HKDF: prf+ with an HMAC PRF is
- * HKDF-Expand with the key as PRK and the seed as info, byte for byte.
+ * (CKM_HKDF_DERIVE). Both run on the base key's HMAC pads (hmac-pads.h):
+ * prf+ with an HMAC PRF is HKDF-Expand with the key as PRK and the seed as
+ * info, byte for byte. A derive is one call per IKE rekey or PPK, so it
+ * keeps no OpenSSL KDF context to fetch, allocate and key each time
+ * (docs/performance.md).
  * Every other derive mechanism is CKR_MECHANISM_INVALID: nothing here
  * copies, truncates, XORs, concatenates or encrypts key bytes. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
 
-#include <openssl/core_names.h>
-#include <openssl/evp.h>
-#include <openssl/kdf.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "skip/log.h"
-#include "skip/ossl.h"
 
 #define KDF_INPUT_MAX 1024 /* salt, info and seed bytes, each */
 #define SEED_MAX 2048      /* a prf+ seed key's value and seed data together */
 
 struct kdf_request {
-    const char *digest;
+    hmac_digest digest;
     size_t hash_len;
-    int mode; /* EVP_KDF_HKDF_MODE_* */
+    bool extract, expand; /* HKDF's steps; prf+ only expands */
     const unsigned char *salt, *info;
     size_t salt_len, info_len;
     bool prf_plus;
@@ -42,13 +42,13 @@ static CK_RV param_invalid(const char *why)
 static bool hash_of(CK_MECHANISM_TYPE m, struct kdf_request *r, bool hmac_only)
 {
     switch (m) {
-    case CKM_SHA256_HMAC: r->digest = "SHA256", r->hash_len = 32; return true;
-    case CKM_SHA384_HMAC: r->digest = "SHA384", r->hash_len = 48; return true;
-    case CKM_SHA512_HMAC: r->digest = "SHA512", r->hash_len = 64; return true;
+    case CKM_SHA256_HMAC: r->digest = HMAC_SHA256, r->hash_len = 32; return true;
+    case CKM_SHA384_HMAC: r->digest = HMAC_SHA384, r->hash_len = 48; return true;
+    case CKM_SHA512_HMAC: r->digest = HMAC_SHA512, r->hash_len = 64; return true;
     /* HKDF names the hash; NSS and kryoptic also take the _HMAC numbers. */
-    case CKM_SHA256: r->digest = "SHA256", r->hash_len = 32; return !hmac_only;
-    case CKM_SHA384: r->digest = "SHA384", r->hash_len = 48; return !hmac_only;
-    case CKM_SHA512: r->digest = "SHA512", r->hash_len = 64; return !hmac_only;
+    case CKM_SHA256: r->digest = HMAC_SHA256, r->hash_len = 32; return !hmac_only;
+    case CKM_SHA384: r->digest = HMAC_SHA384, r->hash_len = 48; return !hmac_only;
+    case CKM_SHA512: r->digest = HMAC_SHA512, r->hash_len = 64; return !hmac_only;
     default: return false;
     }
 }
@@ -77,7 +77,7 @@ static CK_RV parse_mechanism(const CK_MECHANISM *m, struct kdf_request *r)
             (p.ulSeedDataLen == 0 && !p.bHasSeedKey))
             return param_invalid("prf+: the seed data must be 1..1024 bytes "
                                  "(or empty, after a seed key)");
-        r->mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
+        r->expand = true;
         r->info = p.pSeedData;
         r->info_len = p.ulSeedDataLen;
         r->prf_plus = true;
@@ -112,9 +112,8 @@ static CK_RV parse_mechanism(const CK_MECHANISM *m, struct kdf_request *r)
             r->info = p.pInfo;
             r->info_len = p.ulInfoLen;
         }
-        r->mode = !p.bExpand  ? EVP_KDF_HKDF_MODE_EXTRACT_ONLY
-                  : !p.bExtract ? EVP_KDF_HKDF_MODE_EXPAND_ONLY
-                                : EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND;
+        r->extract = p.bExtract == CK_TRUE;
+        r->expand = p.bExpand == CK_TRUE;
         return CKR_OK;
     }
     return CKR_MECHANISM_INVALID;
@@ -156,12 +155,13 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
                           const session *sess, bool inherit_flags,
                           skip_secbuf *value)
 {
-    object *obj = calloc(1, sizeof(*obj));
+    object *obj = malloc(sizeof(*obj)); /* not calloc: see skip_secbuf_new */
 
     if (obj == NULL) {
         skip_secbuf_free(value);
         return NULL;
     }
+    memset(obj, 0, sizeof(*obj));
     obj->value = value;
     obj->slot_id = sess->slot_id;
     obj->key_type = type;
@@ -247,54 +247,42 @@ static bool base_type_ok(const object *base, const struct kdf_request *r)
            (base->key_type == CKK_SHA512_HMAC && r->hash_len == 64);
 }
 
-/* The KDF's output of out_len bytes under key; a prf+ seed key's value
- * (seed, or NULL) goes before the seed data. */
-static skip_secbuf *run_kdf(const struct kdf_request *r, const skip_secbuf *key,
-                            const skip_secbuf *seed, size_t out_len)
+/* The KDF's output of out_len bytes under the base key; a prf+ seed key's
+ * value (seed, or NULL) goes before the seed data. Lock held: the base
+ * key's pads are made at its first use. */
+static skip_secbuf *run_kdf_locked(const struct kdf_request *r, object *base,
+                                   const skip_secbuf *seed, size_t out_len)
 {
-    EVP_KDF *kdf = EVP_KDF_fetch(skip_ossl_ctx(), "HKDF", NULL);
-    EVP_KDF_CTX *ctx = kdf ? EVP_KDF_CTX_new(kdf) : NULL;
     skip_secbuf *out = skip_secbuf_new(out_len);
-    skip_secbuf *info = NULL;
-    OSSL_PARAM params[6], *q = params;
-    int mode = r->mode;
+    unsigned char prk[64];
+    hmac_pads prk_pads;
+    const hmac_pads *pads = NULL;
 
-    if (seed != NULL) {
-        /* the seed key's bytes stay in locked memory here too */
-        info = skip_secbuf_new(seed->len + r->info_len);
-        if (info != NULL) {
-            memcpy(info->data, seed->data, seed->len);
-            if (r->info_len)
-                memcpy(info->data + seed->len, r->info, r->info_len);
-            info->len = seed->len + r->info_len;
+    if (out == NULL)
+        return NULL;
+    if (r->extract) {
+        size_t prk_len = hmac_pads_extract(r->digest, r->salt, r->salt_len,
+                                           base->value->data, base->value->len,
+                                           prk);
+        if (!r->expand) { /* derive_template asked for one hash length */
+            memcpy(out->data, prk, prk_len);
+            out->len = prk_len;
+            OPENSSL_cleanse(prk, sizeof(prk));
+            return out;
         }
-    }
-
-    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
-                                            (char *)r->digest, 0);
-    *q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
-    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, key->data,
-                                             key->len);
-    if (r->salt)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
-                                                 (void *)r->salt, r->salt_len);
-    if (info != NULL)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                                 info->data, info->len);
-    else if (r->info_len)
-        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO,
-                                                 (void *)r->info, r->info_len);
-    *q = OSSL_PARAM_construct_end();
-    if (ctx == NULL || out == NULL || (seed != NULL && info == NULL) ||
-        EVP_KDF_derive(ctx, out->data, out_len, params) != 1) {
+        hmac_pads_make(&prk_pads, r->digest, prk, prk_len);
+        pads = &prk_pads;
+    } else if ((pads = object_pads_locked(base, r->digest)) == NULL) {
         skip_secbuf_free(out);
-        out = NULL;
-    } else {
-        out->len = out_len;
+        return NULL;
     }
-    EVP_KDF_CTX_free(ctx); /* cleanses the key and info it copied */
-    EVP_KDF_free(kdf);
-    skip_secbuf_free(info);
+    hmac_pads_expand(pads, seed ? seed->data : NULL, seed ? seed->len : 0,
+                     r->info, r->info_len, out->data, out_len);
+    out->len = out_len;
+    if (r->extract) {
+        OPENSSL_cleanse(prk, sizeof(prk));
+        OPENSSL_cleanse(&prk_pads, sizeof(prk_pads));
+    }
     return out;
 }
 
@@ -353,7 +341,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     rv = parse_mechanism(pMechanism, &r);
     if (rv == CKR_OK)
         rv = derive_template(pTemplate, ulCount,
-                             r.mode == EVP_KDF_HKDF_MODE_EXTRACT_ONLY ? r.hash_len : 0,
+                             r.extract && !r.expand ? r.hash_len : 0,
                              255 * r.hash_len, &t, &type, &len, &role);
     if (rv != CKR_OK)
         return rv;
@@ -367,7 +355,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = seed_key_locked(&r, sess, &seed);
     if (rv != CKR_OK)
         goto out;
-    value = run_kdf(&r, base->value, seed ? seed->value : NULL, len);
+    value = run_kdf_locked(&r, base, seed ? seed->value : NULL, len);
     obj = value ? derive_object_new(&t, type, role, base, sess, false, value) : NULL;
     rv = value == NULL ? CKR_FUNCTION_FAILED
          : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);

@@ -25,6 +25,13 @@ static size_t block_size(hmac_digest d)
     return d == HMAC_SHA256 ? 64 : 128;
 }
 
+/* The bytes of a hash state the digest uses: a SHA-256 run copies and
+ * cleanses half of what a SHA-512 one does. */
+static size_t state_size(hmac_digest d)
+{
+    return d == HMAC_SHA256 ? sizeof(SHA256_CTX) : sizeof(SHA512_CTX);
+}
+
 static void hash_init(hmac_digest d, hmac_hash_state *s)
 {
     if (d == HMAC_SHA256)
@@ -92,6 +99,15 @@ bool hmac_pads_make(hmac_pads *p, hmac_digest d, const unsigned char *key,
     return true;
 }
 
+void hmac_pads_start(hmac_pads *run, const hmac_pads *key)
+{
+    size_t n = state_size(key->digest);
+
+    run->digest = key->digest;
+    memcpy(run->inner.bytes, key->inner.bytes, n);
+    memcpy(run->outer.bytes, key->outer.bytes, n);
+}
+
 void hmac_pads_update(hmac_pads *run, const void *data, size_t len)
 {
     hash_update(run->digest, &run->inner, data, len);
@@ -105,6 +121,49 @@ size_t hmac_pads_final(hmac_pads *run, unsigned char *out)
     hash_update(run->digest, &run->outer, inner, len);
     len = hash_final(run->digest, &run->outer, out);
     OPENSSL_cleanse(inner, sizeof(inner));
-    OPENSSL_cleanse(run, sizeof(*run));
+    OPENSSL_cleanse(run->inner.bytes, state_size(run->digest));
+    OPENSSL_cleanse(run->outer.bytes, state_size(run->digest));
     return len;
+}
+
+size_t hmac_pads_extract(hmac_digest d, const unsigned char *salt,
+                         size_t salt_len, const unsigned char *ikm,
+                         size_t ikm_len, unsigned char *prk)
+{
+    static const unsigned char zeros[64];
+    hmac_pads run;
+
+    if (salt_len == 0) { /* HMAC pads its key with zeros anyway */
+        salt = zeros;
+        salt_len = sizeof(zeros);
+    }
+    hmac_pads_make(&run, d, salt, salt_len);
+    if (ikm_len)
+        hmac_pads_update(&run, ikm, ikm_len);
+    return hmac_pads_final(&run, prk); /* cleanses run */
+}
+
+void hmac_pads_expand(const hmac_pads *prk, const void *info1, size_t len1,
+                      const void *info2, size_t len2, unsigned char *out,
+                      size_t len)
+{
+    unsigned char t[64];
+    unsigned char counter = 1;
+    size_t t_len = 0;
+    hmac_pads run;
+
+    /* T(i) = HMAC(PRK, T(i-1) | info | i), T(0) empty */
+    for (size_t done = 0; done < len; done += t_len, counter++) {
+        hmac_pads_start(&run, prk);
+        if (t_len)
+            hmac_pads_update(&run, t, t_len);
+        if (len1)
+            hmac_pads_update(&run, info1, len1);
+        if (len2)
+            hmac_pads_update(&run, info2, len2);
+        hmac_pads_update(&run, &counter, 1);
+        t_len = hmac_pads_final(&run, t); /* cleanses run */
+        memcpy(out + done, t, len - done < t_len ? len - done : t_len);
+    }
+    OPENSSL_cleanse(t, sizeof(t));
 }

@@ -116,8 +116,8 @@ typedef struct object {
     char *remote;                  /* CKA_SKIP_REMOTE_SYSTEM_ID or NULL */
     char unique_id[24];            /* CKA_UNIQUE_ID */
     skip_secbuf *value;            /* CKA_VALUE */
-    skip_secbuf *hmac[HMAC_DIGESTS]; /* its HMAC pads per digest (mac.c),
-                                      * made at the first MAC */
+    skip_secbuf *hmac[HMAC_DIGESTS]; /* its HMAC pads per digest
+                                      * (object_pads_locked) */
     unsigned derives;              /* PRF blocks derived from it (max_derives) */
     unsigned ops;                  /* sessions whose operation it keys */
     /* A session object's place in its session's list, so closing a
@@ -221,6 +221,9 @@ bool store_visible_locked(const object *obj, const session *sess);
  * login (the objects themselves stay findable after the next login). */
 void store_logout_locked(CK_SLOT_ID slot_id);
 void object_free(object *obj);
+/* The key's HMAC pads for the digest (hmac-pads.h), made at its first MAC
+ * or derive and kept until the key is freed; NULL without memory. */
+const hmac_pads *object_pads_locked(object *key, hmac_digest d);
 
 /* policy.c: the attribute policy table and the template parser. */
 typedef struct key_template {

@@ -46,21 +46,6 @@ static bool digest_of(CK_MECHANISM_TYPE mech, hmac_digest *d, size_t *full,
     }
 }
 
-/* The key's pads for the digest, made at its first use. With the lock. */
-static const hmac_pads *pads_locked(object *key, hmac_digest d)
-{
-    if (key->hmac[d] == NULL) {
-        skip_secbuf *b = skip_secbuf_new(sizeof(hmac_pads));
-        if (b == NULL || !hmac_pads_make((hmac_pads *)b->data, d,
-                                         key->value->data, key->value->len)) {
-            skip_secbuf_free(b);
-            return NULL;
-        }
-        key->hmac[d] = b;
-    }
-    return (const hmac_pads *)key->hmac[d]->data;
-}
-
 /* Length of the MAC the mechanism gives, or 0 for a bad parameter. A
  * _GENERAL MAC shorter than 16 bytes is refused: it would be guessable. */
 static size_t mac_length(const CK_MECHANISM *m, size_t full, bool general)
@@ -126,11 +111,11 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
         goto out;
     }
-    if ((pads = pads_locked(key, digest)) == NULL) {
+    if ((pads = object_pads_locked(key, digest)) == NULL) {
         rv = CKR_HOST_MEMORY;
         goto out;
     }
-    m->run = *pads;
+    hmac_pads_start(&m->run, pads);
     m->out_len = out_len;
     if (key->role != ROLE_HMAC)
         key->role = ROLE_HMAC; /* first use fixes the role */

@@ -103,7 +103,7 @@ void skip_log(skip_log_level level, const char *fmt, ...)
 bool skip_debug_enabled(const char *area)
 {
     const char *list;
-    size_t n = strlen(area);
+    size_t n;
 
     if (!log_debug_read) { /* a call before skip_log_init */
         log_debug_list = getenv(log_debug_env);
@@ -112,7 +112,8 @@ bool skip_debug_enabled(const char *area)
     list = log_debug_list;
 
     if (list == NULL || *list == '\0')
-        return false;
+        return false; /* every call of the module asks: keep it short */
+    n = strlen(area);
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, ",");
         if ((len == 3 && strncmp(p, "all", 3) == 0) ||

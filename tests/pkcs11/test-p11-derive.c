@@ -420,6 +420,112 @@ static void prf_plus_with_a_seed_key(void **state)
     assert_int_equal(derive_hex(&m, base, 32, hex_key), CKR_MECHANISM_PARAM_INVALID);
 }
 
+/* OpenSSL's HKDF, the reference for the sweep below. */
+static void openssl_hkdf(const char *digest, int mode, const unsigned char *key,
+                         size_t key_len, const unsigned char *salt,
+                         size_t salt_len, const unsigned char *info,
+                         size_t info_len, unsigned char *out, size_t len)
+{
+    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
+    EVP_KDF_CTX *ctx = EVP_KDF_CTX_new(kdf);
+    OSSL_PARAM params[6], *q = params;
+
+    *q++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST,
+                                            (char *)digest, 0);
+    *q++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)key,
+                                             key_len);
+    if (salt_len)
+        *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT,
+                                                 (void *)salt, salt_len);
+    *q++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info,
+                                             info_len);
+    *q = OSSL_PARAM_construct_end();
+    assert_int_equal(EVP_KDF_derive(ctx, out, len, params), 1);
+    EVP_KDF_CTX_free(ctx);
+    EVP_KDF_free(kdf);
+}
+
+/* The module's KDFs run on its own HMAC code (hmac-pads.c); they must
+ * agree with OpenSSL's HKDF byte for byte for every hash, every step,
+ * keys shorter and longer than a hash block, with and without salt, and
+ * output lengths around block edges up to the 255-block maximum. */
+static void agrees_with_openssl_hkdf(void **state)
+{
+    static const struct {
+        CK_MECHANISM_TYPE hash;
+        const char *name;
+        CK_ULONG hash_len;
+    } hashes[] = {{CKM_SHA256, "SHA256", 32},
+                  {CKM_SHA384, "SHA384", 48},
+                  {CKM_SHA512, "SHA512", 64}};
+    static const size_t key_lens[] = {16, 64, 200};
+    static unsigned char key[200], salt[77], info[100], got[255 * 64],
+        want[255 * 64];
+    CK_ULONG hash_len;
+
+    (void)state;
+    run(key, sizeof(key), 0x21);
+    run(salt, sizeof(salt), 0x90);
+    run(info, sizeof(info), 0x05);
+    for (size_t h = 0; h < 3; h++) {
+        hash_len = hashes[h].hash_len;
+        CK_ULONG lens[] = {16, hash_len - 1, hash_len, hash_len + 1,
+                           3 * hash_len + 5, 255 * hash_len};
+        for (size_t k = 0; k < 3; k++) {
+            CK_OBJECT_HANDLE base =
+                p11_import(s, CKK_GENERIC_SECRET, key, key_lens[k], NULL, 0);
+            for (size_t l = 0; l < 6; l++) {
+                for (int with_salt = 0; with_salt < 2; with_salt++) {
+                    CK_HKDF_PARAMS p = {CK_TRUE, CK_TRUE, hashes[h].hash,
+                                        with_salt ? CKF_HKDF_SALT_DATA
+                                                  : CKF_HKDF_SALT_NULL,
+                                        with_salt ? salt : NULL,
+                                        with_salt ? sizeof(salt) : 0, 0, info,
+                                        sizeof(info)};
+                    CK_MECHANISM m = {CKM_HKDF_DERIVE, &p, sizeof(p)};
+                    CK_ATTRIBUTE tmpl[] = {{CKA_VALUE_LEN, &lens[l], sizeof(CK_ULONG)},
+                                           {CKA_SENSITIVE, &no, 1},
+                                           {CKA_EXTRACTABLE, &yes, 1}};
+                    CK_ATTRIBUTE get = {CKA_VALUE, got, sizeof(got)};
+                    CK_OBJECT_HANDLE out;
+
+                    /* extract and expand */
+                    assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 3, &out), CKR_OK);
+                    assert_int_equal(p11->C_GetAttributeValue(s, out, &get, 1), CKR_OK);
+                    assert_int_equal(get.ulValueLen, lens[l]);
+                    openssl_hkdf(hashes[h].name, EVP_KDF_HKDF_MODE_EXTRACT_AND_EXPAND,
+                                 key, key_lens[k], p.pSalt, p.ulSaltLen, info,
+                                 sizeof(info), want, lens[l]);
+                    assert_memory_equal(got, want, lens[l]);
+                    /* expand alone (prf+ under the _HMAC number is the same) */
+                    p.bExtract = CK_FALSE;
+                    get.ulValueLen = sizeof(got);
+                    assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 3, &out), CKR_OK);
+                    assert_int_equal(p11->C_GetAttributeValue(s, out, &get, 1), CKR_OK);
+                    openssl_hkdf(hashes[h].name, EVP_KDF_HKDF_MODE_EXPAND_ONLY,
+                                 key, key_lens[k], NULL, 0, info, sizeof(info),
+                                 want, lens[l]);
+                    assert_memory_equal(got, want, lens[l]);
+                    /* extract alone: the PRK, one hash length */
+                    p.bExtract = CK_TRUE;
+                    p.bExpand = CK_FALSE;
+                    tmpl[0].pValue = &hash_len;
+                    get.ulValueLen = sizeof(got);
+                    assert_int_equal(p11->C_DeriveKey(s, &m, base, tmpl, 3, &out), CKR_OK);
+                    assert_int_equal(p11->C_GetAttributeValue(s, out, &get, 1), CKR_OK);
+                    assert_int_equal(get.ulValueLen, hash_len);
+                    openssl_hkdf(hashes[h].name, EVP_KDF_HKDF_MODE_EXTRACT_ONLY,
+                                 key, key_lens[k], p.pSalt, p.ulSaltLen, info,
+                                 sizeof(info), want, hash_len);
+                    assert_memory_equal(got, want, hash_len);
+                    assert_int_equal(p11->C_DestroyObject(s, out), CKR_OK);
+                }
+            }
+        }
+    }
+}
+
 /* derived_keys = readable: what the template leaves out is readable (for
  * NSS-based IKE daemons that read SK_d); a template asking SENSITIVE wins. */
 static void derived_keys_readable(void **state)
@@ -508,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(derive_budget_counts_outputs, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(prf_plus_with_a_seed_key, setup, teardown),
+        cmocka_unit_test_setup_teardown(agrees_with_openssl_hkdf, setup, teardown),
         cmocka_unit_test_setup_teardown(derived_keys_readable, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
