@@ -347,7 +347,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return rv;
 
     outputs = (unsigned)((len + r.hash_len - 1) / r.hash_len);
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = derive_base_locked(h, hBaseKey, &t, outputs, &sess, &base);
     if (rv == CKR_OK && !base_type_ok(base, &r))
         rv = CKR_KEY_TYPE_INCONSISTENT;
@@ -366,7 +366,7 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         obj = NULL;
     }
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     object_free(obj);
     return rv;
 }

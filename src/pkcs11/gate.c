@@ -68,7 +68,7 @@ CK_RV publish_key(CK_SESSION_HANDLE h, object *obj, bool fresh,
     const id_entry *held;
     bool session_open;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = module_ready();
     if (rv != CKR_OK) {
         /* No token is left to hold it, and the KP gives a key once. */
@@ -106,7 +106,7 @@ CK_RV publish_key(CK_SESSION_HANDLE h, object *obj, bool fresh,
             rv = CKR_SESSION_HANDLE_INVALID;
     }
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     object_free(obj);
     return rv;
 }

@@ -37,6 +37,7 @@ static void init_lock(void)
 static void in_child(void)
 {
     init_lock();
+    module_lock_reset_in_child();
     /* the parent's searches asking the KP are not the child's */
     pthread_cond_init(&g_module.fetched, NULL);
     g_module.fetching = NULL;
@@ -138,14 +139,14 @@ static void stop_generators(void)
 
     do {
         r = NULL;
-        pthread_mutex_lock(&g_module.lock);
+        module_lock();
         /* in a forked child they are the parent's: teardown abandons them */
         for (size_t i = 0; module_ready() == CKR_OK &&
                            i < g_module.slot_count && r == NULL; i++) {
             r = g_module.slots[i].rng;
             g_module.slots[i].rng = NULL;
         }
-        pthread_mutex_unlock(&g_module.lock);
+        module_unlock();
         rng_free(r);
     } while (r != NULL);
 }
@@ -174,7 +175,7 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
     }
     /* A host that forks must not hand its children our keys. */
     skip_secbuf_wipe_on_fork();
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     if (g_module.initialized) {
         if (g_module.fork_generation == g_fork_generation) {
             rv = CKR_CRYPTOKI_ALREADY_INITIALIZED;
@@ -207,7 +208,7 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
     g_module.may_create_threads = may_create_threads(pInitArgs);
     g_module.initialized = true;
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -218,7 +219,7 @@ CK_RV general_finalize(CK_VOID_PTR pReserved)
     if (pReserved != NULL)
         return CKR_ARGUMENTS_BAD;
     stop_generators();
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     if (!g_module.initialized ||
         g_module.fork_generation != g_fork_generation) {
         rv = CKR_CRYPTOKI_NOT_INITIALIZED;
@@ -232,7 +233,7 @@ CK_RV general_finalize(CK_VOID_PTR pReserved)
         teardown_locked(false);
         skip_hmac_release();
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 

@@ -6,6 +6,7 @@
 #define SKIP_PKCS11_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
@@ -119,7 +120,8 @@ typedef struct object {
     skip_secbuf *hmac[HMAC_DIGESTS]; /* its HMAC pads per digest
                                       * (object_pads_locked) */
     unsigned derives;              /* PRF blocks derived from it (max_derives) */
-    unsigned ops;                  /* sessions whose operation it keys */
+    atomic_uint ops; /* sessions whose operation it keys; counted under
+                      * the shared lock too (mac.c) */
     /* A session object's place in its session's list, so closing a
      * session touches its own objects, not every object held. */
     struct object *owner_prev, *owner_next;
@@ -134,6 +136,8 @@ typedef struct session {
     CK_SESSION_HANDLE handle;
     CK_SLOT_ID slot_id;
     CK_FLAGS flags;
+    /* The operation, changed under session_claim, or exclusively. */
+    atomic_bool claimed;
     op_kind op;
     void *op_data; /* freed by session_op_end_locked */
     object *op_key; /* the key op_data was keyed with, or NULL */
@@ -171,6 +175,19 @@ typedef struct module {
 
 extern module g_module;
 
+/* module-lock.c: g_module.lock with a shared mode. Exclusive (the mutex)
+ * around every change to the tables; shared around the MAC calls
+ * (mac.c), which read the tables and change only their own session's
+ * operation, under session_claim. A function named *_locked wants either
+ * mode unless it says it changes something. */
+void module_lock(void);
+void module_unlock(void);
+/* pthread_cond_wait on cond, exclusive again on return. */
+void module_wait(pthread_cond_t *cond);
+void module_lock_shared(void);
+void module_unlock_shared(void);
+void module_lock_reset_in_child(void);
+
 /* general.c: checks made by every entry point but C_Initialize. */
 CK_RV module_ready(void);
 extern unsigned long g_fork_generation;
@@ -194,7 +211,7 @@ bool slot_needs_login_locked(const slot *s);
 /* session.c; the operation data is freed by its owner's function. */
 session *session_get_locked(CK_SESSION_HANDLE h);
 /* rv, unless the library is not initialized or h is no session: the
- * codes that outrank it (entry.c's TRACED_S). Takes the lock. */
+ * codes that outrank it (entry.c's TRACED_S). Takes the lock shared. */
 CK_RV session_first(CK_SESSION_HANDLE h, CK_RV rv);
 void find_state_free(void *data); /* object.c */
 void mac_state_free(void *data);  /* mac.c */
@@ -203,6 +220,10 @@ void mac_state_free(void *data);  /* mac.c */
 void session_op_end_locked(session *s);
 /* Ends s's operation, leaving its state to the caller. */
 void session_op_detach_locked(session *s);
+/* Under the shared lock, two calls on one session (a host sharing it
+ * between threads) take turns at its operation with these. */
+void session_claim(session *s);
+void session_release(session *s);
 void session_find_end_locked(session *s);
 void session_close_all_locked(CK_SLOT_ID slot_id);
 

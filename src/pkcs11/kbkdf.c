@@ -299,7 +299,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     if (rv != CKR_OK)
         return rv;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = derive_base_locked(h, hBaseKey, &t[0], segments, &sess, &base);
     /* The extra keys ask the gate too (a token key, a private one). */
     for (size_t i = 1; rv == CKR_OK && i < n; i++)
@@ -329,7 +329,7 @@ CK_RV kbkdf_derive(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
             *k.extra[i - 1].phKey = objs[i]->handle;
         memset(objs, 0, sizeof(objs));
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     for (size_t i = 0; i < n; i++) {
         object_free(objs[i]);
         skip_secbuf_free(values[i]);

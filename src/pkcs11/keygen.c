@@ -109,7 +109,7 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     if (rv != CKR_OK)
         return rv;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     /* CKA_TOKEN defaults to FALSE, as the standard says: a session key
      * may be made in a read-only session (still behind the login). */
     rv = session_begin_locked(h, NEED_LOGIN | new_object_needs(&t, false),
@@ -121,7 +121,7 @@ CK_RV keygen_generate(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         if (!t.has_private)
             t.private_obj = has_pin;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (rv != CKR_OK)
         return rv;
 

@@ -32,14 +32,14 @@ static void lease_end(struct lease *l, bool keep)
 {
     slot *s;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
     if (keep && l->client && s && s->idle_count < CLIENT_POOL_MAX) {
         s->idle_url[s->idle_count] = l->url;
         s->idle[s->idle_count++] = l->client;
         l->client = NULL;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     skip_client_free(l->client);
     skip_client_opts_clear(&l->opts);
     free(l->remote);
@@ -90,7 +90,7 @@ static CK_RV lease_begin(CK_SLOT_ID slot_id, struct lease *l)
 
     memset(l, 0, sizeof(*l));
     l->slot_id = slot_id;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = slot_get_locked(slot_id);
     if (s == NULL) {
         rv = CKR_SLOT_ID_INVALID;
@@ -109,7 +109,7 @@ static CK_RV lease_begin(CK_SLOT_ID slot_id, struct lease *l)
             rv = CKR_HOST_MEMORY;
     }
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (rv == CKR_OK && l->client == NULL && !lease_new_client(l))
         rv = CKR_DEVICE_ERROR;
     return rv;
@@ -125,7 +125,7 @@ static bool next_url(struct lease *l, const skip_err *why)
     time_t now = time(NULL);
     slot *s;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
     if (s != NULL)
         s->url_down_until[l->url] = now + URL_BACKOFF_S;
@@ -138,7 +138,7 @@ static bool next_url(struct lease *l, const skip_err *why)
         if (!l->tried[(l->url + k) % n])
             next = (l->url + k) % n;
     if (next == n) {
-        pthread_mutex_unlock(&g_module.lock);
+        module_unlock();
         return false; /* the caller's log line names this last URL */
     }
     snprintf(l->failed + len, sizeof(l->failed) - len, "%s%s (%s)",
@@ -147,7 +147,7 @@ static bool next_url(struct lease *l, const skip_err *why)
     l->url = next;
     l->tried[next] = true;
     l->client = s != NULL ? take_idle_locked(s, next) : NULL;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     skip_log_info("slot %s: %s failed (%s: %s); trying %s", l->slot_name,
                   l->opts.url, skip_rc_name(why->rc), why->detail,
                   l->opts.urls[next]);
@@ -195,11 +195,11 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
     bool have = false, copied;
 
     memset(out, 0, sizeof(*out));
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = slot_get_locked(l->slot_id);
     if (s && s->have_caps && time(NULL) - s->caps_time < CAPS_TTL_S)
         have = copy_remotes(&s->caps, out);
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (have)
         return CKR_OK;
     while ((rc = skip_client_caps(l->client, &fresh, &err)) != SKIP_OK &&
@@ -210,7 +210,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
         return CKR_DEVICE_ERROR;
     }
     copied = copy_remotes(&fresh, out);
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = module_ready() == CKR_OK ? slot_get_locked(l->slot_id) : NULL;
     if (s) {
         skip_caps_clear(&s->caps);
@@ -220,7 +220,7 @@ static CK_RV caps_get(struct lease *l, const char *call, skip_caps *out)
     } else {
         skip_caps_clear(&fresh);
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return copied ? CKR_OK : CKR_HOST_MEMORY;
 }
 
@@ -361,7 +361,7 @@ static bool small_samples(CK_SLOT_ID slot_id, bool set)
     bool small = false;
     slot *s;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = module_ready() == CKR_OK ? slot_get_locked(slot_id) : NULL;
     if (s && set && !s->entropy_small) {
         s->entropy_small = true;
@@ -370,7 +370,7 @@ static bool small_samples(CK_SLOT_ID slot_id, bool set)
                       s->cfg.name, ENTROPY_SMALL_BITS);
     }
     small = s && s->entropy_small;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return small;
 }
 

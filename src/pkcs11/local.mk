@@ -18,6 +18,7 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/kp.c \
 	src/pkcs11/pin.c \
 	src/pkcs11/mac.c \
+	src/pkcs11/module-lock.c \
 	src/pkcs11/object.c \
 	src/pkcs11/pkcs11-3.h \
 	src/pkcs11/policy.c \

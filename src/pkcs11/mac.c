@@ -4,10 +4,13 @@
  *
  * C_SignInit/C_VerifyInit copy the key's HMAC pads (hmac-pads.h, made at
  * the key's first MAC with that digest and kept in its locked memory)
- * into the operation's state under the module lock, which they take once;
- * the MAC is computed without it, on state taken out of the session, so
- * threads on other sessions run in parallel, and no call reaches
- * OpenSSL's method store, its reference counts or its allocator. */
+ * into the operation's state. Every call here holds the module lock only
+ * shared (module-lock.c), and its own session under session_claim; the
+ * key's first MAC, which writes its role and pads, takes it exclusive.
+ * The MAC is computed without either, on state taken out of the session,
+ * so threads on other sessions run in parallel, write nothing the other
+ * reads, and no call reaches OpenSSL's method store, its reference counts
+ * or its allocator. */
 #include "config.h"
 #include "general.h"
 #include "internal.h"
@@ -66,17 +69,57 @@ static bool hmac_key_type(CK_KEY_TYPE type)
            type == CKK_SHA384_HMAC || type == CKK_SHA512_HMAC;
 }
 
+/* Starts the operation on session h with m. Shared, it takes only a key
+ * already in the HMAC role with its pads made, and sets *exclusive for
+ * anything else: the role and the pads are written once, exclusively. */
+static CK_RV start_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey,
+                          hmac_digest digest, bool verify, bool shared,
+                          struct mac_state *m, bool *exclusive)
+{
+    const hmac_pads *pads = NULL;
+    session *sess;
+    object *key;
+    CK_RV rv = session_begin_locked(h, NEED_SESSION, &sess);
+
+    if (rv != CKR_OK)
+        return rv;
+    session_claim(sess);
+    key = store_get_locked(hKey);
+    if (sess->op != OP_NONE)
+        rv = CKR_OPERATION_ACTIVE;
+    else if (key == NULL || !store_visible_locked(key, sess))
+        rv = CKR_KEY_HANDLE_INVALID;
+    else if (!hmac_key_type(key->key_type))
+        rv = CKR_KEY_TYPE_INCONSISTENT;
+    else if (key->role == ROLE_KDF)
+        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
+    else if (shared && (key->role != ROLE_HMAC || key->hmac[digest] == NULL))
+        *exclusive = true;
+    else if ((pads = object_pads_locked(key, digest)) == NULL)
+        rv = CKR_HOST_MEMORY;
+    if (rv != CKR_OK || *exclusive) {
+        session_release(sess);
+        return rv;
+    }
+    key->role = ROLE_HMAC; /* first use fixes the role */
+    hmac_pads_start(&m->run, pads);
+    sess->op = verify ? OP_VERIFY : OP_SIGN;
+    sess->op_data = m;
+    /* Destroying the key ends this operation (store_remove_locked). */
+    sess->op_key = key;
+    key->ops++;
+    session_release(sess);
+    return CKR_OK;
+}
+
 CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
                CK_OBJECT_HANDLE hKey, bool verify)
 {
     CK_RV rv = module_ready();
     struct mac_state *m = NULL;
-    const hmac_pads *pads;
     hmac_digest digest;
-    bool general;
-    size_t full = 0, out_len;
-    session *sess;
-    object *key;
+    bool general, exclusive = false;
+    size_t full = 0;
 
     if (rv != CKR_OK)
         return rv;
@@ -84,50 +127,24 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return CKR_ARGUMENTS_BAD;
     if (!digest_of(pMechanism->mechanism, &digest, &full, &general))
         return CKR_MECHANISM_INVALID;
-    out_len = mac_length(pMechanism, full, general);
-    if (out_len == 0)
-        return CKR_MECHANISM_PARAM_INVALID;
     if ((m = malloc(sizeof(*m))) == NULL)
         return CKR_HOST_MEMORY;
+    m->out_len = mac_length(pMechanism, full, general);
+    if (m->out_len == 0) {
+        free(m);
+        return CKR_MECHANISM_PARAM_INVALID;
+    }
 
-    pthread_mutex_lock(&g_module.lock);
-    rv = session_begin_locked(h, NEED_SESSION, &sess);
+    module_lock_shared();
+    rv = start_locked(h, hKey, digest, verify, true, m, &exclusive);
+    module_unlock_shared();
+    if (exclusive) { /* the key's first MAC with this digest */
+        exclusive = false;
+        module_lock();
+        rv = start_locked(h, hKey, digest, verify, false, m, &exclusive);
+        module_unlock();
+    }
     if (rv != CKR_OK)
-        goto out;
-    if (sess->op != OP_NONE) {
-        rv = CKR_OPERATION_ACTIVE;
-        goto out;
-    }
-    key = store_get_locked(hKey);
-    if (key == NULL || !store_visible_locked(key, sess)) {
-        rv = CKR_KEY_HANDLE_INVALID;
-        goto out;
-    }
-    if (!hmac_key_type(key->key_type)) {
-        rv = CKR_KEY_TYPE_INCONSISTENT;
-        goto out;
-    }
-    if (key->role == ROLE_KDF) {
-        rv = CKR_KEY_FUNCTION_NOT_PERMITTED;
-        goto out;
-    }
-    if ((pads = object_pads_locked(key, digest)) == NULL) {
-        rv = CKR_HOST_MEMORY;
-        goto out;
-    }
-    hmac_pads_start(&m->run, pads);
-    m->out_len = out_len;
-    if (key->role != ROLE_HMAC)
-        key->role = ROLE_HMAC; /* first use fixes the role */
-    sess->op = verify ? OP_VERIFY : OP_SIGN;
-    sess->op_data = m;
-    /* Destroying the key ends this operation (store_remove_locked). */
-    sess->op_key = key;
-    key->ops++;
-    m = NULL;
-out:
-    pthread_mutex_unlock(&g_module.lock);
-    if (m != NULL)
         free(m); /* never held key state */
     return rv;
 }
@@ -141,10 +158,19 @@ static CK_RV active_locked(CK_SESSION_HANDLE h, bool verify, session **sess,
     *sess = session_get_locked(h);
     if (*sess == NULL)
         return CKR_SESSION_HANDLE_INVALID;
+    session_claim(*sess); /* the caller releases it */
     if ((*sess)->op != (verify ? OP_VERIFY : OP_SIGN))
         return CKR_OPERATION_NOT_INITIALIZED;
     *m = (*sess)->op_data;
     return *m ? CKR_OK : CKR_OPERATION_ACTIVE;
+}
+
+/* Leaves what active_locked claimed. */
+static void leave_locked(session *sess)
+{
+    if (sess != NULL)
+        session_release(sess);
+    module_unlock_shared();
 }
 
 /* Returns state a C_*Update took out of session h: back into it to go on
@@ -154,8 +180,10 @@ static void give_back(CK_SESSION_HANDLE h, struct mac_state *m, bool keep)
 {
     session *sess;
 
-    pthread_mutex_lock(&g_module.lock);
+    module_lock_shared();
     sess = session_get_locked(h);
+    if (sess)
+        session_claim(sess);
     if (sess && sess->op != OP_NONE && sess->op_data == NULL) {
         if (keep) {
             sess->op_data = m;
@@ -164,7 +192,7 @@ static void give_back(CK_SESSION_HANDLE h, struct mac_state *m, bool keep)
             session_op_detach_locked(sess);
         }
     }
-    pthread_mutex_unlock(&g_module.lock);
+    leave_locked(sess);
     mac_state_free(m);
 }
 
@@ -177,7 +205,7 @@ CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock_shared();
     rv = active_locked(h, verify, &sess, &m);
     if (rv == CKR_OK && pPart == NULL && ulPartLen != 0) {
         rv = CKR_ARGUMENTS_BAD;
@@ -185,7 +213,7 @@ CK_RV mac_update(CK_SESSION_HANDLE h, CK_BYTE_PTR pPart, CK_ULONG ulPartLen,
     } else if (rv == CKR_OK) {
         sess->op_data = NULL; /* ours until give_back */
     }
-    pthread_mutex_unlock(&g_module.lock);
+    leave_locked(sess);
     if (rv != CKR_OK)
         return rv;
     hmac_pads_update(&m->run, pPart, ulPartLen);
@@ -214,7 +242,7 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock_shared();
     rv = active_locked(h, false, &sess, &m);
     if (rv != CKR_OK) {
         /* nothing to end */
@@ -234,7 +262,7 @@ static CK_RV sign_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
         session_op_detach_locked(sess);
         compute = true;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    leave_locked(sess);
     if (!compute)
         return rv;
     if (single)
@@ -268,13 +296,13 @@ static CK_RV verify_common(CK_SESSION_HANDLE h, CK_BYTE_PTR pData,
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock_shared();
     rv = active_locked(h, true, &sess, &m);
     if (rv == CKR_OK) {
         /* Verification ends with this call: the state is ours alone. */
         session_op_detach_locked(sess);
     }
-    pthread_mutex_unlock(&g_module.lock);
+    leave_locked(sess);
     if (rv != CKR_OK)
         return rv;
     if (pSignature == NULL || (single && pData == NULL && ulDataLen))

@@ -135,7 +135,7 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         object_free(obj);
         return rv;
     }
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = session_begin_locked(h, new_object_needs(&t, false), &sess);
     if (rv == CKR_OK) {
         obj->slot_id = sess->slot_id;
@@ -148,7 +148,7 @@ CK_RV object_create(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         rv = store_add_locked(obj);
     if (rv == CKR_OK)
         *phObject = obj->handle;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (rv != CKR_OK)
         object_free(obj);
     return rv;
@@ -162,7 +162,7 @@ CK_RV object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, hObject, &sess, &obj);
     if (rv == CKR_OK && !obj->destroyable)
         rv = CKR_ACTION_PROHIBITED;
@@ -172,7 +172,7 @@ CK_RV object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject)
         store_remove_locked(obj);
         object_free(obj); /* cleanses the key */
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -187,11 +187,11 @@ CK_RV object_get_size(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
         return rv;
     if (pulSize == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, hObject, &sess, &obj);
     if (rv == CKR_OK)
         *pulSize = CK_UNAVAILABLE_INFORMATION; /* says nothing of the key */
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -209,7 +209,7 @@ CK_RV object_get_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
         return rv;
     if (pTemplate == NULL && ulCount != 0)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, hObject, &sess, &obj);
     if (rv == CKR_OK) {
         for (CK_ULONG i = 0; i < ulCount; i++) {
@@ -218,7 +218,7 @@ CK_RV object_get_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
                 rv = one; /* the first problem is the one reported */
         }
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -240,7 +240,7 @@ CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
         return rv;
     if (pTemplate == NULL && ulCount != 0)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, hObject, &sess, &obj);
     if (rv == CKR_OK && !obj->modifiable)
         rv = CKR_ACTION_PROHIBITED;
@@ -267,7 +267,7 @@ CK_RV object_set_attributes(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject,
         if (t.has_extractable && !t.extractable)
             obj->extractable = false;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     free(label);
     return rv;
 }
@@ -448,7 +448,7 @@ static bool in_flight_locked(CK_SLOT_ID slot_id, const CK_ATTRIBUTE *id)
 
 static void end_fetch(fetch_in_flight *mine)
 {
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     for (fetch_in_flight **p = &g_module.fetching; *p; p = &(*p)->next) {
         if (*p == mine) {
             *p = mine->next;
@@ -456,7 +456,7 @@ static void end_fetch(fetch_in_flight *mine)
         }
     }
     pthread_cond_broadcast(&g_module.fetched);
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
 }
 
 CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
@@ -482,7 +482,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     rv = template_parse(pTemplate, ulCount, TEMPLATE_FIND, &t);
     if (rv != CKR_OK)
         goto out;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find != NULL)
         rv = CKR_OPERATION_ACTIVE;
@@ -500,7 +500,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         if (fetch && in_flight_locked(slot_id, t.id)) {
             fetch = false;
             while (in_flight_locked(slot_id, t.id))
-                pthread_cond_wait(&g_module.fetched, &g_module.lock);
+                module_wait(&g_module.fetched);
         }
         if (fetch && !fetch_allowed_locked(s))
             rv = CKR_DEVICE_ERROR;
@@ -510,7 +510,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
             g_module.fetching = &mine;
         }
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (rv != CKR_OK)
         goto out;
     if (fetch) {
@@ -521,7 +521,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
     }
 
     state = calloc(1, sizeof(*state));
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = module_ready();
     if (rv == CKR_OK)
         rv = lookup_locked(h, 0, &sess, NULL);
@@ -555,7 +555,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
         sess->find = state;
         state = NULL;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     find_state_free(state);
 out:
     free(rewritten);
@@ -574,7 +574,7 @@ CK_RV object_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR phObject,
         return rv;
     if (phObject == NULL || pulObjectCount == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find == NULL)
         rv = CKR_OPERATION_NOT_INITIALIZED;
@@ -589,7 +589,7 @@ CK_RV object_find(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE_PTR phObject,
         }
         *pulObjectCount = n;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -600,12 +600,12 @@ CK_RV object_find_final(CK_SESSION_HANDLE h)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     rv = lookup_locked(h, 0, &sess, NULL);
     if (rv == CKR_OK && sess->find == NULL)
         rv = CKR_OPERATION_NOT_INITIALIZED;
     if (rv == CKR_OK)
         session_find_end_locked(sess);
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }

@@ -29,7 +29,7 @@ CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
         return rv;
     if ((pData == NULL && ulLen != 0) || ulLen > (CK_ULONG)INT_MAX)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     /* Zero bytes reach no KP, so they need no login. */
     rv = session_begin_locked(h, ulLen ? NEED_LOGIN : NEED_SESSION, &sess);
     if (rv == CKR_OK && ulLen != 0) {
@@ -39,7 +39,7 @@ CK_RV random_generate(CK_SESSION_HANDLE h, CK_BYTE_PTR pData, CK_ULONG ulLen)
         if (mode == RANDOM_DRBG && (r = slot_rng_locked(s)) == NULL)
             rv = CKR_HOST_MEMORY;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     if (rv != CKR_OK || ulLen == 0)
         return rv;
     /* r lives until C_Finalize; a host that finalizes while its other

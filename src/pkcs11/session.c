@@ -7,6 +7,7 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,9 @@ CK_RV session_first(CK_SESSION_HANDLE h, CK_RV rv)
 
     if (ready != CKR_OK)
         return ready;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock_shared();
     exists = session_get_locked(h) != NULL;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock_shared();
     return exists ? rv : CKR_SESSION_HANDLE_INVALID;
 }
 
@@ -35,6 +36,17 @@ void session_op_detach_locked(session *s)
     s->op_key = NULL;
     s->op = OP_NONE;
     s->op_data = NULL;
+}
+
+void session_claim(session *s)
+{
+    while (atomic_exchange_explicit(&s->claimed, true, memory_order_acquire))
+        sched_yield(); /* the other call holds it for a few copies */
+}
+
+void session_release(session *s)
+{
+    atomic_store_explicit(&s->claimed, false, memory_order_release);
 }
 
 void session_op_end_locked(session *s)
@@ -61,7 +73,7 @@ CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
         return CKR_ARGUMENTS_BAD;
     if (!(flags & CKF_SERIAL_SESSION))
         return CKR_SESSION_PARALLEL_NOT_SUPPORTED;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     if (slot_get_locked(slotID) == NULL) {
         rv = CKR_SLOT_ID_INVALID;
         goto out;
@@ -82,7 +94,7 @@ CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
     slot_get_locked(slotID)->session_count++;
     *ph = s->handle;
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -129,13 +141,13 @@ CK_RV session_close(CK_SESSION_HANDLE h)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = session_get_locked(h);
     if (s == NULL)
         rv = CKR_SESSION_HANDLE_INVALID;
     else
         close_locked(s);
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -158,12 +170,12 @@ CK_RV session_close_all(CK_SLOT_ID slotID)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     if (slot_get_locked(slotID) == NULL)
         rv = CKR_SLOT_ID_INVALID;
     else
         session_close_all_locked(slotID);
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -177,7 +189,7 @@ CK_RV session_get_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo)
         return rv;
     if (pInfo == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = session_get_locked(h);
     if (s == NULL) {
         rv = CKR_SESSION_HANDLE_INVALID;
@@ -190,7 +202,7 @@ CK_RV session_get_info(CK_SESSION_HANDLE h, CK_SESSION_INFO_PTR pInfo)
         pInfo->state = rw ? (user ? CKS_RW_USER_FUNCTIONS : CKS_RW_PUBLIC_SESSION)
                           : (user ? CKS_RO_USER_FUNCTIONS : CKS_RO_PUBLIC_SESSION);
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -230,7 +242,7 @@ CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
         return rv;
     if (pPin == NULL && ulPinLen != 0)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = session_get_locked(h);
     if (s == NULL) {
         rv = CKR_SESSION_HANDLE_INVALID;
@@ -265,7 +277,7 @@ CK_RV session_login(CK_SESSION_HANDLE h, CK_USER_TYPE userType,
     if (rv == CKR_OK)
         sl->logged_in = true;
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     /* A wrong PIN's answer waits, without the lock: guessing is slow. */
     if (wait_ms)
         pin_delay(wait_ms);
@@ -280,7 +292,7 @@ CK_RV session_logout(CK_SESSION_HANDLE h)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = session_get_locked(h);
     if (s == NULL) {
         rv = CKR_SESSION_HANDLE_INVALID;
@@ -292,6 +304,6 @@ CK_RV session_logout(CK_SESSION_HANDLE h)
             store_logout_locked(s->slot_id);
         sl->logged_in = false;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }

@@ -80,7 +80,7 @@ CK_RV slot_get_list(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
         return rv;
     if (pulCount == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     /* Every slot always holds its token. */
     if (pSlotList != NULL) {
         if (*pulCount < g_module.slot_count)
@@ -90,7 +90,7 @@ CK_RV slot_get_list(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
                 pSlotList[i] = g_module.slots[i].id;
     }
     *pulCount = g_module.slot_count;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -104,7 +104,7 @@ CK_RV slot_get_info(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
         return rv;
     if (pInfo == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = slot_get_locked(slotID);
     if (s == NULL) {
         rv = CKR_SLOT_ID_INVALID;
@@ -118,7 +118,7 @@ CK_RV slot_get_info(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
         pInfo->flags = CKF_TOKEN_PRESENT;
         pInfo->firmwareVersion.minor = 1;
     }
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -162,7 +162,7 @@ CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
         return rv;
     if (pInfo == NULL)
         return CKR_ARGUMENTS_BAD;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     s = slot_get_locked(slotID);
     if (s == NULL) {
         rv = CKR_SLOT_ID_INVALID;
@@ -193,7 +193,7 @@ CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
     pInfo->firmwareVersion.minor = 1;
     memset(pInfo->utcTime, ' ', sizeof(pInfo->utcTime));
 out:
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 
@@ -204,10 +204,10 @@ static CK_RV slot_valid(CK_SLOT_ID slotID)
 
     if (rv != CKR_OK)
         return rv;
-    pthread_mutex_lock(&g_module.lock);
+    module_lock();
     if (slot_get_locked(slotID) == NULL)
         rv = CKR_SLOT_ID_INVALID;
-    pthread_mutex_unlock(&g_module.lock);
+    module_unlock();
     return rv;
 }
 

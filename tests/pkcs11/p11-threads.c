@@ -2,12 +2,18 @@
 /* p11-threads MODULE THREADS ROUNDS: THREADS threads share one loaded
  * module; each opens its own session and, ROUNDS times, generates a key at
  * the KP, signs with it in one part and in several (the MACs must agree),
- * finds it by CKA_ID and draws random bytes. Prints
- * "ok KEYS" when every call succeeded and every key is distinct. */
+ * finds it by CKA_ID and draws random bytes. Then the race: THREADS threads
+ * sign and verify on one shared session while another replaces the key
+ * under them (import, destroy) and churns sessions; every call must
+ * answer with a code that fits, and every MAC given must be right. Prints
+ * the race's counts, then "ok KEYS" when every call succeeded, every key
+ * is distinct and the race had no wrong answer. */
 #include "config.h"
 
 #include <dlfcn.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,6 +74,113 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* --- the race --- */
+#define RACE_ROUNDS 2000
+static const unsigned char race_value[32] = {7, 7, 7};
+static unsigned char race_mac[32]; /* HMAC-SHA256(race_value, "xy") */
+static CK_SESSION_HANDLE shared;
+static _Atomic CK_OBJECT_HANDLE race_key;
+static atomic_bool race_over;
+static atomic_int race_wrong, race_signed;
+
+static CK_OBJECT_HANDLE import_race_key(CK_SESSION_HANDLE s)
+{
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_KEY_TYPE type = CKK_GENERIC_SECRET;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ATTRIBUTE t[] = {{CKA_CLASS, &cls, sizeof(cls)},
+                        {CKA_KEY_TYPE, &type, sizeof(type)},
+                        {CKA_VALUE, (void *)race_value, sizeof(race_value)},
+                        {CKA_SIGN, &yes, 1},
+                        {CKA_TOKEN, &no, 1}};
+    CK_OBJECT_HANDLE h = CK_INVALID_HANDLE;
+
+    return p11->C_CreateObject(s, t, 5, &h) == CKR_OK ? h : CK_INVALID_HANDLE;
+}
+
+/* Signs and verifies on the shared session: another thread may hold the
+ * operation (ACTIVE), have ended it or started the other kind
+ * (NOT_INITIALIZED), or the key may be gone. Every MAC is of "xy" under
+ * the same key value, whoever started the operation. */
+static void *race_signer(void *arg)
+{
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+
+    (void)arg;
+    for (int i = 0; i < RACE_ROUNDS; i++) {
+        unsigned char mac[32];
+        CK_ULONG len = sizeof(mac);
+        bool verify = i % 3 == 0;
+        CK_OBJECT_HANDLE key = atomic_load(&race_key);
+        CK_RV rv = verify ? p11->C_VerifyInit(shared, &hmac, key)
+                          : p11->C_SignInit(shared, &hmac, key);
+
+        if (rv != CKR_OK && rv != CKR_OPERATION_ACTIVE &&
+            rv != CKR_KEY_HANDLE_INVALID)
+            atomic_fetch_add(&race_wrong, 1);
+        rv = verify ? p11->C_Verify(shared, (CK_BYTE_PTR) "xy", 2, race_mac, 32)
+                    : p11->C_Sign(shared, (CK_BYTE_PTR) "xy", 2, mac, &len);
+        if (rv == CKR_OK && !verify &&
+            (len != 32 || memcmp(mac, race_mac, 32) != 0))
+            atomic_fetch_add(&race_wrong, 1);
+        else if (rv == CKR_OK)
+            atomic_fetch_add(&race_signed, 1);
+        else if (rv != CKR_OPERATION_NOT_INITIALIZED &&
+                 rv != CKR_OPERATION_ACTIVE)
+            atomic_fetch_add(&race_wrong, 1);
+    }
+    return NULL;
+}
+
+/* Replaces the key under the signers, and opens and closes sessions:
+ * the calls that take the module lock exclusively. */
+static void *race_changer(void *arg)
+{
+    CK_SESSION_HANDLE s;
+
+    (void)arg;
+    while (!atomic_load(&race_over)) {
+        CK_OBJECT_HANDLE old = atomic_load(&race_key), fresh;
+        if (p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+                               NULL, &s) != CKR_OK ||
+            p11->C_CloseSession(s) != CKR_OK ||
+            (fresh = import_race_key(shared)) == CK_INVALID_HANDLE ||
+            p11->C_DestroyObject(shared, old) != CKR_OK)
+            atomic_fetch_add(&race_wrong, 1);
+        else
+            atomic_store(&race_key, fresh);
+    }
+    return NULL;
+}
+
+static int race(int threads)
+{
+    CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
+    CK_ULONG len = sizeof(race_mac);
+    pthread_t changer, *signers = calloc((size_t)threads, sizeof(*signers));
+
+    if (p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
+                           &shared) != CKR_OK ||
+        (race_key = import_race_key(shared)) == CK_INVALID_HANDLE ||
+        p11->C_SignInit(shared, &hmac, race_key) != CKR_OK ||
+        p11->C_Sign(shared, (CK_BYTE_PTR) "xy", 2, race_mac, &len) != CKR_OK) {
+        free(signers);
+        return 1;
+    }
+    pthread_create(&changer, NULL, race_changer, NULL);
+    for (int i = 0; i < threads; i++)
+        pthread_create(&signers[i], NULL, race_signer, NULL);
+    for (int i = 0; i < threads; i++)
+        pthread_join(signers[i], NULL);
+    atomic_store(&race_over, true);
+    pthread_join(changer, NULL);
+    free(signers);
+    p11->C_CloseSession(shared);
+    printf("race: %d right MACs and verifications, %d wrong answers\n", atomic_load(&race_signed),
+           atomic_load(&race_wrong));
+    return atomic_load(&race_wrong) != 0 || atomic_load(&race_signed) == 0;
+}
+
 int main(int argc, char **argv)
 {
     CK_C_INITIALIZE_ARGS args = {.flags = CKF_OS_LOCKING_OK};
@@ -104,9 +217,14 @@ int main(int argc, char **argv)
                 for (int j = (b == a ? i + 1 : 0); j < workers[b].count; j++)
                     if (memcmp(workers[a].ids[i], workers[b].ids[j], 16) == 0)
                         failures++;
+    failures += race(threads);
     p11->C_Finalize(NULL);
     free(workers);
+#ifndef __SANITIZE_THREAD__
+    /* ThreadSanitizer runs the atexit handlers of libraries the module
+     * loaded (libcurl's) at exit even after dlclose unloaded them. */
     dlclose(lib);
+#endif
     if (failures) {
         printf("error: %d failures\n", failures);
         return 1;
