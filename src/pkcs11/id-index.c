@@ -6,6 +6,7 @@
 #include "id-index.h"
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -19,17 +20,25 @@ struct id_index {
     size_t count;
 };
 
-/* FNV-1a over the slot id and the keyId. keyIds reach the index only from
- * the KP or a creating caller, who gains nothing by colliding their own
- * keys. */
-static uint32_t hash_of(CK_SLOT_ID slot_id, const unsigned char *id, size_t len)
+/* FNV-1a over the keyId. keyIds reach the index only from the KP or a
+ * creating caller, who gains nothing by colliding their own keys. The
+ * slot is left out so that a search can find its entry's place before it
+ * knows its session's slot (id_index_prefetch); the same keyId in two
+ * slots is two entries of one probe run. */
+static uint32_t hash_of(const unsigned char *id, size_t len)
 {
-    uint32_t h = 2166136261u ^ (uint32_t)slot_id;
+    uint32_t h = 2166136261u;
 
     for (size_t i = 0; i < len; i++)
         h = (h ^ id[i]) * 16777619u;
     return h;
 }
+
+/* Where the last index made or resized keeps its entries, for
+ * id_index_prefetch, which reads it without the module lock: atomics, so
+ * that read is no data race. The module has one index. */
+static _Atomic(uintptr_t) hint_entries;
+static atomic_size_t hint_mask;
 
 /* Ids longer than the entry's head are told apart by the object's tail
  * (SKIP keyIds are 16 bytes, so this is the rare path). */
@@ -91,6 +100,8 @@ static bool resize(id_index *idx, size_t capacity)
     entries_free(idx->entries, idx->capacity);
     idx->entries = entries;
     idx->capacity = capacity;
+    atomic_store_explicit(&hint_entries, (uintptr_t)entries, memory_order_relaxed);
+    atomic_store_explicit(&hint_mask, capacity - 1, memory_order_relaxed);
     return true;
 }
 
@@ -107,8 +118,12 @@ id_index *id_index_new(void)
 
 void id_index_free(id_index *idx)
 {
+    uintptr_t mine;
+
     if (idx == NULL)
         return;
+    mine = (uintptr_t)idx->entries;
+    atomic_compare_exchange_strong(&hint_entries, &mine, 0);
     entries_free(idx->entries, idx->capacity);
     free(idx);
 }
@@ -126,7 +141,7 @@ bool id_index_add(id_index *idx, const object *obj)
     e.handle = obj->handle;
     memcpy(e.head, obj->id,
            obj->id_len < ID_INDEX_HEAD ? obj->id_len : ID_INDEX_HEAD);
-    e.hash = hash_of(obj->slot_id, obj->id, obj->id_len);
+    e.hash = hash_of(obj->id, obj->id_len);
     e.slot_id = (uint16_t)obj->slot_id;
     e.id_len = (uint8_t)obj->id_len;
     e.private_obj = obj->private_obj;
@@ -138,7 +153,7 @@ bool id_index_add(id_index *idx, const object *obj)
 const id_entry *id_index_find(const id_index *idx, CK_SLOT_ID slot_id,
                               const unsigned char *id, size_t len)
 {
-    uint32_t h = hash_of(slot_id, id, len);
+    uint32_t h = hash_of(id, len);
     size_t mask = idx->capacity - 1;
 
     for (size_t i = h & mask; idx->entries[i].handle != CK_INVALID_HANDLE;
@@ -172,4 +187,15 @@ void id_index_remove(id_index *idx, const object *obj)
         idx->entries[i].handle = CK_INVALID_HANDLE;
         hole = i;
     }
+}
+
+void id_index_prefetch(const unsigned char *id, size_t len)
+{
+    uintptr_t entries = atomic_load_explicit(&hint_entries, memory_order_relaxed);
+    size_t mask = atomic_load_explicit(&hint_mask, memory_order_relaxed);
+
+    /* A stale address (the index resized, or freed) is harmless: a
+     * prefetch never faults. */
+    if (entries != 0)
+        __builtin_prefetch((const id_entry *)entries + (hash_of(id, len) & mask));
 }

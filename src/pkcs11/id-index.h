@@ -41,6 +41,12 @@ bool id_index_add(id_index *idx, const struct object *obj);
 /* Removes obj's entry if the index holds obj itself for its id. */
 void id_index_remove(id_index *idx, const struct object *obj);
 
+/* Starts loading the cache line where a search for id will look, without
+ * the module lock: a search calls it first thing, so that the memory
+ * access (a DRAM access with 100k keys held) overlaps the template's
+ * parsing and the session's lookup instead of following them. */
+void id_index_prefetch(const unsigned char *id, size_t len);
+
 /* The entry for (slot_id, id), or NULL. */
 const id_entry *id_index_find(const id_index *idx, CK_SLOT_ID slot_id,
                               const unsigned char *id, size_t len);

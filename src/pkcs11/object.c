@@ -314,6 +314,19 @@ static void collect_entry(const id_entry *e, struct find_collect *c)
     c->state->handles[c->state->count++] = e->handle;
 }
 
+/* An exact CKA_ID search starts loading its index entry before anything
+ * else (id_index_prefetch). */
+static void prefetch_id(const CK_ATTRIBUTE *t, CK_ULONG count)
+{
+    for (CK_ULONG i = 0; t != NULL && i < count; i++)
+        if (t[i].type == CKA_ID) {
+            if (t[i].pValue != NULL && t[i].ulValueLen > 0 &&
+                t[i].ulValueLen <= SKIP_KEYID_MAX)
+                id_index_prefetch(t[i].pValue, t[i].ulValueLen);
+            return;
+        }
+}
+
 /* Whether a search may ask the KP: an exact CKA_ID, nothing that rules out
  * a SKIP key, and login done when the token has a PIN. */
 static bool may_fetch(const key_template *t)
@@ -474,6 +487,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
 
     if (rv != CKR_OK)
         return rv;
+    prefetch_id(pTemplate, ulCount);
     rv = labels_as_ids(pTemplate, ulCount, &rewritten);
     if (rv != CKR_OK)
         return rv;
