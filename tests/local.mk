@@ -132,6 +132,8 @@ integration_tests = \
 	tests/docs.sh \
 	tests/integration/failover.sh \
 	tests/integration/ha.sh \
+	tests/integration/workers-ha.sh \
+	tests/integration/workers-pg.sh \
 	tests/integration/ha-db.sh \
 	tests/integration/ha-faults.sh \
 	tests/integration/kpd-metrics.sh \
@@ -139,7 +141,8 @@ integration_tests = \
 	tests/integration/kpd-audit-syslog.sh \
 	$(NULL)
 TESTS += $(integration_tests)
-EXTRA_DIST += $(integration_tests) tests/integration/lib.sh tests/metrics-check.py tests/audit-check.py tests/dgram-listen.py tests/integration/wire.sh \
+EXTRA_DIST += $(integration_tests) tests/integration/lib.sh \
+	tests/integration/workers-sources.sh tests/metrics-check.py tests/audit-check.py tests/dgram-listen.py tests/integration/wire.sh \
 	tests/integration/slowloris.py
 # The scripts run the programs and the testbed from the build tree.
 $(integration_tests:.sh=.log): skip-kpd skip-tool skip-testbed
@@ -149,13 +152,15 @@ tests/man-pages.log: $(man_pages)
 tests/docs.log: skip-pkcs11.la
 tests/integration/failover.log: skip-pkcs11.la p11-client
 tests/integration/ha.log: skip-pkcs11.la p11-client
+tests/integration/workers-ha.log: skip-pkcs11.la p11-client
 tests/integration/ha-faults.log: libfaultfs.la
 tests/integration/kpd-metrics.log: libfaultfs.la
 
 # The etsi014 key source against the fake KME pair, and the module's
 # chain, PPK and MACsec tests over it.
 kme_tests = tests/kme/etsi014.sh tests/kme/chain.sh tests/kme/ppk.sh \
-	tests/kme/macsec.sh tests/kme/demo.sh
+	tests/kme/macsec.sh tests/kme/demo.sh tests/kme/workers-chain.sh \
+	tests/kme/workers.sh
 TESTS += $(kme_tests)
 EXTRA_DIST += $(kme_tests)
 $(kme_tests:.sh=.log): skip-kpd skip-tool skip-testbed skip-pkcs11.la p11-client \

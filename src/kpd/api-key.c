@@ -62,9 +62,44 @@ static void on_key(void *arg, kpd_key_result *result)
     kpd_call_finish(call);
 }
 
+static void issue(kpd_call *call)
+{
+    call->ctx->sync->ops->issue(call->ctx->sync, call->remote, call->size_bits,
+                                on_key, call);
+}
+
+static void fetch(kpd_call *call)
+{
+    call->ctx->sync->ops->fetch(call->ctx->sync, call->remote, call->id,
+                                call->id_len, on_key, call);
+}
+
+/* Asks the source here, or on the main loop's thread when its sockets
+ * and timers are there. */
+static void ask_source(kpd_call *call, void (*ask)(kpd_call *call))
+{
+    call->on_main = ask;
+    if (call->ctx->to_main == NULL || !call->ctx->to_main(call)) {
+        call->on_main = NULL;
+        ask(call);
+    }
+}
+
+void kpd_api_key_on_main(kpd_call *call)
+{
+    void (*ask)(kpd_call *call) = call->on_main;
+
+    call->on_main = NULL;
+    if (call->ctx->draining) {
+        kpd_reply_error(&call->reply, 503, "shutting down");
+        kpd_call_finish(call);
+        return;
+    }
+    ask(call);
+}
+
 void kpd_api_key(kpd_call *call, const char *query)
 {
-    kpd_ctx *ctx = call->ctx;
     char size_text[16];
     unsigned size = KPD_KEY_BITS_DEFAULT;
     skip_rc rc;
@@ -85,13 +120,13 @@ void kpd_api_key(kpd_call *call, const char *query)
         kpd_call_finish(call);
         return;
     }
-    ctx->sync->ops->issue(ctx->sync, call->remote, size, on_key, call);
+    call->size_bits = size;
+    ask_source(call, issue);
 }
 
 void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
                        const char *query)
 {
-    kpd_ctx *ctx = call->ctx;
     unsigned char id[SKIP_KEYID_MAX];
     size_t id_len = 0, hex_len = strlen(key_id_hex);
 
@@ -108,5 +143,7 @@ void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
         kpd_call_finish(call);
         return;
     }
-    ctx->sync->ops->fetch(ctx->sync, call->remote, id, id_len, on_key, call);
+    memcpy(call->id, id, id_len);
+    call->id_len = id_len;
+    ask_source(call, fetch);
 }

@@ -376,14 +376,7 @@ static skip_rc validate(kpd_config *cfg, const char *name, skip_err *err)
 {
     const char *problem = NULL;
 
-    /* Their sockets and timers live on the main loop, where a worker may
-     * not change them (docs/decisions.md). */
-    if (cfg->workers > 1 && cfg->key_source != NULL && cfg->ledger != NULL &&
-        (strcmp(cfg->key_source, "prf") != 0 ||
-         strcmp(cfg->ledger, "file") != 0))
-        problem = "workers above 1 go with key_source = prf and ledger = "
-                  "file, for now";
-    else if (cfg->local_id == NULL)
+    if (cfg->local_id == NULL)
         problem = "local_system_id is not set";
     else if (cfg->peer_count == 0)
         problem = "no [peer NAME] section";

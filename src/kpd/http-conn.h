@@ -65,6 +65,11 @@ void kpd_conn_free(struct kpd_conn *c);
 /* On c's worker: its call is answered; the reply leaves (or is dropped,
  * if the client left) and buffered requests are read on. */
 void kpd_conn_answered(struct kpd_conn *c);
+/* The connection a call is part of. */
+static inline struct kpd_conn *kpd_conn_of(kpd_call *call)
+{
+    return (struct kpd_conn *)((char *)call - offsetof(struct kpd_conn, call));
+}
 /* Closes every connection of w whose client is no longer trusted since
  * the configuration old (see kpd_workers_release); how many. */
 unsigned kpd_http_revoke(kpd_worker *w, const kpd_config *old);

@@ -285,8 +285,7 @@ void kpd_conn_answered(struct kpd_conn *c)
  * buffered requests are read on. */
 static void on_answered(kpd_call *call)
 {
-    kpd_worker_answered((struct kpd_conn *)((char *)call -
-                                            offsetof(struct kpd_conn, call)));
+    kpd_worker_answered(kpd_conn_of(call));
 }
 
 /* Answers one parsed request, now or once its call is done. */
@@ -306,6 +305,7 @@ static void answer(struct kpd_conn *c, const kpd_request *r)
                          .done = on_answered};
     c->pending = true;
     c->in_route = true;
+    kpd_count(&c->worker->requests);
     kpd_state_lock();
     kpd_route(&c->call, r->method, r->target);
     kpd_state_unlock();

@@ -19,6 +19,7 @@
 struct event_base;
 struct event;
 struct kpd_workers;
+struct kpd_call;
 
 typedef struct kpd_ctx {
     kpd_config cfg;
@@ -27,6 +28,11 @@ typedef struct kpd_ctx {
     SSL_CTX *ssl_ctx;
     struct event_base *base; /* the main loop: signals, routes, source, ledger */
     struct kpd_workers *workers; /* the loops that serve connections */
+    /* With workers above 1 and a key source or ledger whose sockets and
+     * timers are the main loop's (etsi014, postgresql): hands a call for
+     * the source to that loop's thread, false on that thread itself
+     * (worker.c). NULL: every worker asks the source itself. */
+    bool (*to_main)(struct kpd_call *call);
     unsigned connections; /* open TLS connections, all workers' (atomic) */
     bool draining;        /* SIGTERM: new requests get 503 */
     struct event *drain_timer; /* ends the loop once connections close */

@@ -112,6 +112,12 @@ void kpd_mgmt_write_metrics(kpd_ctx *ctx, kpd_text *t)
             kpd_text_printf(t, "skip_kpd_worker_connections_open{worker=\"%u\"} "
                             "%u\n", i,
                             kpd_worker_connections(&ctx->workers->all[i]));
+        kpd_text_family(t, "skip_kpd_worker_requests_total", "counter",
+                        "SKIP requests answered, by worker.");
+        for (unsigned i = 0; i < ctx->workers->count; i++)
+            kpd_text_printf(t, "skip_kpd_worker_requests_total{worker=\"%u\"} "
+                            "%llu\n", i, (unsigned long long)kpd_counted(
+                                              &ctx->workers->all[i].requests));
     }
     counter(t, "skip_kpd_connections_evicted_total",
             "Connections closed to make room at max_connections.",

@@ -52,6 +52,12 @@ typedef struct kpd_call {
     uint64_t started_ns;
     char remote[SKIP_SYSTEM_ID_MAX + 1];
     char key_id[2 * SKIP_KEYID_MAX + 1]; /* hex; "" until one is known */
+    /* What the key source is asked, kept while the call waits for the
+     * main loop's thread (ctx->to_main), which then runs on_main. */
+    void (*on_main)(struct kpd_call *call);
+    unsigned size_bits;               /* GET /key */
+    unsigned char id[SKIP_KEYID_MAX]; /* GET /key/{keyId} */
+    size_t id_len;
 } kpd_call;
 
 /* Answers one request. method is the HTTP method name, uri the request
@@ -76,6 +82,9 @@ void kpd_api_key(kpd_call *call, const char *query);
 void kpd_api_key_by_id(kpd_call *call, const char *key_id_hex,
                        const char *query);
 void kpd_api_entropy(kpd_ctx *ctx, const char *query, kpd_reply *reply);
+/* On the main loop's thread, with the state lock: asks the source what a
+ * call handed over by ctx->to_main waits for (503 once draining). */
+void kpd_api_key_on_main(kpd_call *call);
 
 /* The remoteSystemID parameter into call->remote: well-formed, one the
  * client may ask keys for (else the reply of a key not found, so a client

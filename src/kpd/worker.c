@@ -36,6 +36,31 @@ void kpd_worker_answered(struct kpd_conn *c)
         kpd_conn_answered(c);
 }
 
+/* ctx->to_main: call's connection goes to the main loop's mailbox, where
+ * deliver() asks the source; nothing of it may be touched after. */
+static bool to_main(kpd_call *call)
+{
+    kpd_workers *crew = call->ctx->workers;
+
+    if (this_worker == &crew->all[0])
+        return false;
+    kpd_mailbox_post(&crew->all[0].box, kpd_conn_of(call));
+    return true;
+}
+
+/* What a mailbox brought: an answered call, or (on the main loop) one
+ * waiting to ask the source. */
+static void deliver(struct kpd_conn *c)
+{
+    if (c->call.on_main == NULL) {
+        kpd_conn_answered(c);
+        return;
+    }
+    kpd_state_lock();
+    kpd_api_key_on_main(&c->call);
+    kpd_state_unlock();
+}
+
 static void hold(kpd_worker *w)
 {
     kpd_workers *crew = w->ctx->workers;
@@ -140,7 +165,7 @@ static void on_mailbox(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     for (; c != NULL; c = next) {
         next = c->mail_next;
-        kpd_conn_answered(c);
+        deliver(c);
     }
     admit_handed(w, sockets);
     if (asks & KPD_ASK_DRAIN) {
@@ -209,6 +234,11 @@ skip_rc kpd_workers_new(kpd_ctx *ctx, unsigned count, skip_err *err)
             return err->rc;
     }
     this_worker = &crew->all[0];
+    /* Their sockets and timers are the main loop's, where libevent lets
+     * no other thread replace them safely (docs/decisions.md). */
+    if (count > 1 && (strcmp(ctx->cfg.key_source, "prf") != 0 ||
+                      strcmp(ctx->cfg.ledger, "file") != 0))
+        ctx->to_main = to_main;
     return SKIP_OK;
 }
 
@@ -332,9 +362,11 @@ void kpd_workers_free(kpd_ctx *ctx)
         kpd_worker *w = &crew->all[i];
         kpd_handoff *sockets;
 
+        /* The main loop's box first: calls waiting for the source are
+         * answered 503, into the other workers' boxes, emptied next. */
         for (c = kpd_mailbox_take(&w->box, &sockets, &asks); c != NULL; c = next) {
             next = c->mail_next;
-            kpd_conn_answered(c);
+            deliver(c);
         }
         kpd_http_free_worker(w); /* no listener: handed sockets close */
         admit_handed(w, sockets);

@@ -41,6 +41,7 @@ typedef struct kpd_worker {
     struct event *accept_resume; /* accepting again after EMFILE */
     struct kpd_conn *conns;      /* its open connections (http.c) */
     unsigned connections;        /* how many (atomic: others read it) */
+    uint64_t requests;           /* answered so far (kpd_count) */
     bool draining;               /* replies close their connections */
     bool threaded;               /* a thread of its own (all but the first) */
     bool thread_started;
