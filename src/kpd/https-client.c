@@ -5,6 +5,7 @@
  * transfers are collected after each such call (collect). */
 #include "config.h"
 #include "https-client.h"
+#include "state-lock.h"
 
 #include <curl/curl.h>
 #include <event2/event.h>
@@ -51,7 +52,7 @@ struct watch {
 
 static void collect(kpd_https *h);
 
-static void on_socket(evutil_socket_t fd, short what, void *arg)
+static void on_socket_held(evutil_socket_t fd, short what, void *arg)
 {
     kpd_https *h = arg;
     int running, action = (what & EV_READ ? CURL_CSELECT_IN : 0) |
@@ -61,7 +62,16 @@ static void on_socket(evutil_socket_t fd, short what, void *arg)
     collect(h);
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+/* A main loop callback: what it completes reaches the KP's state, which a
+ * worker may be using (state-lock.h). */
+static void on_socket(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_socket_held(fd, what, arg);
+    kpd_state_unlock();
+}
+
+static void on_timer_held(evutil_socket_t fd, short what, void *arg)
 {
     kpd_https *h = arg;
     int running;
@@ -69,6 +79,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     (void)fd, (void)what;
     curl_multi_socket_action(h->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     collect(h);
+}
+
+/* A main loop callback: what it completes reaches the KP's state, which a
+ * worker may be using (state-lock.h). */
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_timer_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 static int socket_cb(CURL *easy, curl_socket_t fd, int what, void *userp,

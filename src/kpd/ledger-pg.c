@@ -24,6 +24,7 @@
 #include "config.h"
 #include "ledger-pg.h"
 #include "ledger.h"
+#include "state-lock.h"
 #include "sync.h"
 
 #include <event2/event.h>
@@ -261,7 +262,7 @@ static void read_results(struct pg_ledger *l)
 
 static void on_connect_poll(struct pg_ledger *l);
 
-static void on_io(evutil_socket_t fd, short what, void *arg)
+static void on_io_held(evutil_socket_t fd, short what, void *arg)
 {
     struct pg_ledger *l = arg;
     int flushed;
@@ -287,6 +288,15 @@ static void on_io(evutil_socket_t fd, short what, void *arg)
     read_results(l);
     if (l->conn != NULL && PQstatus(l->conn) == CONNECTION_BAD)
         broken(l, PQerrorMessage(l->conn));
+}
+
+/* A main loop callback: what it completes reaches the KP's state, which a
+ * worker may be using (state-lock.h). */
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_io_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 /* --- (re)connecting ----------------------------------------------------- */
@@ -370,7 +380,7 @@ static void on_connect_poll(struct pg_ledger *l)
     }
 }
 
-static void on_timer(evutil_socket_t fd, short what, void *arg)
+static void on_timer_held(evutil_socket_t fd, short what, void *arg)
 {
     struct pg_ledger *l = arg;
 
@@ -392,6 +402,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     /* libpq's first poll waits for the socket to be writable */
     if (!watch(l, EV_WRITE))
         broken(l, "event_add failed");
+}
+
+/* A main loop callback: what it completes reaches the KP's state, which a
+ * worker may be using (state-lock.h). */
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_timer_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 /* One log line per change of state: the first failure, each new cause

@@ -25,6 +25,7 @@
 
 #include "etsi014-wire.h"
 #include "https-client.h"
+#include "state-lock.h"
 #include "skip/dict.h"
 #include "skip/json.h"
 #include "skip/log.h"
@@ -386,10 +387,19 @@ static void take_key(struct op *op, const kpd_https_answer *a)
                            on_recorded, op);
 }
 
-static void on_retry(evutil_socket_t fd, short what, void *arg)
+static void on_retry_held(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd, (void)what;
     send_keys(arg);
+}
+
+/* A main loop callback: what it completes reaches the KP's state, which a
+ * worker may be using (state-lock.h). */
+static void on_retry(evutil_socket_t fd, short what, void *arg)
+{
+    kpd_state_lock();
+    on_retry_held(fd, what, arg);
+    kpd_state_unlock();
 }
 
 /* The pool is empty or refilling: ask again after a back-off, within
