@@ -380,5 +380,6 @@ void kpd_workers_free(kpd_ctx *ctx)
     free(crew->all);
     free(crew);
     ctx->workers = NULL;
+    ctx->to_main = NULL;
     this_worker = NULL;
 }

@@ -3,11 +3,11 @@
  * the module's tables, shared around the MAC calls, which only read them.
  *
  * A shared holder writes only a counter of its own, on a cache line of
- * its own: two threads signing on two sessions never write a line the
- * other reads, which a mutex or a reader-writer lock (one counter for
- * all readers) cannot avoid. An exclusive holder takes the mutex, raises
- * `writing`, and waits for the counters in use to drain. A reader that
- * finds `writing` raised steps back and waits on the mutex.
+ * its own: two threads signing on their own sessions and keys never write
+ * a line the other reads, which a mutex or a reader-writer lock (one
+ * counter for all readers) cannot avoid. An exclusive holder takes the
+ * mutex, raises `writing`, and waits for the counters in use to drain. A
+ * reader that finds `writing` raised steps back and waits on the mutex.
  *
  * The two sides meet Dekker-style, every access sequentially consistent:
  * a reader counts itself, then reads `writing`; a writer raises it, then

@@ -32,15 +32,8 @@ expect_eq "... the main loop and 3 threads, named" \
     "$(cat "/proc/$SKIP_TESTBED_ALICE_PID"/task/*/comm | grep -c '^kpd-worker-[1-3]$')" 3
 
 # --- 4 clients at once, 250 keys each over their own connection ----------
-for i in 1 2 3 4; do
-    alice --repeat 250 key Bob > "$T/keys.$i" 2> "$T/keys.$i.err" &
-    eval "client_$i=\$!"
-done
-failed=0
-for i in 1 2 3 4; do
-    eval "wait \$client_$i" || failed=$((failed + 1))
-done
-expect_eq "4 parallel clients all succeed" "$failed" 0
+expect_eq "4 parallel clients all succeed" \
+    "$(in_parallel 4 "$T/keys" alice --repeat 250 key Bob)" 0
 expect_eq "... with 1000 keys" "$(cat "$T"/keys.[1-4] | grep -c '"bits":256')" 1000
 expect_eq "... under 1000 distinct keyIds" \
     "$(sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p' "$T"/keys.[1-4] | sort -u | wc -l)" 1000
@@ -49,16 +42,7 @@ expect_eq "... and 1000 distinct keys" \
 
 # --- the same keyId asked twice at once: one delivery ---------------------
 alice --repeat 20 key Bob > "$T/race.ids"
-: > "$T/race.out"
-for id in $(sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p' "$T/race.ids"); do
-    bob key-by-id "$id" Alice > "$T/race.a" 2> /dev/null &
-    a=$!
-    bob key-by-id "$id" Alice > "$T/race.b" 2> /dev/null &
-    b=$!
-    wait "$a"; ra=$?
-    wait "$b"; rb=$?
-    echo "$ra $rb" >> "$T/race.out"
-done
+race_deliveries "$T/race.ids" "$T/race.out"
 expect_eq "20 keyIds each asked by two clients at once: one 200 each" \
     "$(grep -c '^\(0 6\|6 0\)$' "$T/race.out")" 20
 expect_match "... the other refused as already delivered" "$T/bob/kpd.log" \

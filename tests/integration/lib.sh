@@ -125,6 +125,40 @@ testbed_up() {
 alice() { "$TOOL" -c "$SKIP_TESTBED_ALICE_TOOL_CONF" "$@"; }
 bob() { "$TOOL" -c "$SKIP_TESTBED_BOB_TOOL_CONF" "$@"; }
 
+# in_parallel N PREFIX COMMAND...: N copies of COMMAND at once, copy i's
+# output in PREFIX.i and PREFIX.i.err; prints how many failed.
+in_parallel() {
+    n=$1 prefix=$2
+    shift 2
+    i=1
+    while [ "$i" -le "$n" ]; do
+        "$@" > "$prefix.$i" 2> "$prefix.$i.err" &
+        eval "parallel_$i=\$!"
+        i=$((i + 1))
+    done
+    failed=0 i=1
+    while [ "$i" -le "$n" ]; do
+        eval "wait \$parallel_$i" || failed=$((failed + 1))
+        i=$((i + 1))
+    done
+    echo "$failed"
+}
+
+# race_deliveries IDS OUT: each keyId in IDS (skip-tool key output) asked
+# of Bob by two clients at once; OUT gets their two exit codes per keyId.
+race_deliveries() {
+    : > "$2"
+    for id in $(sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p' "$1"); do
+        bob key-by-id "$id" Alice > /dev/null 2>&1 &
+        a=$!
+        bob key-by-id "$id" Alice > /dev/null 2>&1 &
+        b=$!
+        wait "$a"; ra=$?
+        wait "$b"; rb=$?
+        echo "$ra $rb" >> "$2"
+    done
+}
+
 # expect_exit CODE DESCRIPTION COMMAND...: stdout goes to $T/out, stderr
 # to $T/err; the check passes when COMMAND exits with CODE.
 expect_exit() {

@@ -19,15 +19,8 @@ off_main() {
 }
 
 # --- 4 clients at once on each side, each over its own connection --------
-for i in 1 2 3 4; do
-    alice --repeat 25 key Bob > "$T/keys.$i" 2> "$T/keys.$i.err" &
-    eval "client_$i=\$!"
-done
-failed=0
-for i in 1 2 3 4; do
-    eval "wait \$client_$i" || failed=$((failed + 1))
-done
-expect_eq "4 parallel clients get keys" "$failed" 0
+expect_eq "4 parallel clients get keys" \
+    "$(in_parallel 4 "$T/keys" alice --repeat 25 key Bob)" 0
 expect_eq "... 100 distinct keyIds" \
     "$(sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p' "$T"/keys.[1-4] | sort -u | wc -l)" 100
 sed -n 's/.*"keyId":"\([0-9a-f]*\)".*"keySha256":"\([0-9a-f]*\)".*/\1 \2/p' \
@@ -53,16 +46,7 @@ expect_ne "... and so did Bob's" "$(off_main "$SKIP_TESTBED_BOB_METRICS_URL")" 0
 
 # --- the same keyId asked twice at once: one delivery ---------------------
 alice --repeat 10 key Bob > "$T/race.ids"
-: > "$T/race.out"
-for id in $(sed -n 's/.*"keyId":"\([0-9a-f]*\)".*/\1/p' "$T/race.ids"); do
-    bob key-by-id "$id" Alice > /dev/null 2>&1 &
-    a=$!
-    bob key-by-id "$id" Alice > /dev/null 2>&1 &
-    b=$!
-    wait "$a"; ra=$?
-    wait "$b"; rb=$?
-    echo "$ra $rb" >> "$T/race.out"
-done
+race_deliveries "$T/race.ids" "$T/race.out"
 expect_eq "10 keyIds each asked by two clients at once: one 200 each" \
     "$(grep -c '^\(0 6\|6 0\)$' "$T/race.out")" 10
 
