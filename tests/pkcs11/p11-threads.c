@@ -157,12 +157,15 @@ static int race(int threads)
 {
     CK_MECHANISM hmac = {CKM_SHA256_HMAC, NULL, 0};
     CK_ULONG len = sizeof(race_mac);
+    CK_OBJECT_HANDLE first = CK_INVALID_HANDLE;
     pthread_t changer, *signers = calloc((size_t)threads, sizeof(*signers));
 
     if (p11->C_OpenSession(0, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL,
-                           &shared) != CKR_OK ||
-        (race_key = import_race_key(shared)) == CK_INVALID_HANDLE ||
-        p11->C_SignInit(shared, &hmac, race_key) != CKR_OK ||
+                           &shared) == CKR_OK)
+        first = import_race_key(shared);
+    atomic_store(&race_key, first);
+    if (first == CK_INVALID_HANDLE ||
+        p11->C_SignInit(shared, &hmac, first) != CKR_OK ||
         p11->C_Sign(shared, (CK_BYTE_PTR) "xy", 2, race_mac, &len) != CKR_OK) {
         free(signers);
         return 1;
