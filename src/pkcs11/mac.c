@@ -101,7 +101,10 @@ static CK_RV start_locked(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hKey,
         session_release(sess);
         return rv;
     }
-    key->role = ROLE_HMAC; /* first use fixes the role */
+    /* First use fixes the role; shared holders only read it (a write of
+     * the same value would still be a write to a line both threads use). */
+    if (key->role != ROLE_HMAC)
+        key->role = ROLE_HMAC;
     hmac_pads_start(&m->run, pads);
     sess->op = verify ? OP_VERIFY : OP_SIGN;
     sess->op_data = m;
@@ -119,7 +122,7 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     struct mac_state *m = NULL;
     hmac_digest digest;
     bool general, exclusive = false;
-    size_t full = 0;
+    size_t full = 0, out_len;
 
     if (rv != CKR_OK)
         return rv;
@@ -127,13 +130,12 @@ CK_RV mac_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         return CKR_ARGUMENTS_BAD;
     if (!digest_of(pMechanism->mechanism, &digest, &full, &general))
         return CKR_MECHANISM_INVALID;
+    out_len = mac_length(pMechanism, full, general);
+    if (out_len == 0)
+        return CKR_MECHANISM_PARAM_INVALID;
     if ((m = malloc(sizeof(*m))) == NULL)
         return CKR_HOST_MEMORY;
-    m->out_len = mac_length(pMechanism, full, general);
-    if (m->out_len == 0) {
-        free(m);
-        return CKR_MECHANISM_PARAM_INVALID;
-    }
+    m->out_len = out_len;
 
     module_lock_shared();
     rv = start_locked(h, hKey, digest, verify, true, m, &exclusive);
