@@ -155,13 +155,12 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
                           const session *sess, bool inherit_flags,
                           skip_secbuf *value)
 {
-    object *obj = malloc(sizeof(*obj)); /* not calloc: see skip_secbuf_new */
+    object *obj = calloc(1, sizeof(*obj));
 
     if (obj == NULL) {
         skip_secbuf_free(value);
         return NULL;
     }
-    memset(obj, 0, sizeof(*obj));
     obj->value = value;
     obj->slot_id = sess->slot_id;
     obj->key_type = type;

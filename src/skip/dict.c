@@ -21,10 +21,6 @@ struct dict {
     size_t count;
 };
 
-/* FNV-1a: keys are handles and keyIds; keyIds reach the ledger only after
- * their MAC verified, so they are not attacker-chosen at scale. */
-/* A handle (the module's keys are 8 bytes) is mixed as one word: the
- * byte loop below cost as much as the rest of a lookup. */
 static uint64_t word_of(const void *key)
 {
     uint64_t w;
@@ -33,6 +29,10 @@ static uint64_t word_of(const void *key)
     return w;
 }
 
+/* FNV-1a: keys are handles and keyIds; keyIds reach the ledger only after
+ * their MAC verified, so they are not attacker-chosen at scale. A handle
+ * (the module's keys are 8 bytes) is mixed as one word instead: the byte
+ * loop cost as much as the rest of a lookup. */
 static uint64_t hash_bytes(const void *key, size_t len)
 {
     const unsigned char *p = key;

@@ -145,12 +145,9 @@ skip_secbuf *skip_secbuf_new(size_t cap)
 
     if (cap == 0)
         return NULL;
-    /* malloc, not calloc: glibc's calloc skips the per-thread cache, and
-     * a derive makes and frees one of these every time. */
-    buf = malloc(sizeof(*buf));
+    buf = calloc(1, sizeof(*buf));
     if (buf == NULL)
         return NULL;
-    memset(buf, 0, sizeof(*buf));
     mem = cls >= 0 ? slot_take(cls) : map_secret(map_size(cap));
     if (mem == NULL) {
         free(buf);
