@@ -150,18 +150,12 @@ CK_RV derive_template(const CK_ATTRIBUTE *attrs, CK_ULONG count,
     return template_role(t, role);
 }
 
-object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
-                          key_role role, const object *base,
-                          const session *sess, bool inherit_flags,
-                          skip_secbuf *value)
+/* Sets a derived key's attributes from its template and base key; false
+ * when out of memory (the label). */
+static bool fill_derived(object *obj, const key_template *t, CK_KEY_TYPE type,
+                         key_role role, const object *base,
+                         const session *sess, bool inherit_flags)
 {
-    object *obj = calloc(1, sizeof(*obj));
-
-    if (obj == NULL) {
-        skip_secbuf_free(value);
-        return NULL;
-    }
-    obj->value = value;
     obj->slot_id = sess->slot_id;
     obj->key_type = type;
     obj->token = t->has_token && t->token;
@@ -192,12 +186,29 @@ object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
     obj->role = role;
     if (t->has_label && t->label->ulValueLen) {
         obj->label = malloc(t->label->ulValueLen + 1);
-        if (obj->label == NULL) {
-            object_free(obj);
-            return NULL;
-        }
+        if (obj->label == NULL)
+            return false;
         memcpy(obj->label, t->label->pValue, t->label->ulValueLen);
         obj->label_len = t->label->ulValueLen;
+    }
+    return true;
+}
+
+object *derive_object_new(const key_template *t, CK_KEY_TYPE type,
+                          key_role role, const object *base,
+                          const session *sess, bool inherit_flags,
+                          skip_secbuf *value)
+{
+    object *obj = calloc(1, sizeof(*obj));
+
+    if (obj == NULL) {
+        skip_secbuf_free(value);
+        return NULL;
+    }
+    obj->value = value;
+    if (!fill_derived(obj, t, type, role, base, sess, inherit_flags)) {
+        object_free(obj);
+        return NULL;
     }
     return obj;
 }
@@ -246,19 +257,16 @@ static bool base_type_ok(const object *base, const struct kdf_request *r)
            (base->key_type == CKK_SHA512_HMAC && r->hash_len == 64);
 }
 
-/* The KDF's output of out_len bytes under the base key; a prf+ seed key's
- * value (seed, or NULL) goes before the seed data. Lock held: the base
- * key's pads are made at its first use. */
-static skip_secbuf *run_kdf_locked(const struct kdf_request *r, object *base,
-                                   const skip_secbuf *seed, size_t out_len)
+/* The KDF's output under the base key, filling out (empty, of the output's
+ * length); a prf+ seed key's value (seed, or NULL) goes before the seed
+ * data. Lock held: the base key's pads are made at its first use. */
+static bool run_kdf_locked(const struct kdf_request *r, object *base,
+                           const skip_secbuf *seed, skip_secbuf *out)
 {
-    skip_secbuf *out = skip_secbuf_new(out_len);
     unsigned char prk[64];
     hmac_pads prk_pads;
     const hmac_pads *pads = NULL;
 
-    if (out == NULL)
-        return NULL;
     if (r->extract) {
         size_t prk_len = hmac_pads_extract(r->digest, r->salt, r->salt_len,
                                            base->value->data, base->value->len,
@@ -267,22 +275,21 @@ static skip_secbuf *run_kdf_locked(const struct kdf_request *r, object *base,
             memcpy(out->data, prk, prk_len);
             out->len = prk_len;
             OPENSSL_cleanse(prk, sizeof(prk));
-            return out;
+            return true;
         }
         hmac_pads_make(&prk_pads, r->digest, prk, prk_len);
         pads = &prk_pads;
     } else if ((pads = object_pads_locked(base, r->digest)) == NULL) {
-        skip_secbuf_free(out);
-        return NULL;
+        return false;
     }
     hmac_pads_expand(pads, seed ? seed->data : NULL, seed ? seed->len : 0,
-                     r->info, r->info_len, out->data, out_len);
-    out->len = out_len;
+                     r->info, r->info_len, out->data, out->cap);
+    out->len = out->cap;
     if (r->extract) {
         OPENSSL_cleanse(prk, sizeof(prk));
         OPENSSL_cleanse(&prk_pads, sizeof(prk_pads));
     }
-    return out;
+    return true;
 }
 
 /* The prf+ seed key, usable in sess: an imported or derived key, never a
@@ -326,7 +333,6 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
     key_role role = ROLE_OPEN;
     object *base, *obj = NULL;
     const object *seed;
-    skip_secbuf *value;
     session *sess;
 
     if (rv != CKR_OK)
@@ -354,18 +360,24 @@ CK_RV derive_key(CK_SESSION_HANDLE h, CK_MECHANISM_PTR pMechanism,
         rv = seed_key_locked(&r, sess, &seed);
     if (rv != CKR_OK)
         goto out;
-    value = run_kdf_locked(&r, base, seed ? seed->value : NULL, len);
-    obj = value ? derive_object_new(&t, type, role, base, sess, false, value) : NULL;
-    rv = value == NULL ? CKR_FUNCTION_FAILED
-         : obj == NULL ? CKR_HOST_MEMORY : store_add_locked(obj);
+    /* a destroyed key's object and buffer, when one is spare */
+    obj = store_new_key_locked(len);
+    if (obj == NULL)
+        rv = CKR_HOST_MEMORY;
+    else if (!run_kdf_locked(&r, base, seed ? seed->value : NULL, obj->value))
+        rv = CKR_FUNCTION_FAILED;
+    else if (!fill_derived(obj, &t, type, role, base, sess, false))
+        rv = CKR_HOST_MEMORY;
+    else
+        rv = store_add_locked(obj);
     if (rv == CKR_OK) {
         base->role = ROLE_KDF; /* first use fixes the role */
         base->derives += outputs;
         *phKey = obj->handle;
         obj = NULL;
     }
+    store_discard_locked(obj);
 out:
     module_unlock();
-    object_free(obj);
     return rv;
 }

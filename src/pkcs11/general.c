@@ -76,14 +76,15 @@ static void free_session(void *value, void *arg)
 static void teardown_locked(bool in_forked_child)
 {
     if (g_module.sessions) {
-        dict_each(g_module.sessions, free_session, NULL);
-        dict_free(g_module.sessions);
+        handle_map_each(g_module.sessions, free_session, NULL);
+        handle_map_free(g_module.sessions);
     }
     if (g_module.objects) {
-        dict_each(g_module.objects, free_object, NULL);
-        dict_free(g_module.objects);
+        handle_map_each(g_module.objects, free_object, NULL);
+        handle_map_free(g_module.objects);
     }
     id_index_free(g_module.objects_by_id);
+    store_free_spares_locked();
     for (size_t i = 0; i < g_module.slot_count; i++) {
         slot *s = &g_module.slots[i];
         if (!in_forked_child)
@@ -187,8 +188,8 @@ CK_RV general_initialize(CK_VOID_PTR pInitArgs)
     if (rv != CKR_OK)
         goto out;
     g_module.slots = calloc(count ? count : 1, sizeof(slot));
-    g_module.sessions = dict_new();
-    g_module.objects = dict_new();
+    g_module.sessions = handle_map_new();
+    g_module.objects = handle_map_new();
     g_module.objects_by_id = id_index_new();
     if (!g_module.slots || !g_module.sessions || !g_module.objects ||
         !g_module.objects_by_id) {

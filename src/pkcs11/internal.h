@@ -11,12 +11,12 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "handle-map.h"
 #include "hmac-pads.h"
 #include "id-index.h"
 #include "pkcs11-3.h"
 #include "rng.h"
 #include "skip/client.h"
-#include "skip/dict.h"
 #include "skip/json.h"
 #include "skip/secbuf.h"
 
@@ -127,6 +127,9 @@ typedef struct object {
     struct object *owner_prev, *owner_next;
 } object;
 
+/* Destroyed keys the store keeps for the next derive (store.c). */
+#define STORE_SPARE_KEYS 8
+
 /* --- sessions (session.c) --- */
 /* A session runs at most one operation of each kind: a search, and one
  * cryptographic operation. */
@@ -164,13 +167,15 @@ typedef struct module {
     bool may_create_threads; /* CKF_LIBRARY_CANT_CREATE_OS_THREADS clear */
     slot *slots;
     size_t slot_count;
-    dict *sessions;     /* handle -> session */
-    dict *objects;      /* handle -> object */
+    handle_map *sessions; /* handle -> session */
+    handle_map *objects;  /* handle -> object */
     id_index *objects_by_id; /* (slot, CKA_ID) -> SKIP key */
     unsigned long removals;  /* objects removed so far: a search's snapshot
                               * of handles is still valid while unchanged */
     CK_ULONG next_handle;
-    unsigned long next_unique;
+    char last_unique_id[24]; /* decimal; "" before the first */
+    object *spares[STORE_SPARE_KEYS]; /* destroyed keys, for the next derive */
+    size_t spare_count;      /* (store_new_key_locked) */
 } module;
 
 extern module g_module;
@@ -234,6 +239,14 @@ object *store_get_locked(CK_OBJECT_HANDLE h);
 const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
                                         const unsigned char *id, size_t len);
 void store_remove_locked(object *obj);
+/* A zeroed object whose value is a buffer of value_len bytes (empty), for a
+ * derived key: a destroyed key's, cleansed, when one of that size is
+ * spare. NULL when out of memory. */
+object *store_new_key_locked(size_t value_len);
+/* Frees an object no table holds, or keeps it for store_new_key_locked
+ * with its value cleansed. */
+void store_discard_locked(object *obj);
+void store_free_spares_locked(void);
 void store_destroy_session_objects_locked(session *s);
 /* True when obj may be seen from sess (private objects need login). */
 bool store_visible_locked(const object *obj, const session *sess);

@@ -9,6 +9,7 @@ libskip_pkcs11_core_la_SOURCES = \
 	src/pkcs11/entry.c \
 	src/pkcs11/errmap.c \
 	src/pkcs11/gate.c \
+	src/pkcs11/handle-map.c src/pkcs11/handle-map.h \
 	src/pkcs11/hmac-pads.c src/pkcs11/hmac-pads.h \
 	src/pkcs11/general.c src/pkcs11/general.h \
 	src/pkcs11/id-index.c src/pkcs11/id-index.h \

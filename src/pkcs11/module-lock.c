@@ -59,16 +59,19 @@ void module_lock(void)
     drain_readers();
 }
 
+/* Lowering `writing` needs no fence: a reader that still sees it raised
+ * only waits on the mutex for nothing, and one that sees it lowered sees
+ * the tables as the writer left them (release, then its acquire). */
 void module_unlock(void)
 {
-    atomic_store(&writing, false);
+    atomic_store_explicit(&writing, false, memory_order_release);
     pthread_mutex_unlock(&g_module.lock);
 }
 
 void module_wait(pthread_cond_t *cond)
 {
     /* The mutex is released while waiting: readers may run meanwhile. */
-    atomic_store(&writing, false);
+    atomic_store_explicit(&writing, false, memory_order_release);
     pthread_cond_wait(cond, &g_module.lock);
     drain_readers();
 }

@@ -170,7 +170,7 @@ CK_RV object_destroy(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE hObject)
         rv = CKR_SESSION_READ_ONLY;
     if (rv == CKR_OK) {
         store_remove_locked(obj);
-        object_free(obj); /* cleanses the key */
+        store_discard_locked(obj); /* cleanses the key */
     }
     module_unlock();
     return rv;
@@ -545,7 +545,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
      * every object held. */
     if (rv == CKR_OK && state &&
         !(state->handles = malloc(
-              ((t.has_id ? 1 : dict_count(g_module.objects)) + 1) *
+              ((t.has_id ? 1 : handle_map_count(g_module.objects)) + 1) *
               sizeof(CK_OBJECT_HANDLE))))
         rv = CKR_HOST_MEMORY;
     if (rv == CKR_OK && state == NULL)
@@ -564,7 +564,7 @@ CK_RV object_find_init(CK_SESSION_HANDLE h, CK_ATTRIBUTE_PTR pTemplate,
             if (e)
                 collect_entry(e, &c);
         } else {
-            dict_each(g_module.objects, collect_match, &c);
+            handle_map_each(g_module.objects, collect_match, &c);
         }
         sess->find = state;
         state = NULL;

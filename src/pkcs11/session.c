@@ -13,7 +13,7 @@
 
 session *session_get_locked(CK_SESSION_HANDLE h)
 {
-    return dict_get(g_module.sessions, &h, sizeof(h));
+    return handle_map_get(g_module.sessions, h);
 }
 
 CK_RV session_first(CK_SESSION_HANDLE h, CK_RV rv)
@@ -86,7 +86,7 @@ CK_RV session_open(CK_SLOT_ID slotID, CK_FLAGS flags, CK_SESSION_HANDLE_PTR ph)
     s->handle = g_module.next_handle++;
     s->slot_id = slotID;
     s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
-    if (!dict_set(g_module.sessions, &s->handle, sizeof(s->handle), s)) {
+    if (!handle_map_add(g_module.sessions, s->handle, s)) {
         free(s);
         rv = CKR_HOST_MEMORY;
         goto out;
@@ -121,7 +121,7 @@ static void close_locked(session *s)
     session_op_end_locked(s);
     session_find_end_locked(s);
     store_destroy_session_objects_locked(s);
-    dict_remove(g_module.sessions, &s->handle, sizeof(s->handle));
+    handle_map_remove(g_module.sessions, s->handle);
     free(s);
     sl = slot_get_locked(slot_id);
     if (sl)
@@ -155,10 +155,10 @@ void session_close_all_locked(CK_SLOT_ID slot_id)
 {
     struct slot_sessions c = {slot_id, NULL, 0};
 
-    c.handles = malloc(dict_count(g_module.sessions) * sizeof(CK_SESSION_HANDLE) + 1);
+    c.handles = malloc(handle_map_count(g_module.sessions) * sizeof(CK_SESSION_HANDLE) + 1);
     if (c.handles == NULL)
         return;
-    dict_each(g_module.sessions, collect, &c);
+    handle_map_each(g_module.sessions, collect, &c);
     for (size_t i = 0; i < c.count; i++)
         close_locked(session_get_locked(c.handles[i]));
     free(c.handles);
@@ -226,7 +226,7 @@ static bool read_only_session_locked(CK_SLOT_ID slot_id)
 {
     struct read_only_search r = {slot_id, false};
 
-    dict_each(g_module.sessions, find_read_only, &r);
+    handle_map_each(g_module.sessions, find_read_only, &r);
     return r.found;
 }
 

@@ -168,7 +168,7 @@ CK_RV slot_get_token_info(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
         rv = CKR_SLOT_ID_INVALID;
         goto out;
     }
-    dict_each(g_module.sessions, count_session, &counts);
+    handle_map_each(g_module.sessions, count_session, &counts);
     memset(pInfo, 0, sizeof(*pInfo));
     general_pad(pInfo->label, sizeof(pInfo->label), s->cfg.name);
     general_pad(pInfo->manufacturerID, sizeof(pInfo->manufacturerID),

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The object store: a dict by handle and, for SKIP keys, the CKA_ID index
+/* The object store: a handle map and, for SKIP keys, the CKA_ID index
  * (id-index.c), so "is this keyId held?" is one lookup that does not read
  * the object. */
 #include "config.h"
 #include "internal.h"
 
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,20 +37,25 @@ static void unlink_owned(object *obj)
     obj->owner_prev = obj->owner_next = NULL;
 }
 
-/* n in decimal into out (room for 21 bytes): snprintf's formatting cost a
- * tenth of a derive (docs/performance.md). */
-static void decimal(unsigned long n, char *out)
+/* The next CKA_UNIQUE_ID into out (room for 24 bytes): the last one's
+ * decimal text, counted up in place. Only the trailing nines and the digit
+ * before them change, where formatting a number (snprintf, or dividing by
+ * ten per digit) cost a tenth of a derive (docs/performance.md). */
+static void next_unique_id(char *out)
 {
-    char digits[20];
-    size_t len = 0;
+    char *last = g_module.last_unique_id;
+    size_t len = strlen(last), i = len;
 
-    do {
-        digits[len++] = (char)('0' + n % 10);
-        n /= 10;
-    } while (n);
-    for (size_t i = 0; i < len; i++)
-        out[i] = digits[len - 1 - i];
-    out[len] = '\0';
+    while (i > 0 && last[i - 1] == '9')
+        last[--i] = '0';
+    if (i > 0) {
+        last[i - 1]++;
+    } else { /* all nines, or the first id: one digit more */
+        memmove(last + 1, last, len + 1);
+        last[0] = '1';
+        len++;
+    }
+    memcpy(out, last, len + 1);
 }
 
 CK_RV store_add_locked(object *obj)
@@ -57,11 +63,11 @@ CK_RV store_add_locked(object *obj)
     obj->handle = g_module.next_handle++;
     /* A new handle (as at logout) keeps the object's CKA_UNIQUE_ID. */
     if (obj->unique_id[0] == '\0')
-        decimal(++g_module.next_unique, obj->unique_id);
-    if (!dict_set(g_module.objects, &obj->handle, sizeof(obj->handle), obj))
+        next_unique_id(obj->unique_id);
+    if (!handle_map_add(g_module.objects, obj->handle, obj))
         return CKR_HOST_MEMORY;
     if (obj->id && obj->local && !id_index_add(g_module.objects_by_id, obj)) {
-        dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+        handle_map_remove(g_module.objects, obj->handle);
         return CKR_HOST_MEMORY;
     }
     link_owned(obj);
@@ -70,7 +76,7 @@ CK_RV store_add_locked(object *obj)
 
 object *store_get_locked(CK_OBJECT_HANDLE h)
 {
-    return dict_get(g_module.objects, &h, sizeof(h));
+    return handle_map_get(g_module.objects, h);
 }
 
 const id_entry *store_find_by_id_locked(CK_SLOT_ID slot_id,
@@ -94,11 +100,11 @@ void store_remove_locked(object *obj)
     /* An operation keyed with obj holds OpenSSL's unlocked copy of its
      * bytes: it ends with the key, not with its session. */
     if (obj->ops > 0)
-        dict_each(g_module.sessions, end_ops_keyed_with, obj);
+        handle_map_each(g_module.sessions, end_ops_keyed_with, obj);
     /* The index first: telling long ids apart reads the object by handle. */
     if (obj->id && obj->local)
         id_index_remove(g_module.objects_by_id, obj);
-    dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+    handle_map_remove(g_module.objects, obj->handle);
     unlink_owned(obj);
     g_module.removals++;
 }
@@ -117,16 +123,71 @@ const hmac_pads *object_pads_locked(object *key, hmac_digest d)
     return (const hmac_pads *)key->hmac[d]->data;
 }
 
-void object_free(object *obj)
+/* Everything an object owns but itself. */
+static void free_parts(object *obj)
 {
-    if (obj == NULL)
-        return;
     skip_secbuf_free(obj->value); /* cleansed */
     for (int d = 0; d < HMAC_DIGESTS; d++)
         skip_secbuf_free(obj->hmac[d]);
     free(obj->id);
     free(obj->label);
     free(obj->remote);
+}
+
+/* A derive is followed by a destroy, thousands of times a second in a VPN
+ * gateway's rekeys: keeping a few destroyed keys' objects and value
+ * buffers (cleansed) for the next derive saves it four allocations and
+ * two locks of the locked-memory slab (docs/performance.md). */
+object *store_new_key_locked(size_t value_len)
+{
+    object *obj;
+
+    for (size_t i = g_module.spare_count; i-- > 0;) {
+        obj = g_module.spares[i];
+        if (obj->value->cap != value_len)
+            continue;
+        g_module.spares[i] = g_module.spares[--g_module.spare_count];
+        return obj;
+    }
+    obj = calloc(1, sizeof(*obj));
+    if (obj != NULL && (obj->value = skip_secbuf_new(value_len)) == NULL) {
+        free(obj);
+        obj = NULL;
+    }
+    return obj;
+}
+
+void store_discard_locked(object *obj)
+{
+    skip_secbuf *value;
+
+    if (obj == NULL)
+        return;
+    if (obj->value == NULL || g_module.spare_count == STORE_SPARE_KEYS) {
+        object_free(obj);
+        return;
+    }
+    value = obj->value;
+    obj->value = NULL;
+    OPENSSL_cleanse(value->data, value->cap); /* the key's bytes */
+    value->len = 0;
+    free_parts(obj);
+    memset(obj, 0, sizeof(*obj)); /* as calloc left it */
+    obj->value = value;
+    g_module.spares[g_module.spare_count++] = obj;
+}
+
+void store_free_spares_locked(void)
+{
+    while (g_module.spare_count > 0)
+        object_free(g_module.spares[--g_module.spare_count]);
+}
+
+void object_free(object *obj)
+{
+    if (obj == NULL)
+        return;
+    free_parts(obj);
     free(obj);
 }
 
@@ -167,10 +228,10 @@ void store_logout_locked(CK_SLOT_ID slot_id)
 {
     struct private_objects p = {slot_id, NULL, 0};
 
-    p.found = malloc((dict_count(g_module.objects) + 1) * sizeof(object *));
+    p.found = malloc((handle_map_count(g_module.objects) + 1) * sizeof(object *));
     if (p.found == NULL)
         return;
-    dict_each(g_module.objects, collect_private, &p);
+    handle_map_each(g_module.objects, collect_private, &p);
     for (size_t i = 0; i < p.count; i++) {
         object *obj = p.found[i];
         store_remove_locked(obj);

@@ -21,40 +21,16 @@ struct dict {
     size_t count;
 };
 
-static uint64_t word_of(const void *key)
-{
-    uint64_t w;
-
-    memcpy(&w, key, sizeof(w));
-    return w;
-}
-
-/* FNV-1a: keys are handles and keyIds; keyIds reach the ledger only after
- * their MAC verified, so they are not attacker-chosen at scale. A handle
- * (the module's keys are 8 bytes) is mixed as one word instead: the byte
- * loop cost as much as the rest of a lookup. */
+/* FNV-1a: keys are addresses and keyIds; keyIds reach the ledger only after
+ * their MAC verified, so they are not attacker-chosen at scale. */
 static uint64_t hash_bytes(const void *key, size_t len)
 {
     const unsigned char *p = key;
     uint64_t h = 0xcbf29ce484222325u;
 
-    if (len == sizeof(uint64_t)) { /* splitmix64's finalizer */
-        h = word_of(key);
-        h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9u;
-        h = (h ^ (h >> 27)) * 0x94d049bb133111ebu;
-        return h ^ (h >> 31);
-    }
     for (size_t i = 0; i < len; i++)
         h = (h ^ p[i]) * 0x100000001b3u;
     return h;
-}
-
-static bool same_key(const struct entry *e, const void *key, size_t len)
-{
-    if (e->len != len)
-        return false;
-    return len == sizeof(uint64_t) ? word_of(e->key) == word_of(key)
-                                   : memcmp(e->key, key, len) == 0;
 }
 
 static bool grow(dict *d)
@@ -110,7 +86,8 @@ static struct entry **find(const dict *d, const void *key, size_t len,
     struct entry **link = &d->buckets[h & (d->bucket_count - 1)];
 
     for (; *link; link = &(*link)->next)
-        if ((*link)->hash == h && same_key(*link, key, len))
+        if ((*link)->hash == h && (*link)->len == len &&
+            memcmp((*link)->key, key, len) == 0)
             return link;
     return link;
 }

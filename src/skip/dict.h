@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* A chained hash table with byte-string keys (owned copies) and pointer
- * values (not owned): the module's sessions and objects by handle, and
- * skip-kpd's delivery ledger. (Searches by CKA_ID use the compact index of
- * src/pkcs11/id-index.c.) Lookups never scan. */
+ * values (not owned), for skip-kpd's tables. (The module's handles and
+ * CKA_IDs have tables of their own: src/pkcs11/handle-map.c and
+ * id-index.c.) Lookups never scan. */
 #ifndef SKIP_DICT_H
 #define SKIP_DICT_H
 

@@ -24,7 +24,7 @@ P11_UNIT_LDADD = libskip-pkcs11-core.la libskip.la $(CMOCKA_LIBS) $(OPENSSL_LIBS
 P11_FIXTURE = tests/pkcs11/p11-fixture.c tests/pkcs11/p11-fixture.h tests/unit/unit.h
 p11_unit_tests = test-p11-general test-p11-objects test-p11-derive \
 	test-p11-kbkdf test-p11-gate test-p11-policy test-p11-pin test-id-index \
-	test-rng
+	test-handle-map test-rng
 check_PROGRAMS += $(p11_unit_tests)
 TESTS += $(p11_unit_tests)
 test_p11_general_SOURCES = tests/pkcs11/test-p11-general.c $(P11_FIXTURE)
@@ -54,6 +54,9 @@ test_rng_LDADD = $(P11_UNIT_LDADD) -lpthread
 test_id_index_SOURCES = tests/pkcs11/test-id-index.c tests/unit/unit.h
 test_id_index_CFLAGS = $(P11_UNIT_CFLAGS)
 test_id_index_LDADD = $(P11_UNIT_LDADD)
+test_handle_map_SOURCES = tests/pkcs11/test-handle-map.c tests/unit/unit.h
+test_handle_map_CFLAGS = $(P11_UNIT_CFLAGS)
+test_handle_map_LDADD = $(P11_UNIT_LDADD)
 
 p11_integration_tests = tests/pkcs11/chain.sh tests/pkcs11/faults.sh \
 	tests/pkcs11/exports.sh tests/pkcs11/module-rules.sh tests/pkcs11/threads.sh \

@@ -26,14 +26,13 @@ static object *make_key(CK_SLOT_ID slot_id, const unsigned char *id, size_t len,
     memcpy(obj->id, id, len);
     obj->id_len = len;
     obj->private_obj = handle % 2 == 0;
-    assert_true(dict_set(g_module.objects, &obj->handle, sizeof(obj->handle),
-                         obj));
+    assert_true(handle_map_add(g_module.objects, obj->handle, obj));
     return obj;
 }
 
 static void free_key(object *obj)
 {
-    dict_remove(g_module.objects, &obj->handle, sizeof(obj->handle));
+    handle_map_remove(g_module.objects, obj->handle);
     free(obj->id);
     free(obj);
 }
@@ -119,14 +118,14 @@ static void long_ids_by_their_tail(void **state)
 static int setup(void **state)
 {
     (void)state;
-    g_module.objects = dict_new();
+    g_module.objects = handle_map_new();
     return g_module.objects ? 0 : -1;
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    dict_free(g_module.objects);
+    handle_map_free(g_module.objects);
     g_module.objects = NULL;
     return 0;
 }

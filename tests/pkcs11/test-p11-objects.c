@@ -281,6 +281,36 @@ static void attribute_batches(void **state)
                      CKR_OBJECT_HANDLE_INVALID);
 }
 
+/* CKA_UNIQUE_ID counts up in decimal, one per object made, across the
+ * places where a digit is added (9 to 10, 99 to 100, 999 to 1000), and
+ * an object's id never changes once given. */
+static void unique_ids_count_in_decimal(void **state)
+{
+    char first[32] = {0}, text[32];
+    CK_ATTRIBUTE get = {CKA_UNIQUE_ID, first, sizeof(first) - 1};
+    CK_OBJECT_HANDLE key = p11_import(s, CKK_GENERIC_SECRET, tc1_key, 20, NULL, 0);
+    unsigned long base;
+
+    assert_int_equal(p11->C_GetAttributeValue(s, key, &get, 1), CKR_OK);
+    assert_true(get.ulValueLen > 0 && strspn(first, "0123456789") == get.ulValueLen);
+    base = strtoul(first, NULL, 10);
+    for (unsigned long i = 1; i <= 1200; i++) {
+        CK_OBJECT_HANDLE next = p11_import(s, CKK_GENERIC_SECRET, tc1_key, 20,
+                                           NULL, 0);
+        memset(text, 0, sizeof(text));
+        get = (CK_ATTRIBUTE){CKA_UNIQUE_ID, text, sizeof(text) - 1};
+        assert_int_equal(p11->C_GetAttributeValue(s, next, &get, 1), CKR_OK);
+        char want[32];
+        snprintf(want, sizeof(want), "%lu", base + i);
+        assert_string_equal(text, want);
+        assert_int_equal(p11->C_DestroyObject(s, next), CKR_OK);
+    }
+    memset(text, 0, sizeof(text));
+    get = (CK_ATTRIBUTE){CKA_UNIQUE_ID, text, sizeof(text) - 1};
+    assert_int_equal(p11->C_GetAttributeValue(s, key, &get, 1), CKR_OK);
+    assert_string_equal(text, first);
+}
+
 static void set_attribute_rules(void **state)
 {
     CK_OBJECT_HANDLE key = p11_import(s, CKK_GENERIC_SECRET, tc1_key, 20, NULL, 0);
@@ -600,6 +630,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(roles, setup, teardown),
         cmocka_unit_test_setup_teardown(attribute_batches, setup, teardown),
         cmocka_unit_test_setup_teardown(set_attribute_rules, setup, teardown),
+        cmocka_unit_test_setup_teardown(unique_ids_count_in_decimal, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(create_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(generate_templates_refused_before_the_kp,
                                         setup, teardown),

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The hash table under the module's handle and CKA_ID tables and the
- * ledger: byte-string keys (copied; NULs allowed), values not owned,
- * growth without losing entries, removal, filter and iteration. */
+/* The hash table under skip-kpd's tables and the ledger: byte-string keys
+ * (copied; NULs allowed), values not owned, growth without losing entries,
+ * removal, filter and iteration. */
 #include "config.h"
 #include "unit.h"
 
