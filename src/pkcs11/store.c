@@ -146,7 +146,8 @@ object *store_new_key_locked(size_t value_len)
         obj = g_module.spares[i];
         if (obj->value->cap != value_len)
             continue;
-        g_module.spares[i] = g_module.spares[--g_module.spare_count];
+        memmove(g_module.spares + i, g_module.spares + i + 1,
+                (--g_module.spare_count - i) * sizeof(g_module.spares[0]));
         return obj;
     }
     obj = calloc(1, sizeof(*obj));
@@ -163,9 +164,17 @@ void store_discard_locked(object *obj)
 
     if (obj == NULL)
         return;
-    if (obj->value == NULL || g_module.spare_count == STORE_SPARE_KEYS) {
+    if (obj->value == NULL) {
         object_free(obj);
         return;
+    }
+    /* Full: the oldest goes, so the sizes kept follow the sizes destroyed
+     * lately (a run of 64-byte keys does not leave 32-byte derives none). */
+    if (g_module.spare_count == STORE_SPARE_KEYS) {
+        object_free(g_module.spares[0]);
+        memmove(g_module.spares, g_module.spares + 1,
+                (STORE_SPARE_KEYS - 1) * sizeof(g_module.spares[0]));
+        g_module.spare_count--;
     }
     value = obj->value;
     obj->value = NULL;

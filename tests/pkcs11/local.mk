@@ -33,7 +33,8 @@ test_p11_general_LDADD = $(P11_UNIT_LDADD)
 test_p11_objects_SOURCES = tests/pkcs11/test-p11-objects.c $(P11_FIXTURE)
 test_p11_objects_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_objects_LDADD = $(P11_UNIT_LDADD)
-test_p11_derive_SOURCES = tests/pkcs11/test-p11-derive.c $(P11_FIXTURE)
+test_p11_derive_SOURCES = tests/pkcs11/test-p11-derive.c $(P11_FIXTURE) \
+	tests/pkcs11/memscan.c tests/pkcs11/memscan.h
 test_p11_derive_CFLAGS = $(P11_UNIT_CFLAGS)
 test_p11_derive_LDADD = $(P11_UNIT_LDADD)
 test_p11_kbkdf_SOURCES = tests/pkcs11/test-p11-kbkdf.c $(P11_FIXTURE)

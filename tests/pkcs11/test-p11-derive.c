@@ -5,6 +5,7 @@
  * parameter, the derived key's attributes, and the role rules. */
 #include "config.h"
 #include "p11-fixture.h"
+#include "memscan.h"
 
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
@@ -526,6 +527,78 @@ static void agrees_with_openssl_hkdf(void **state)
     }
 }
 
+/* A destroyed key's object and buffer serve the next derive of its length
+ * (store_new_key_locked): the next key starts from nothing of the old one
+ * (label, flags, CKA_UNIQUE_ID, bytes), lengths are never mixed up while
+ * sizes alternate, and the destroyed key's bytes are gone from memory. */
+static void destroyed_keys_are_reused_clean(void **state)
+{
+    static const CK_ULONG lens[] = {32, 48, 64, 16, 32, 200, 32};
+    unsigned char key[32], info[40], got[200], want[200], not_key[32];
+    CK_OBJECT_HANDLE base, out;
+    char label[16], first_id[24] = {0}, id[24];
+    CK_ULONG len = 32;
+    CK_HKDF_PARAMS p = {CK_FALSE, CK_TRUE, CKM_SHA256, CKF_HKDF_SALT_NULL,
+                        NULL, 0, 0, info, sizeof(info)};
+    CK_MECHANISM m = {CKM_HKDF_DERIVE, &p, sizeof(p)};
+    CK_ATTRIBUTE readable[] = {{CKA_VALUE_LEN, &len, sizeof(len)},
+                               {CKA_SENSITIVE, &no, 1},
+                               {CKA_EXTRACTABLE, &yes, 1},
+                               {CKA_LABEL, "first", 5}};
+    CK_ATTRIBUTE plain = {CKA_VALUE_LEN, &len, sizeof(len)};
+    CK_ATTRIBUTE get_value = {CKA_VALUE, got, sizeof(got)};
+    CK_ATTRIBUTE get_label = {CKA_LABEL, label, sizeof(label)};
+    CK_ATTRIBUTE get_id = {CKA_UNIQUE_ID, first_id, sizeof(first_id) - 1};
+
+    (void)state;
+    run(key, sizeof(key), 0x31);
+    run(info, sizeof(info), 0x44);
+    base = p11_import(s, CKK_GENERIC_SECRET, key, sizeof(key), NULL, 0);
+
+    /* a readable, labelled key, read, then destroyed */
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, readable, 4, &out), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, out, &get_value, 1), CKR_OK);
+    assert_int_equal(p11->C_GetAttributeValue(s, out, &get_id, 1), CKR_OK);
+    for (size_t i = 0; i < 32; i++)
+        not_key[i] = (unsigned char)~got[i];
+    memset(got, 0, sizeof(got));
+    assert_int_equal(p11->C_DestroyObject(s, out), CKR_OK);
+    assert_int_equal(memscan_count(not_key, 32), 0);
+
+    /* the next derive of that length: sensitive, unlabelled, a new id */
+    info[0] ^= 1;
+    assert_int_equal(p11->C_DeriveKey(s, &m, base, &plain, 1, &out), CKR_OK);
+    get_value.ulValueLen = sizeof(got);
+    assert_int_equal(p11->C_GetAttributeValue(s, out, &get_value, 1),
+                     CKR_ATTRIBUTE_SENSITIVE);
+    assert_int_equal(p11->C_GetAttributeValue(s, out, &get_label, 1), CKR_OK);
+    assert_int_equal(get_label.ulValueLen, 0);
+    get_id = (CK_ATTRIBUTE){CKA_UNIQUE_ID, id, sizeof(id) - 1};
+    memset(id, 0, sizeof(id));
+    assert_int_equal(p11->C_GetAttributeValue(s, out, &get_id, 1), CKR_OK);
+    assert_string_not_equal(id, first_id);
+    assert_int_equal(p11->C_DestroyObject(s, out), CKR_OK);
+
+    /* alternating lengths, each destroyed before the next: right bytes */
+    readable[3] = (CK_ATTRIBUTE){CKA_LABEL, "x", 1};
+    for (int round = 0; round < 3; round++) {
+        for (size_t l = 0; l < sizeof(lens) / sizeof(lens[0]); l++) {
+            len = lens[l];
+            info[1] = (unsigned char)(round * 16 + l);
+            get_value.ulValueLen = sizeof(got);
+            assert_int_equal(p11->C_DeriveKey(s, &m, base, readable, 4, &out),
+                             CKR_OK);
+            assert_int_equal(p11->C_GetAttributeValue(s, out, &get_value, 1),
+                             CKR_OK);
+            assert_int_equal(get_value.ulValueLen, len);
+            openssl_hkdf("SHA256", EVP_KDF_HKDF_MODE_EXPAND_ONLY, key,
+                         sizeof(key), NULL, 0, info, sizeof(info), want, len);
+            assert_memory_equal(got, want, len);
+            assert_int_equal(p11->C_DestroyObject(s, out), CKR_OK);
+        }
+    }
+}
+
 /* derived_keys = readable: what the template leaves out is readable (for
  * NSS-based IKE daemons that read SK_d); a template asking SENSITIVE wins. */
 static void derived_keys_readable(void **state)
@@ -616,6 +689,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(prf_plus_with_a_seed_key, setup, teardown),
         cmocka_unit_test_setup_teardown(agrees_with_openssl_hkdf, setup, teardown),
         cmocka_unit_test_setup_teardown(derived_keys_readable, setup, teardown),
+        cmocka_unit_test_setup_teardown(destroyed_keys_are_reused_clean, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
