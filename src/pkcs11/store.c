@@ -168,8 +168,9 @@ void store_discard_locked(object *obj)
         object_free(obj);
         return;
     }
-    /* Full: the oldest goes, so the sizes kept follow the sizes destroyed
-     * lately (a run of 64-byte keys does not leave 32-byte derives none). */
+    /* Full: the oldest goes, so the lengths kept follow the keys destroyed
+     * lately (eight KP keys destroyed once do not keep every later derive,
+     * of another length, from finding a spare). */
     if (g_module.spare_count == STORE_SPARE_KEYS) {
         object_free(g_module.spares[0]);
         memmove(g_module.spares, g_module.spares + 1,
